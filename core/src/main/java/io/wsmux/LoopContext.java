@@ -1,0 +1,153 @@
+package io.wsmux;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Map;
+
+import io.wsmux.codec.FrameDescriptor;
+import io.wsmux.codec.http.UpgradeRequestParser;
+import io.wsmux.codec.http.UpgradeResponseWriter;
+import io.wsmux.transport.ConnectionFactory;
+import io.wsmux.transport.IoLoop;
+import io.wsmux.transport.TcpConnection;
+import org.agrona.DirectBuffer;
+import org.agrona.ErrorHandler;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * What the connections of one I/O loop share: settings copied into fields, the endpoints, pools of upgrade parsers
+ * and message buffers, scratch buffers for responses and frame headers, and the loop's counters. Creates the loop's
+ * {@link WsConnection}s.
+ * <p>
+ * Not thread safe: owned by one loop (counters are read racily by stats readers).
+ */
+final class LoopContext implements ConnectionFactory
+{
+    private static final int MAX_POOLED_PARSERS = 64;
+    private static final int MAX_POOLED_MESSAGE_BUFFERS = 64;
+    private static final int INITIAL_MESSAGE_BUFFER_LENGTH = 4096;
+    private static final int MAX_POOLED_MESSAGE_BUFFER_LENGTH = 1024 * 1024;
+    private static final int SCRATCH_LENGTH = 16 * 1024;
+
+    final WsmuxServer server;
+    final int maxFrameLength;
+    final int maxMessageLength;
+    final int maxHandshakeLength;
+    final int maxHeaderCount;
+    final long handshakeTimeoutNs;
+    final long pingIntervalNs;
+    final long idleTimeoutNs;
+    final long closeTimeoutNs;
+    final int outboundBudget;
+    final WsmuxSettings.OverflowPolicy overflowPolicy;
+    final Map<String, Endpoint> endpoints;
+    final Endpoint anyPath;
+    final ErrorHandler errorHandler;
+
+    final UpgradeResponseWriter responseWriter = new UpgradeResponseWriter();
+    final UnsafeBuffer scratch = new UnsafeBuffer(ByteBuffer.allocateDirect(SCRATCH_LENGTH));
+    final UnsafeBuffer headerScratch = new UnsafeBuffer(new byte[FrameDescriptor.MAX_HEADER_LENGTH]);
+    final UnsafeBuffer controlScratch = new UnsafeBuffer(new byte[FrameDescriptor.MAX_SERVER_HEADER_LENGTH + 125]);
+
+    private final ArrayDeque<UpgradeRequestParser> parsers = new ArrayDeque<>();
+    private final ArrayDeque<ExpandableArrayBuffer> messageBuffers = new ArrayDeque<>();
+    private final UnsafeBuffer refusalResponse;
+
+    long opened;
+    long messagesIn;
+    long messagesOut;
+    long protocolErrors;
+    long handshakesRejected;
+    long handlerErrors;
+    long slowConsumerCloses;
+    long droppedMessages;
+    long pingsSent;
+    long idleTimeouts;
+
+    LoopContext(
+        final WsmuxServer server,
+        final WsmuxSettings settings,
+        final Map<String, Endpoint> endpoints,
+        final Endpoint anyPath,
+        final ErrorHandler errorHandler)
+    {
+        this.server = server;
+        this.maxFrameLength = settings.maxFrameLength();
+        this.maxMessageLength = settings.maxMessageLength();
+        this.maxHandshakeLength = settings.maxHandshakeLength();
+        this.maxHeaderCount = settings.maxHeaderCount();
+        this.handshakeTimeoutNs = settings.handshakeTimeoutNs();
+        this.pingIntervalNs = settings.pingIntervalNs();
+        this.idleTimeoutNs = settings.idleTimeoutNs();
+        this.closeTimeoutNs = settings.closeTimeoutNs();
+        this.outboundBudget = settings.outboundBudget();
+        this.overflowPolicy = settings.outboundOverflow();
+        this.endpoints = endpoints;
+        this.anyPath = anyPath;
+        this.errorHandler = errorHandler;
+
+        final UnsafeBuffer response = new UnsafeBuffer(new byte[1024]);
+        final int length = responseWriter.writeError(
+            response, 0, 503, "Service Unavailable", "the server is at its connection limit");
+        final byte[] bytes = new byte[length];
+        response.getBytes(0, bytes);
+        this.refusalResponse = new UnsafeBuffer(bytes);
+    }
+
+    @Override
+    public TcpConnection newConnection(final IoLoop loop, final SocketChannel channel, final long id, final long nowNs)
+    {
+        return new WsConnection(this, loop, channel, id);
+    }
+
+    @Override
+    public DirectBuffer refusalResponse()
+    {
+        return refusalResponse;
+    }
+
+    Endpoint endpoint(final String path)
+    {
+        final Endpoint endpoint = endpoints.get(path);
+        return null != endpoint ? endpoint : anyPath;
+    }
+
+    UpgradeRequestParser acquireParser()
+    {
+        final UpgradeRequestParser parser = parsers.pollFirst();
+        return null != parser ? parser : new UpgradeRequestParser(maxHandshakeLength, maxHeaderCount);
+    }
+
+    void releaseParser(final UpgradeRequestParser parser)
+    {
+        if (parsers.size() < MAX_POOLED_PARSERS)
+        {
+            parser.reset();
+            parsers.addFirst(parser);
+        }
+    }
+
+    MutableDirectBuffer acquireMessageBuffer()
+    {
+        final ExpandableArrayBuffer buffer = messageBuffers.pollFirst();
+        return null != buffer ? buffer : new ExpandableArrayBuffer(INITIAL_MESSAGE_BUFFER_LENGTH);
+    }
+
+    void releaseMessageBuffer(final MutableDirectBuffer buffer)
+    {
+        if (buffer instanceof ExpandableArrayBuffer && buffer.capacity() <= MAX_POOLED_MESSAGE_BUFFER_LENGTH &&
+            messageBuffers.size() < MAX_POOLED_MESSAGE_BUFFERS)
+        {
+            messageBuffers.addFirst((ExpandableArrayBuffer)buffer);
+        }
+    }
+
+    static byte[] utf8(final String text)
+    {
+        return null == text ? new byte[0] : text.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,120 @@
+package io.wsmux;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.Locale;
+
+import org.agrona.DirectBuffer;
+
+/**
+ * The runnable jar: {@code java -jar core/target/wsmux.jar --mode echo --port 9001}. Options override the
+ * corresponding {@code wsmux.*} properties.
+ */
+public final class Main
+{
+    private static final int ECHO_MESSAGE_LIMIT = 16 * 1024 * 1024;
+
+    private Main()
+    {
+    }
+
+    /**
+     * @param args command line.
+     */
+    public static void main(final String[] args)
+    {
+        final WsmuxSettings settings = new WsmuxSettings();
+        String mode = null;
+        for (int i = 0; i < args.length; i++)
+        {
+            final String arg = args[i];
+            switch (arg)
+            {
+                case "--help":
+                case "-h":
+                    usage(System.out);
+                    return;
+                case "--mode":
+                    mode = value(args, ++i, arg).toLowerCase(Locale.ROOT);
+                    break;
+                case "--port":
+                    settings.port(Integer.parseInt(value(args, ++i, arg)));
+                    break;
+                case "--bind":
+                    settings.bindAddress(value(args, ++i, arg));
+                    break;
+                case "--threads":
+                    settings.ioThreads(Integer.parseInt(value(args, ++i, arg)));
+                    break;
+                default:
+                    fail("unknown option: " + arg);
+            }
+        }
+
+        if (!"echo".equals(mode))
+        {
+            fail(null == mode ? "--mode is required (the demo mode is not available yet)" : "unknown mode: " + mode);
+        }
+
+        settings.defaultLimits(ECHO_MESSAGE_LIMIT, ECHO_MESSAGE_LIMIT);
+        final WsmuxServer server;
+        try
+        {
+            server = WsmuxServer.builder(settings).anyPath(new EchoHandler()).build().start();
+        }
+        catch (final IOException | IllegalArgumentException ex)
+        {
+            fail(ex.getMessage());
+            return;
+        }
+
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "wsmux-shutdown"));
+        System.out.println("wsmux echo server listening on ws://" + server.address().getHostString() + ":" +
+            server.port() + "/ (any path, " + settings.ioThreads() + " I/O threads); Ctrl-C stops it");
+    }
+
+    private static String value(final String[] args, final int index, final String option)
+    {
+        if (index >= args.length)
+        {
+            fail(option + " needs a value");
+        }
+        return args[index];
+    }
+
+    private static void fail(final String message)
+    {
+        System.err.println("wsmux: " + message);
+        usage(System.err);
+        System.exit(2);
+    }
+
+    private static void usage(final PrintStream out)
+    {
+        out.println("usage: java -jar wsmux.jar --mode echo [--port N] [--bind ADDRESS] [--threads N]");
+        out.println("  --mode echo     echo every text and binary message on every path (message limit 16 MiB)");
+        out.println("  --port N        TCP port (default 8080, property wsmux.port)");
+        out.println("  --bind ADDRESS  address to listen on (default 127.0.0.1, property wsmux.bind.address)");
+        out.println("  --threads N     I/O threads (default: processors, property wsmux.io.threads)");
+        out.println("Every other setting is a wsmux.* system property: see docs/tuning.md.");
+    }
+
+    /**
+     * Sends every message straight back, with the same type.
+     */
+    static final class EchoHandler implements WebSocketHandler
+    {
+        @Override
+        public void onText(final Connection connection, final DirectBuffer buffer, final int offset, final int length)
+        {
+            connection.sendText(buffer, offset, length);
+        }
+
+        @Override
+        public void onBinary(
+            final Connection connection, final DirectBuffer buffer, final int offset, final int length)
+        {
+            connection.sendBinary(buffer, offset, length);
+        }
+    }
+}

@@ -1,0 +1,814 @@
+package io.wsmux;
+
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import io.wsmux.codec.CloseCode;
+import io.wsmux.codec.CloseFrame;
+import io.wsmux.codec.CloseReason;
+import io.wsmux.codec.FrameDecoder;
+import io.wsmux.codec.FrameEncoder;
+import io.wsmux.codec.FrameHandler;
+import io.wsmux.codec.Opcode;
+import io.wsmux.codec.http.UpgradeRejection;
+import io.wsmux.codec.http.UpgradeRequestParser;
+import io.wsmux.transport.IoLoop;
+import io.wsmux.transport.TcpConnection;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A WebSocket connection: the RFC 6455 state machine over one {@link TcpConnection}.
+ * <pre>
+ *  HANDSHAKE --101--> OPEN --close sent--> CLOSE_SENT --close received or timeout--> CLOSED
+ *      |                |--close received (reply sent)------------------------------> CLOSED
+ *      |                '--violation (close sent), idle timeout, handler failure------> CLOSED
+ *      '--4xx/timeout--> CLOSED
+ * </pre>
+ * In CLOSED the socket closes as soon as what is queued is written (or the close timeout passes). The handler's
+ * {@code onClose} runs once, for connections that reached OPEN.
+ * <p>
+ * While handshaking it holds a pooled {@link UpgradeRequestParser}; once open, a {@link FrameDecoder} and nothing
+ * else: a message is delivered straight from the loop's read buffer when it arrived in one read, and is assembled
+ * in a pooled buffer only when it spans reads or fragments.
+ * <p>
+ * <b>Not thread safe</b> but for {@link Connection}'s sending and closing methods, which hand work from other
+ * threads to the loop.
+ */
+final class WsConnection extends TcpConnection implements Connection, FrameHandler, HandshakeRequest
+{
+    static final int STATE_HANDSHAKE = 0;
+    static final int STATE_OPEN = 1;
+    static final int STATE_CLOSE_SENT = 2;
+    static final int STATE_CLOSED = 3;
+
+    static final int COMMAND_SEND_TEXT = 1;
+    static final int COMMAND_SEND_BINARY = 2;
+    static final int COMMAND_CLOSE = 3;
+
+    private static final UnsafeBuffer EMPTY = new UnsafeBuffer(new byte[0]);
+    private static final UnsafeBuffer SLOW_CONSUMER = new UnsafeBuffer(LoopContext.utf8("slow consumer"));
+    private static final UnsafeBuffer IDLE_TIMEOUT = new UnsafeBuffer(LoopContext.utf8("idle timeout"));
+    private static final UnsafeBuffer INTERNAL_ERROR = new UnsafeBuffer(LoopContext.utf8("internal error"));
+
+    private final LoopContext context;
+    private volatile int state = STATE_HANDSHAKE;
+    private UpgradeRequestParser parser;
+    private FrameDecoder decoder;
+    private WebSocketHandler handler;
+    private String path;
+    private String query;
+    private String subprotocol;
+    private Object attachment;
+    private long lastReadNs;
+    private long lastPingNs;
+    private long frameLength;
+    private int frameOpcode;
+    private boolean frameFin;
+    private boolean frameDelivered;
+    private int messageOpcode;
+    private MutableDirectBuffer messageBuffer;
+    private int messageLength;
+    private MutableDirectBuffer controlBuffer;
+    private int controlLength;
+    private int closeCode = CloseCode.ABNORMAL;
+    private String closeReason = "";
+    private boolean opened;
+    private boolean closeNotified;
+    private long droppedMessages;
+
+    WsConnection(final LoopContext context, final IoLoop loop, final SocketChannel channel, final long id)
+    {
+        super(loop, channel, id);
+        this.context = context;
+    }
+
+    // ---- transport callbacks ----
+
+    @Override
+    protected void onOpen(final long nowNs)
+    {
+        lastReadNs = nowNs;
+        parser = context.acquireParser();
+        deadline(nowNs + context.handshakeTimeoutNs);
+    }
+
+    @Override
+    protected void onRead(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNs)
+    {
+        lastReadNs = nowNs;
+        int position = offset;
+        int remaining = length;
+        if (STATE_HANDSHAKE == state)
+        {
+            final int consumed = parser.parse(buffer, position, remaining);
+            final int parseState = parser.state();
+            if (UpgradeRequestParser.NEED_MORE == parseState)
+            {
+                return;
+            }
+            if (UpgradeRequestParser.REJECTED == parseState)
+            {
+                rejectMalformedHandshake();
+                return;
+            }
+            if (!upgrade(nowNs))
+            {
+                return;
+            }
+            position += consumed;
+            remaining -= consumed;
+        }
+
+        if (remaining > 0 && (STATE_OPEN == state || STATE_CLOSE_SENT == state))
+        {
+            decoder.decode(buffer, position, remaining);
+        }
+    }
+
+    @Override
+    protected void onEndOfStream(final long nowNs)
+    {
+        notifyClose(CloseCode.ABNORMAL, "");
+    }
+
+    @Override
+    protected void onDeadline(final long nowNs)
+    {
+        switch (state)
+        {
+            case STATE_HANDSHAKE:
+                // Slowloris: the request did not complete in time. Best effort 408, then close at once.
+                final int length = context.responseWriter.writeError(
+                    context.scratch, 0, 408, "Request Timeout", "the upgrade request did not complete in time");
+                write(context.scratch, 0, length);
+                context.handshakesRejected++;
+                state = STATE_CLOSED;
+                close(null);
+                break;
+
+            case STATE_OPEN:
+                onIdleDeadline(nowNs);
+                break;
+
+            default:
+                // A close handshake did not finish within wsmux.close.timeout.
+                notifyClose(closeCode, closeReason);
+                close(null);
+                break;
+        }
+    }
+
+    @Override
+    protected void onCommand(
+        final int type, final int arg, final DirectBuffer buffer, final int offset, final int length, final long nowNs)
+    {
+        switch (type)
+        {
+            case COMMAND_SEND_TEXT:
+                sendFrame(Opcode.TEXT, buffer, offset, length);
+                break;
+
+            case COMMAND_SEND_BINARY:
+                sendFrame(Opcode.BINARY, buffer, offset, length);
+                break;
+
+            case COMMAND_CLOSE:
+                startClose(arg, buffer.getStringWithoutLengthUtf8(offset, length), buffer, offset, length);
+                break;
+
+            default:
+                throw new IllegalStateException("unknown command: type=" + type);
+        }
+    }
+
+    @Override
+    protected void onClosed(final Throwable cause)
+    {
+        state = STATE_CLOSED;
+        notifyClose(CloseCode.ABNORMAL, "");
+        if (null != parser)
+        {
+            context.releaseParser(parser);
+            parser = null;
+        }
+        releaseMessageBuffer();
+        if (null != controlBuffer)
+        {
+            context.releaseMessageBuffer(controlBuffer);
+            controlBuffer = null;
+        }
+        context.server.onConnectionClosed(this);
+    }
+
+    // ---- handshake ----
+
+    private boolean upgrade(final long nowNs)
+    {
+        path = parser.path();
+        final String rawQuery = parser.query();
+        query = null == rawQuery || rawQuery.isEmpty() ? null : rawQuery;
+        final Endpoint endpoint = context.endpoint(path);
+        if (null == endpoint)
+        {
+            rejectHandshake(404, "Not Found", "no WebSocket endpoint at this path");
+            return false;
+        }
+
+        if (null != endpoint.hook())
+        {
+            UpgradeHook.Rejection rejection;
+            try
+            {
+                rejection = endpoint.hook().check(this);
+            }
+            catch (final Throwable ex)
+            {
+                context.errorHandler.onError(ex);
+                rejection = new UpgradeHook.Rejection(500, "the upgrade hook failed");
+            }
+            if (null != rejection)
+            {
+                rejectHandshake(rejection.status(), statusText(rejection.status()), rejection.reason());
+                return false;
+            }
+        }
+
+        subprotocol = endpoint.chooseSubprotocol(parser.subprotocols());
+        final int length = context.responseWriter.writeSwitchingProtocols(
+            context.scratch,
+            0,
+            parser.headBuffer(),
+            parser.secWebSocketKeyOffset(),
+            parser.secWebSocketKeyLength(),
+            subprotocol,
+            null);
+        write(context.scratch, 0, length);
+
+        decoder = new FrameDecoder(this, true, context.maxFrameLength, context.maxMessageLength, true);
+        handler = endpoint.handler();
+        state = STATE_OPEN;
+        opened = true;
+        context.opened++;
+        deadline(nextIdleDeadline());
+
+        try
+        {
+            handler.onOpen(this);
+        }
+        catch (final Throwable ex)
+        {
+            onHandlerError(ex);
+        }
+        finally
+        {
+            context.releaseParser(parser);
+            parser = null;
+        }
+        return STATE_OPEN == state || STATE_CLOSE_SENT == state;
+    }
+
+    private void rejectMalformedHandshake()
+    {
+        final UpgradeRejection rejection = parser.rejection();
+        if (UpgradeRejection.NOT_WEBSOCKET_UPGRADE == rejection && null == context.endpoint(parser.path()))
+        {
+            rejectHandshake(404, "Not Found", "no WebSocket endpoint at this path");
+            return;
+        }
+        final int length = context.responseWriter.writeRejection(context.scratch, 0, rejection);
+        write(context.scratch, 0, length);
+        context.handshakesRejected++;
+        state = STATE_CLOSED;
+        closeWhenFlushed();
+    }
+
+    private void rejectHandshake(final int status, final String statusText, final String reason)
+    {
+        final int length = context.responseWriter.writeError(context.scratch, 0, status, statusText, reason);
+        if (length > 0)
+        {
+            write(context.scratch, 0, length);
+        }
+        context.handshakesRejected++;
+        state = STATE_CLOSED;
+        closeWhenFlushed();
+    }
+
+    private static String statusText(final int status)
+    {
+        switch (status)
+        {
+            case 400:
+                return "Bad Request";
+            case 401:
+                return "Unauthorized";
+            case 403:
+                return "Forbidden";
+            case 404:
+                return "Not Found";
+            case 409:
+                return "Conflict";
+            case 429:
+                return "Too Many Requests";
+            case 500:
+                return "Internal Server Error";
+            case 503:
+                return "Service Unavailable";
+            default:
+                return status < 500 ? "Client Error" : "Server Error";
+        }
+    }
+
+    // ---- frames ----
+
+    @Override
+    public void onFrameStart(final int opcode, final boolean fin, final long payloadLength)
+    {
+        frameOpcode = opcode;
+        frameFin = fin;
+        frameLength = payloadLength;
+        frameDelivered = false;
+        controlLength = 0;
+        if (Opcode.TEXT == opcode || Opcode.BINARY == opcode)
+        {
+            messageOpcode = opcode;
+            messageLength = 0;
+        }
+    }
+
+    @Override
+    public void onFramePayload(final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        if (Opcode.isControl(frameOpcode))
+        {
+            if (length == frameLength)
+            {
+                frameDelivered = true;
+                onControlFrame(buffer, offset, length);
+            }
+            else
+            {
+                if (null == controlBuffer)
+                {
+                    controlBuffer = context.acquireMessageBuffer();
+                }
+                controlBuffer.putBytes(controlLength, buffer, offset, length);
+                controlLength += length;
+            }
+            return;
+        }
+
+        if (STATE_OPEN != state)
+        {
+            return; // RFC 6455 §5.5.1: data after our close frame is discarded.
+        }
+
+        if (frameFin && Opcode.CONTINUATION != frameOpcode && length == frameLength)
+        {
+            frameDelivered = true;
+            deliver(buffer, offset, length);
+        }
+        else
+        {
+            if (null == messageBuffer)
+            {
+                messageBuffer = context.acquireMessageBuffer();
+            }
+            messageBuffer.putBytes(messageLength, buffer, offset, length);
+            messageLength += length;
+        }
+    }
+
+    @Override
+    public void onFrameEnd()
+    {
+        if (Opcode.isControl(frameOpcode))
+        {
+            if (!frameDelivered)
+            {
+                final MutableDirectBuffer buffer = null == controlBuffer ? EMPTY : controlBuffer;
+                onControlFrame(buffer, 0, controlLength);
+            }
+            return;
+        }
+
+        if (frameFin && !frameDelivered && STATE_OPEN == state)
+        {
+            deliver(null == messageBuffer ? EMPTY : messageBuffer, 0, messageLength);
+            releaseMessageBuffer();
+        }
+    }
+
+    @Override
+    public void onProtocolError(final CloseReason reason)
+    {
+        context.protocolErrors++;
+        if (STATE_OPEN == state)
+        {
+            writeClose(reason.code(), reason.encodedText(), 0, reason.encodedText().capacity());
+        }
+        finishClose(reason.code(), reason.text());
+    }
+
+    private void onControlFrame(final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        switch (frameOpcode)
+        {
+            case Opcode.PING:
+                if (STATE_OPEN == state)
+                {
+                    // RFC 6455 §5.5.3: "A Pong frame sent in response to a Ping frame must have identical
+                    // Application data".
+                    final int frameLength = FrameEncoder.encode(
+                        context.controlScratch, 0, true, Opcode.PONG, buffer, offset, length);
+                    write(context.controlScratch, 0, frameLength);
+                }
+                break;
+
+            case Opcode.CLOSE:
+                onCloseFrame(buffer, offset, length);
+                break;
+
+            default:
+                break; // Pong: its arrival already counted as activity.
+        }
+    }
+
+    private void onCloseFrame(final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        final CloseReason invalid = CloseFrame.validate(buffer, offset, length);
+        if (null != invalid)
+        {
+            onProtocolError(invalid);
+            return;
+        }
+
+        if (STATE_OPEN == state)
+        {
+            // RFC 6455 §5.5.1: reply with a close frame, typically echoing the status code received.
+            final int code = CloseFrame.code(buffer, offset, length);
+            writeClose(code, EMPTY, 0, 0);
+            final String reason = length > CloseFrame.CODE_LENGTH ?
+                buffer.getStringWithoutLengthUtf8(offset + CloseFrame.CODE_LENGTH, length - CloseFrame.CODE_LENGTH) :
+                "";
+            finishClose(code, reason);
+        }
+        else if (STATE_CLOSE_SENT == state)
+        {
+            finishClose(closeCode, closeReason);
+        }
+    }
+
+    private void deliver(final DirectBuffer buffer, final int offset, final int length)
+    {
+        context.messagesIn++;
+        try
+        {
+            if (Opcode.TEXT == messageOpcode)
+            {
+                handler.onText(this, buffer, offset, length);
+            }
+            else
+            {
+                handler.onBinary(this, buffer, offset, length);
+            }
+        }
+        catch (final Throwable ex)
+        {
+            onHandlerError(ex);
+        }
+    }
+
+    // ---- closing ----
+
+    /**
+     * The close handshake is over on our side (or failed): stop decoding, tell the handler, close TCP once what is
+     * queued is written, and never wait longer than the close timeout for that.
+     */
+    private void finishClose(final int code, final String reason)
+    {
+        if (STATE_CLOSED == state)
+        {
+            return;
+        }
+        state = STATE_CLOSED;
+        if (null != decoder)
+        {
+            decoder.halt();
+        }
+        releaseMessageBuffer();
+        notifyClose(code, reason);
+        deadline(loop.nowNs() + context.closeTimeoutNs);
+        closeWhenFlushed();
+    }
+
+    private void startClose(
+        final int code, final String reason, final DirectBuffer reasonBuffer, final int reasonOffset,
+        final int reasonLength)
+    {
+        if (STATE_OPEN != state)
+        {
+            return;
+        }
+        writeClose(code, reasonBuffer, reasonOffset, reasonLength);
+        closeCode = code;
+        closeReason = reason;
+        state = STATE_CLOSE_SENT;
+        releaseMessageBuffer();
+        deadline(loop.nowNs() + context.closeTimeoutNs);
+    }
+
+    private void writeClose(final int code, final DirectBuffer reason, final int reasonOffset, final int reasonLength)
+    {
+        final int length =
+            FrameEncoder.encodeClose(context.controlScratch, 0, code, reason, reasonOffset, reasonLength);
+        write(context.controlScratch, 0, length);
+    }
+
+    private void notifyClose(final int code, final String reason)
+    {
+        if (closeNotified || !opened)
+        {
+            closeNotified = true;
+            return;
+        }
+        closeNotified = true;
+        closeCode = code;
+        closeReason = reason;
+        try
+        {
+            handler.onClose(this, code, reason);
+        }
+        catch (final Throwable ex)
+        {
+            context.handlerErrors++;
+            context.errorHandler.onError(ex);
+        }
+    }
+
+    private void onHandlerError(final Throwable error)
+    {
+        context.handlerErrors++;
+        try
+        {
+            handler.onError(this, error);
+        }
+        catch (final Throwable ex)
+        {
+            context.errorHandler.onError(ex);
+        }
+        if (STATE_OPEN == state)
+        {
+            writeClose(CloseCode.INTERNAL_ERROR, INTERNAL_ERROR, 0, INTERNAL_ERROR.capacity());
+        }
+        finishClose(CloseCode.INTERNAL_ERROR, "internal error");
+    }
+
+    private void onIdleDeadline(final long nowNs)
+    {
+        final long silenceNs = nowNs - lastReadNs;
+        if (context.idleTimeoutNs > 0 && silenceNs >= context.idleTimeoutNs)
+        {
+            context.idleTimeouts++;
+            writeClose(CloseCode.GOING_AWAY, IDLE_TIMEOUT, 0, IDLE_TIMEOUT.capacity());
+            finishClose(CloseCode.GOING_AWAY, "idle timeout");
+            return;
+        }
+        if (context.pingIntervalNs > 0 && silenceNs >= context.pingIntervalNs && lastPingNs <= lastReadNs)
+        {
+            context.pingsSent++;
+            lastPingNs = nowNs;
+            final int length = FrameEncoder.encode(context.controlScratch, 0, true, Opcode.PING, EMPTY, 0, 0);
+            write(context.controlScratch, 0, length);
+        }
+        deadline(nextIdleDeadline());
+    }
+
+    private long nextIdleDeadline()
+    {
+        long next = NO_DEADLINE;
+        if (context.idleTimeoutNs > 0)
+        {
+            next = lastReadNs + context.idleTimeoutNs;
+        }
+        if (context.pingIntervalNs > 0 && lastPingNs <= lastReadNs)
+        {
+            next = Math.min(next, lastReadNs + context.pingIntervalNs);
+        }
+        return next;
+    }
+
+    private void releaseMessageBuffer()
+    {
+        if (null != messageBuffer)
+        {
+            context.releaseMessageBuffer(messageBuffer);
+            messageBuffer = null;
+        }
+        messageLength = 0;
+    }
+
+    /**
+     * Server shutdown: close open connections with 1001, drop the ones still handshaking.
+     */
+    void onShutdown()
+    {
+        if (STATE_OPEN == state)
+        {
+            final UnsafeBuffer reason = new UnsafeBuffer(LoopContext.utf8("server shutting down"));
+            startClose(CloseCode.GOING_AWAY, "server shutting down", reason, 0, reason.capacity());
+        }
+        else if (STATE_HANDSHAKE == state)
+        {
+            state = STATE_CLOSED;
+            close(null);
+        }
+    }
+
+    int state()
+    {
+        return state;
+    }
+
+    // ---- sending ----
+
+    private boolean sendFrame(final int opcode, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (STATE_OPEN != state)
+        {
+            return false;
+        }
+        final int headerLength = FrameEncoder.writeHeader(context.headerScratch, 0, true, opcode, length);
+        if (queuedBytes() + headerLength + length > context.outboundBudget)
+        {
+            return onBudgetExceeded();
+        }
+        write(context.headerScratch, 0, headerLength, buffer, offset, length);
+        context.messagesOut++;
+        return true;
+    }
+
+    private boolean onBudgetExceeded()
+    {
+        if (WsmuxSettings.OverflowPolicy.DROP == context.overflowPolicy)
+        {
+            droppedMessages++;
+            context.droppedMessages++;
+        }
+        else
+        {
+            context.slowConsumerCloses++;
+            startClose(CloseCode.POLICY_VIOLATION, "slow consumer", SLOW_CONSUMER, 0, SLOW_CONSUMER.capacity());
+        }
+        return false;
+    }
+
+    private boolean offer(final int type, final int arg, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (STATE_OPEN != state)
+        {
+            return false;
+        }
+        if (length <= loop.maxCommandLength())
+        {
+            return loop.offerCommand(type, id(), arg, buffer, offset, length);
+        }
+        // Larger than the ring buffer can carry: a copy in a task (allocates; documented on Connection).
+        final UnsafeBuffer copy = new UnsafeBuffer(new byte[length]);
+        copy.putBytes(0, buffer, offset, length);
+        return loop.execute(() -> onCommand(type, arg, copy, 0, length, loop.nowNs()));
+    }
+
+    @Override
+    public boolean isOpen()
+    {
+        return STATE_OPEN == state;
+    }
+
+    @Override
+    public boolean sendText(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return loop.isLoopThread() ?
+            sendFrame(Opcode.TEXT, buffer, offset, length) : offer(COMMAND_SEND_TEXT, 0, buffer, offset, length);
+    }
+
+    @Override
+    public boolean sendText(final CharSequence text)
+    {
+        final byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+        return sendText(new UnsafeBuffer(bytes), 0, bytes.length);
+    }
+
+    @Override
+    public boolean sendBinary(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return loop.isLoopThread() ?
+            sendFrame(Opcode.BINARY, buffer, offset, length) : offer(COMMAND_SEND_BINARY, 0, buffer, offset, length);
+    }
+
+    @Override
+    public void close(final int code, final String reason)
+    {
+        if (!CloseCode.isValidOnWire(code))
+        {
+            throw new IllegalArgumentException("close code not valid on the wire: code=" + code);
+        }
+        final byte[] bytes = LoopContext.utf8(reason);
+        if (bytes.length > CloseReason.MAX_REASON_LENGTH)
+        {
+            throw new IllegalArgumentException("close reason longer than 123 bytes: length=" + bytes.length);
+        }
+        final UnsafeBuffer reasonBuffer = new UnsafeBuffer(bytes);
+        if (loop.isLoopThread())
+        {
+            startClose(code, null == reason ? "" : reason, reasonBuffer, 0, bytes.length);
+        }
+        else
+        {
+            offer(COMMAND_CLOSE, code, reasonBuffer, 0, bytes.length);
+        }
+    }
+
+    @Override
+    public long droppedMessages()
+    {
+        return droppedMessages;
+    }
+
+    @Override
+    public Object attachment()
+    {
+        return attachment;
+    }
+
+    @Override
+    public void attach(final Object attachment)
+    {
+        this.attachment = attachment;
+    }
+
+    @Override
+    public String subprotocol()
+    {
+        return subprotocol;
+    }
+
+    // ---- the handshake view, valid while the parser is held ----
+
+    @Override
+    public HandshakeRequest handshake()
+    {
+        return null == parser ? null : this;
+    }
+
+    @Override
+    public String path()
+    {
+        return path;
+    }
+
+    @Override
+    public String query()
+    {
+        return query;
+    }
+
+    @Override
+    public String host()
+    {
+        return null == parser ? null : parser.host();
+    }
+
+    @Override
+    public String origin()
+    {
+        return null == parser ? null : parser.origin();
+    }
+
+    @Override
+    public List<String> subprotocols()
+    {
+        return null == parser ? List.of() : parser.subprotocols();
+    }
+
+    @Override
+    public String header(final String name)
+    {
+        return null == parser ? null : parser.header(name);
+    }
+
+    @Override
+    public List<String> headers(final String name)
+    {
+        return null == parser ? List.of() : parser.headers(name);
+    }
+
+    @Override
+    public String toString()
+    {
+        return "WsConnection{id=" + id() + ", state=" + state + ", path=" + path + "}";
+    }
+}

@@ -1,0 +1,424 @@
+package io.wsmux;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.wsmux.transport.ConnectionLimiter;
+import io.wsmux.transport.IdleMode;
+import io.wsmux.transport.IoLoop;
+import io.wsmux.transport.IoLoopConfig;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.NoOpIdleStrategy;
+import org.agrona.concurrent.SystemNanoClock;
+
+/**
+ * An embeddable WebSocket server: N I/O loops, each on its own thread, each accepting on the same port (SO_REUSEPORT
+ * where the OS has it, else one acceptor handing sockets out round-robin) and owning its connections for life.
+ * <pre>
+ * WsmuxServer server = WsmuxServer.builder()
+ *     .endpoint("/echo", new WebSocketHandler()
+ *     {
+ *         public void onText(Connection c, DirectBuffer b, int offset, int length) { c.sendText(b, offset, length); }
+ *     })
+ *     .build()
+ *     .start();
+ * </pre>
+ * {@link #close()} is graceful: stop accepting, send 1001 to every connection, wait for the close handshakes up to
+ * {@code wsmux.shutdown.timeout}, then close what remains. Thread safe.
+ */
+public final class WsmuxServer implements AutoCloseable
+{
+    private static final int TICKS_PER_WHEEL = 512;
+    private static final int TASK_QUEUE_CAPACITY = 4096;
+
+    private final WsmuxSettings settings;
+    private final Map<String, Endpoint> endpoints;
+    private final Endpoint anyPath;
+    private final ErrorHandler errorHandler;
+    private final ConnectionLimiter limiter;
+    private final List<IoLoop> loops = new ArrayList<>();
+    private final List<LoopContext> contexts = new ArrayList<>();
+    private final List<AgentRunner> runners = new ArrayList<>();
+    private InetSocketAddress address;
+    private boolean started;
+    private boolean closed;
+
+    private WsmuxServer(final Builder builder)
+    {
+        this.settings = builder.settings.conclude();
+        this.endpoints = Map.copyOf(builder.endpoints);
+        this.anyPath = builder.anyPath;
+        this.errorHandler = builder.errorHandler;
+        this.limiter = new ConnectionLimiter(settings.maxConnections());
+    }
+
+    /**
+     * @return a builder with settings read from system properties.
+     */
+    public static Builder builder()
+    {
+        return new Builder(new WsmuxSettings());
+    }
+
+    /**
+     * @param settings the settings to use.
+     * @return a builder.
+     */
+    public static Builder builder(final WsmuxSettings settings)
+    {
+        return new Builder(settings);
+    }
+
+    /**
+     * Bind and start the I/O threads.
+     *
+     * @return this.
+     * @throws IOException if the address cannot be bound (port in use, say).
+     */
+    public synchronized WsmuxServer start() throws IOException
+    {
+        if (started)
+        {
+            throw new IllegalStateException("already started");
+        }
+        started = true;
+        if (settings.printConfiguration())
+        {
+            System.out.println(settings);
+        }
+
+        final int loopCount = settings.ioThreads();
+        final boolean reusePort = settings.reusePort() && IoLoop.isReusePortSupported();
+        final IoLoopConfig config = new IoLoopConfig(
+            settings.readBufferLength(),
+            settings.corkBufferLength(),
+            settings.outboundChunkLength(),
+            settings.outboundPooledChunks(),
+            settings.commandBufferLength(),
+            TASK_QUEUE_CAPACITY,
+            settings.timerTickNs(),
+            TICKS_PER_WHEEL,
+            settings.idleMode(),
+            settings.tcpNoDelay(),
+            settings.socketSendBuffer(),
+            settings.socketReceiveBuffer(),
+            settings.acceptBacklog());
+
+        final IoLoop[] acceptTargets = reusePort ? null : new IoLoop[loopCount];
+        for (int i = 0; i < loopCount; i++)
+        {
+            final LoopContext context = new LoopContext(this, settings, endpoints, anyPath, errorHandler);
+            final IoLoop loop = new IoLoop(
+                i, config, context, limiter, new SystemNanoClock(), errorHandler, 0 == i ? acceptTargets : null);
+            contexts.add(context);
+            loops.add(loop);
+            if (null != acceptTargets)
+            {
+                acceptTargets[i] = loop;
+            }
+        }
+
+        try
+        {
+            InetSocketAddress bindAddress = new InetSocketAddress(settings.bindAddress(), settings.port());
+            for (int i = 0; i < loopCount; i++)
+            {
+                if (0 == i || reusePort)
+                {
+                    final InetSocketAddress bound = loops.get(i).listen(bindAddress, reusePort);
+                    if (0 == i)
+                    {
+                        address = bound;
+                        bindAddress = bound;
+                    }
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            for (final IoLoop loop : loops)
+            {
+                loop.onClose();
+            }
+            throw new IOException("cannot listen on " + settings.bindAddress() + ":" + settings.port() + ": " +
+                ex.getMessage(), ex);
+        }
+
+        for (final IoLoop loop : loops)
+        {
+            final AgentRunner runner = new AgentRunner(idleStrategy(settings.idleMode()), errorHandler, null, loop);
+            runners.add(runner);
+            AgentRunner.startOnThread(runner, (task) ->
+            {
+                final Thread thread = new Thread(task, loop.roleName());
+                thread.setDaemon(false);
+                return thread;
+            });
+        }
+        return this;
+    }
+
+    private static IdleStrategy idleStrategy(final IdleMode mode)
+    {
+        switch (mode)
+        {
+            case SPIN:
+                return new BusySpinIdleStrategy();
+            case BACKOFF:
+                return new BackoffIdleStrategy();
+            default:
+                return NoOpIdleStrategy.INSTANCE; // the loop blocks in select itself
+        }
+    }
+
+    /**
+     * @return the address listened on (the real port when 0 was asked for).
+     */
+    public InetSocketAddress address()
+    {
+        return address;
+    }
+
+    /**
+     * @return the port listened on.
+     */
+    public int port()
+    {
+        return address.getPort();
+    }
+
+    /**
+     * @return the settings in use.
+     */
+    public WsmuxSettings settings()
+    {
+        return settings;
+    }
+
+    /**
+     * @return connections open now, handshaking ones included.
+     */
+    public int openConnections()
+    {
+        return limiter.open();
+    }
+
+    /**
+     * @return messages received on all loops (racy sum of per-loop counters).
+     */
+    public long messagesIn()
+    {
+        long total = 0;
+        for (final LoopContext context : contexts)
+        {
+            total += context.messagesIn;
+        }
+        return total;
+    }
+
+    /**
+     * @return messages sent on all loops (racy sum of per-loop counters).
+     */
+    public long messagesOut()
+    {
+        long total = 0;
+        for (final LoopContext context : contexts)
+        {
+            total += context.messagesOut;
+        }
+        return total;
+    }
+
+    /**
+     * @return protocol violations seen on all loops.
+     */
+    public long protocolErrors()
+    {
+        long total = 0;
+        for (final LoopContext context : contexts)
+        {
+            total += context.protocolErrors;
+        }
+        return total;
+    }
+
+    /**
+     * @return upgrade requests answered with an HTTP error.
+     */
+    public long handshakesRejected()
+    {
+        long total = 0;
+        for (final LoopContext context : contexts)
+        {
+            total += context.handshakesRejected;
+        }
+        return total;
+    }
+
+    /**
+     * @return sockets refused at the connection limit.
+     */
+    public long refusedConnections()
+    {
+        long total = 0;
+        for (final IoLoop loop : loops)
+        {
+            total += loop.refusedConnections();
+        }
+        return total;
+    }
+
+    /**
+     * @return connections closed for exceeding their outbound budget.
+     */
+    public long slowConsumerCloses()
+    {
+        long total = 0;
+        for (final LoopContext context : contexts)
+        {
+            total += context.slowConsumerCloses;
+        }
+        return total;
+    }
+
+    void onConnectionClosed(final WsConnection connection)
+    {
+    }
+
+    /**
+     * Graceful shutdown: stop accepting, close every connection with 1001, wait up to wsmux.shutdown.timeout for
+     * the close handshakes, then close what remains and stop the I/O threads. Idempotent.
+     */
+    @Override
+    public synchronized void close()
+    {
+        if (closed || !started)
+        {
+            closed = true;
+            return;
+        }
+        closed = true;
+
+        for (final IoLoop loop : loops)
+        {
+            loop.execute(() ->
+            {
+                loop.closeListener();
+                loop.forEachConnection((connection) -> ((WsConnection)connection).onShutdown());
+            });
+        }
+
+        final long deadlineNs = System.nanoTime() + settings.shutdownTimeoutNs();
+        while (limiter.open() > 0 && System.nanoTime() - deadlineNs < 0)
+        {
+            try
+            {
+                Thread.sleep(5);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+
+        for (int i = 0; i < runners.size(); i++)
+        {
+            loops.get(i).prepareClose();
+            runners.get(i).close();
+        }
+    }
+
+    /**
+     * Configures a server: endpoints and handlers. Not thread safe.
+     */
+    public static final class Builder
+    {
+        private final WsmuxSettings settings;
+        private final Map<String, Endpoint> endpoints = new HashMap<>();
+        private Endpoint anyPath;
+        private ErrorHandler errorHandler = Throwable::printStackTrace;
+
+        private Builder(final WsmuxSettings settings)
+        {
+            this.settings = settings;
+        }
+
+        /**
+         * Serve WebSockets at a path.
+         *
+         * @param path    exact request path, starting with '/'.
+         * @param handler callbacks.
+         * @return this.
+         */
+        public Builder endpoint(final String path, final WebSocketHandler handler)
+        {
+            return endpoint(path, handler, null);
+        }
+
+        /**
+         * Serve WebSockets at a path, with an upgrade hook and supported subprotocols.
+         *
+         * @param path         exact request path, starting with '/'.
+         * @param handler      callbacks.
+         * @param hook         decides each upgrade, or null to accept all.
+         * @param subprotocols subprotocols spoken, in order of preference.
+         * @return this.
+         */
+        public Builder endpoint(
+            final String path, final WebSocketHandler handler, final UpgradeHook hook, final String... subprotocols)
+        {
+            if (null == path || !path.startsWith("/"))
+            {
+                throw new IllegalArgumentException("endpoint path must start with '/': path=" + path);
+            }
+            if (null != endpoints.putIfAbsent(path, new Endpoint(path, handler, hook, List.of(subprotocols))))
+            {
+                throw new IllegalArgumentException("endpoint already registered: path=" + path);
+            }
+            return this;
+        }
+
+        /**
+         * Serve WebSockets on every path no other endpoint claims (echo mode).
+         *
+         * @param handler callbacks.
+         * @return this.
+         */
+        public Builder anyPath(final WebSocketHandler handler)
+        {
+            anyPath = new Endpoint(null, handler, null, List.of());
+            return this;
+        }
+
+        /**
+         * @param errorHandler told about unexpected errors (bugs, I/O failures); default prints them.
+         * @return this.
+         */
+        public Builder errorHandler(final ErrorHandler errorHandler)
+        {
+            this.errorHandler = errorHandler;
+            return this;
+        }
+
+        /**
+         * @return the server, not yet started.
+         */
+        public WsmuxServer build()
+        {
+            if (endpoints.isEmpty() && null == anyPath)
+            {
+                throw new IllegalStateException("no endpoint configured");
+            }
+            return new WsmuxServer(this);
+        }
+    }
+}

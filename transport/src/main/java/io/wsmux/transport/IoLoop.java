@@ -1,0 +1,1154 @@
+package io.wsmux.transport;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+import org.agrona.CloseHelper;
+import org.agrona.DeadlineTimerWheel;
+import org.agrona.DirectBuffer;
+import org.agrona.ErrorHandler;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import org.jctools.queues.MessagePassingQueue;
+import org.jctools.queues.MpscArrayQueue;
+
+/**
+ * One I/O thread's duty cycle: a {@link Selector}, the listening socket it accepts on, the connections it accepted
+ * (for life), their outbound queues, one timer wheel for their deadlines, and two inbound queues from other
+ * threads: a many-to-one ring buffer of byte commands (sends, closes: no allocation) and a bounded MPSC queue of
+ * objects (sockets handed over by another loop's acceptor, tasks).
+ * <p>
+ * Each cycle reads the clock once, drains the queues with a limit, polls the sockets, polls the timer wheel, and
+ * returns the work done. In {@link IdleMode#BLOCKING} the select itself is the idle: the loop blocks only when the
+ * cycle found nothing else to do, for at most the time to the next timer tick, after setting {@code parked} and
+ * re-checking its queues; a producer that offers and then wins the CAS on {@code parked} wakes the selector, so a
+ * burst of commands costs one wake-up.
+ * <p>
+ * Writes to the connection being read are gathered in one loop-wide cork buffer and flushed with one system call
+ * after the read is handled (uWebSockets' cork): a client pipelining a hundred requests gets a hundred replies in
+ * one {@code write}.
+ * <p>
+ * <b>Not thread safe</b> except {@link #offerCommand}, {@link #offerSocket}, {@link #execute} and
+ * {@link #wakeup}, which any thread may call. Allocates nothing per event on its own paths.
+ */
+public final class IoLoop implements Agent
+{
+    private static final int COMMAND_DRAIN_LIMIT = 256;
+    private static final int TASK_DRAIN_LIMIT = 64;
+    private static final int TIMER_EXPIRY_LIMIT = 1024;
+    private static final int ACCEPT_LIMIT = 64;
+    private static final int GATHER_LIMIT = 16;
+    private static final long ACCEPT_PAUSE_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final int COMMAND_HEADER_LENGTH = Long.BYTES + Integer.BYTES;
+
+    private final int index;
+    private final IoLoopConfig config;
+    private final ConnectionFactory factory;
+    private final ConnectionLimiter limiter;
+    private final NanoClock clock;
+    private final ErrorHandler errorHandler;
+    private final Selector selector;
+    private final DeadlineTimerWheel timerWheel;
+    private final Long2ObjectHashMap<TcpConnection> connections = new Long2ObjectHashMap<>();
+    private final Long2ObjectHashMap<TcpConnection> connectionByTimerId = new Long2ObjectHashMap<>();
+    private final ManyToOneRingBuffer commands;
+    private final MpscArrayQueue<Object> tasks;
+    private final AtomicBoolean parked = new AtomicBoolean();
+    private final ChunkPool chunkPool;
+    private final ByteBuffer readByteBuffer;
+    private final UnsafeBuffer readBuffer;
+    private final ByteBuffer corkByteBuffer;
+    private final UnsafeBuffer corkBuffer;
+    private final ByteBuffer[] gather = new ByteBuffer[GATHER_LIMIT];
+    private final Consumer<SelectionKey> onKeyReady = this::onKeyReady;
+    private final MessageHandler onCommand = this::onCommand;
+    private final MessagePassingQueue.Consumer<Object> onTask = this::onTask;
+    private final DeadlineTimerWheel.TimerHandler onTimerExpiry = this::onTimerExpiry;
+    private final IoLoop[] acceptTargets;
+
+    private ServerSocketChannel listener;
+    private SelectionKey listenerKey;
+    private int nextAcceptTarget;
+    private long acceptPausedUntilNs;
+    private long connectionSequence;
+    private long nowNs;
+    private TcpConnection corkOwner;
+    private Thread thread;
+    private volatile boolean accepting = true;
+    private volatile boolean closing;
+
+    private long bytesRead;
+    private long bytesWritten;
+    private long refusedConnections;
+    private long acceptErrors;
+
+    /**
+     * @param index         this loop's number, 0 to loops - 1: also the low bits of its connection ids.
+     * @param config        sizes and options.
+     * @param factory       creates the protocol's connection objects.
+     * @param limiter       shared connection limit.
+     * @param clock         time source (a hand-driven clock in tests).
+     * @param errorHandler  told about callback failures and unexpected I/O errors.
+     * @param acceptTargets when this loop is the only acceptor (no SO_REUSEPORT), the loops it hands accepted
+     *                      sockets to round-robin (itself included); null or empty to keep every socket.
+     */
+    public IoLoop(
+        final int index,
+        final IoLoopConfig config,
+        final ConnectionFactory factory,
+        final ConnectionLimiter limiter,
+        final NanoClock clock,
+        final ErrorHandler errorHandler,
+        final IoLoop[] acceptTargets)
+    {
+        if (index < 0 || index > 255)
+        {
+            throw new IllegalArgumentException("loop index must be 0..255: index=" + index);
+        }
+        this.index = index;
+        this.config = config;
+        this.factory = factory;
+        this.limiter = limiter;
+        this.clock = clock;
+        this.errorHandler = errorHandler;
+        this.acceptTargets = acceptTargets;
+        try
+        {
+            this.selector = Selector.open();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        this.nowNs = clock.nanoTime();
+        this.timerWheel = new DeadlineTimerWheel(
+            TimeUnit.NANOSECONDS, nowNs, config.tickResolutionNs(), config.ticksPerWheel());
+        this.commands = new ManyToOneRingBuffer(new UnsafeBuffer(ByteBuffer.allocateDirect(
+            config.commandBufferLength() + RingBufferDescriptor.TRAILER_LENGTH)));
+        this.tasks = new MpscArrayQueue<>(config.taskQueueCapacity());
+        this.chunkPool = new ChunkPool(config.chunkLength(), config.maxPooledChunks());
+        this.readByteBuffer = ByteBuffer.allocateDirect(config.readBufferLength());
+        this.readBuffer = new UnsafeBuffer(readByteBuffer);
+        this.corkByteBuffer = ByteBuffer.allocateDirect(config.corkBufferLength());
+        this.corkBuffer = new UnsafeBuffer(corkByteBuffer);
+        corkByteBuffer.limit(0);
+    }
+
+    /**
+     * Open this loop's listening socket. Call before the loop runs.
+     *
+     * @param address   where to listen; port 0 picks a free port.
+     * @param reusePort set SO_REUSEPORT so that every loop can listen on the same port and the kernel spreads
+     *                  connections across them.
+     * @return the bound address.
+     * @throws IOException if the socket cannot be bound (port taken, say).
+     */
+    public InetSocketAddress listen(final InetSocketAddress address, final boolean reusePort) throws IOException
+    {
+        final ServerSocketChannel channel = ServerSocketChannel.open();
+        try
+        {
+            channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            if (reusePort)
+            {
+                channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            }
+            channel.bind(address, config.acceptBacklog());
+            channel.configureBlocking(false);
+            listenerKey = channel.register(selector, SelectionKey.OP_ACCEPT, channel);
+            listener = channel;
+            return (InetSocketAddress)channel.getLocalAddress();
+        }
+        catch (final IOException ex)
+        {
+            CloseHelper.quietClose(channel);
+            throw ex;
+        }
+    }
+
+    /**
+     * Whether SO_REUSEPORT can be set on this platform's server sockets.
+     *
+     * @return true on Linux and the BSDs.
+     */
+    public static boolean isReusePortSupported()
+    {
+        try (ServerSocketChannel channel = ServerSocketChannel.open())
+        {
+            return channel.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "wsmux-io-" + index;
+    }
+
+    @Override
+    public void onStart()
+    {
+        thread = Thread.currentThread();
+    }
+
+    @Override
+    public int doWork()
+    {
+        nowNs = clock.nanoTime();
+
+        int workCount = commands.read(onCommand, COMMAND_DRAIN_LIMIT);
+        workCount += tasks.drain(onTask, TASK_DRAIN_LIMIT);
+        workCount += pollSockets(workCount);
+        workCount += pollTimers();
+        if (0 != acceptPausedUntilNs && nowNs - acceptPausedUntilNs >= 0)
+        {
+            resumeAccepting();
+        }
+
+        return workCount;
+    }
+
+    @Override
+    public void onClose()
+    {
+        final List<TcpConnection> open = new ArrayList<>(connections.values());
+        for (final TcpConnection connection : open)
+        {
+            close(connection, null);
+        }
+        closeListener();
+        Object task;
+        while (null != (task = tasks.poll()))
+        {
+            if (task instanceof SocketChannel)
+            {
+                CloseHelper.quietClose((SocketChannel)task);
+            }
+        }
+        CloseHelper.quietClose(selector);
+    }
+
+    /**
+     * Send a command to a connection of this loop from any thread, without allocating: the bytes are copied into
+     * the loop's ring buffer and handed to {@link TcpConnection#onCommand} on the loop's thread. A command for a
+     * connection that has closed in the meantime is dropped.
+     *
+     * @param type         command type, at least 1.
+     * @param connectionId target connection.
+     * @param arg          an int argument.
+     * @param buffer       command bytes.
+     * @param offset       of the bytes.
+     * @param length       of the bytes.
+     * @return false when the ring buffer is full or the command longer than it can hold (back-pressure).
+     */
+    public boolean offerCommand(
+        final int type,
+        final long connectionId,
+        final int arg,
+        final DirectBuffer buffer,
+        final int offset,
+        final int length)
+    {
+        if (length + COMMAND_HEADER_LENGTH > commands.maxMsgLength())
+        {
+            return false;
+        }
+        final int claimIndex = commands.tryClaim(type, COMMAND_HEADER_LENGTH + length);
+        if (claimIndex <= 0)
+        {
+            return false;
+        }
+        final MutableDirectBuffer ring = commands.buffer();
+        ring.putLong(claimIndex, connectionId);
+        ring.putInt(claimIndex + Long.BYTES, arg);
+        if (length > 0)
+        {
+            ring.putBytes(claimIndex + COMMAND_HEADER_LENGTH, buffer, offset, length);
+        }
+        commands.commit(claimIndex);
+        wakeup();
+        return true;
+    }
+
+    /**
+     * @return the largest command payload {@link #offerCommand} accepts.
+     */
+    public int maxCommandLength()
+    {
+        return commands.maxMsgLength() - COMMAND_HEADER_LENGTH;
+    }
+
+    /**
+     * Hand an accepted socket to this loop (from the acceptor loop).
+     *
+     * @param channel non-blocking accepted socket, its connection slot already acquired from the limiter.
+     * @return false if the task queue is full.
+     */
+    public boolean offerSocket(final SocketChannel channel)
+    {
+        if (tasks.offer(channel))
+        {
+            wakeup();
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Run a task on the loop's thread (cold paths: shutdown, inspection). Allocates.
+     *
+     * @param task to run.
+     * @return false if the task queue is full.
+     */
+    public boolean execute(final Runnable task)
+    {
+        if (tasks.offer(task))
+        {
+            wakeup();
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Stop blocking in select from now on and wake the loop, so that its runner can stop it promptly.
+     * Any thread.
+     */
+    public void prepareClose()
+    {
+        closing = true;
+        selector.wakeup();
+    }
+
+    /**
+     * Wake the loop if it is blocked in select; coalesced: only the caller that flips {@code parked} pays for the
+     * system call.
+     */
+    public void wakeup()
+    {
+        if (parked.get() && parked.compareAndSet(true, false))
+        {
+            selector.wakeup();
+        }
+    }
+
+    /**
+     * @return true when called on this loop's thread.
+     */
+    public boolean isLoopThread()
+    {
+        return Thread.currentThread() == thread;
+    }
+
+    /**
+     * @return this loop's number.
+     */
+    public int index()
+    {
+        return index;
+    }
+
+    /**
+     * @return the loop clock as read at the start of the current cycle.
+     */
+    public long nowNs()
+    {
+        return nowNs;
+    }
+
+    /**
+     * @return connections this loop owns. Loop thread only.
+     */
+    public int connectionCount()
+    {
+        return connections.size();
+    }
+
+    /**
+     * Visit every open connection. Loop thread only; cold path.
+     *
+     * @param consumer visitor; it may close the connection it is given.
+     */
+    public void forEachConnection(final Consumer<TcpConnection> consumer)
+    {
+        final List<TcpConnection> open = new ArrayList<>(connections.values());
+        for (final TcpConnection connection : open)
+        {
+            consumer.accept(connection);
+        }
+    }
+
+    /**
+     * Stop accepting and close the listening socket. Loop thread only.
+     */
+    public void closeListener()
+    {
+        accepting = false;
+        if (null != listenerKey)
+        {
+            listenerKey.cancel();
+            listenerKey = null;
+        }
+        CloseHelper.quietClose(listener);
+        listener = null;
+    }
+
+    /**
+     * @return bytes read from sockets by this loop (racy snapshot from other threads).
+     */
+    public long bytesRead()
+    {
+        return bytesRead;
+    }
+
+    /**
+     * @return bytes written to sockets by this loop (racy snapshot from other threads).
+     */
+    public long bytesWritten()
+    {
+        return bytesWritten;
+    }
+
+    /**
+     * @return sockets refused at the connection limit.
+     */
+    public long refusedConnections()
+    {
+        return refusedConnections;
+    }
+
+    /**
+     * @return accept failures (such as running out of file descriptors), each pausing accepts briefly.
+     */
+    public long acceptErrors()
+    {
+        return acceptErrors;
+    }
+
+    /**
+     * @return outbound chunks allocated so far (pool misses).
+     */
+    public long chunksAllocated()
+    {
+        return chunkPool.allocated();
+    }
+
+    // ---- the duty cycle ----
+
+    private int pollSockets(final int workCount)
+    {
+        try
+        {
+            if (0 == workCount && IdleMode.BLOCKING == config.idleMode() && !closing)
+            {
+                parked.set(true);
+                if (commands.size() > 0 || !tasks.isEmpty())
+                {
+                    parked.set(false);
+                    return selector.selectNow(onKeyReady);
+                }
+                final int selected = selector.select(onKeyReady, selectTimeoutMs());
+                parked.set(false);
+                nowNs = clock.nanoTime();
+                return selected;
+            }
+            return selector.selectNow(onKeyReady);
+        }
+        catch (final IOException ex)
+        {
+            errorHandler.onError(ex);
+            return 0;
+        }
+    }
+
+    private long selectTimeoutMs()
+    {
+        if (0 == timerWheel.timerCount())
+        {
+            timerWheel.currentTickTime(nowNs);
+            return 0 != acceptPausedUntilNs ? 1 + TimeUnit.NANOSECONDS.toMillis(acceptPausedUntilNs - nowNs) : 0;
+        }
+        final long untilTickNs = timerWheel.currentTickTime() - nowNs;
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(untilTickNs + 999_999));
+    }
+
+    private int pollTimers()
+    {
+        int expired = 0;
+        do
+        {
+            expired += timerWheel.poll(nowNs, onTimerExpiry, TIMER_EXPIRY_LIMIT);
+        }
+        while (timerWheel.currentTickTime() <= nowNs && expired < TIMER_EXPIRY_LIMIT);
+        return expired;
+    }
+
+    private void onKeyReady(final SelectionKey key)
+    {
+        final Object attachment = key.attachment();
+        if (attachment instanceof TcpConnection)
+        {
+            final TcpConnection connection = (TcpConnection)attachment;
+            final int readyOps;
+            try
+            {
+                readyOps = key.readyOps();
+            }
+            catch (final RuntimeException ex)
+            {
+                return;
+            }
+            if ((readyOps & SelectionKey.OP_WRITE) != 0)
+            {
+                flushQueue(connection);
+            }
+            if ((readyOps & SelectionKey.OP_READ) != 0 && !connection.closed)
+            {
+                onReadable(connection);
+            }
+        }
+        else if (key.isValid())
+        {
+            accept();
+        }
+    }
+
+    private void onReadable(final TcpConnection connection)
+    {
+        final int length;
+        try
+        {
+            readByteBuffer.clear();
+            length = connection.channel.read(readByteBuffer);
+        }
+        catch (final IOException ex)
+        {
+            close(connection, ex);
+            return;
+        }
+
+        if (length < 0)
+        {
+            try
+            {
+                connection.onEndOfStream(nowNs);
+            }
+            catch (final Throwable ex)
+            {
+                errorHandler.onError(ex);
+            }
+            close(connection, null);
+            return;
+        }
+
+        if (length > 0)
+        {
+            bytesRead += length;
+            corkOwner = connection;
+            try
+            {
+                connection.onRead(readBuffer, 0, length, nowNs);
+            }
+            catch (final Throwable ex)
+            {
+                errorHandler.onError(ex);
+                close(connection, ex);
+            }
+            finally
+            {
+                flushCork();
+                corkOwner = null;
+            }
+        }
+    }
+
+    private void accept()
+    {
+        for (int i = 0; i < ACCEPT_LIMIT && accepting && null != listener; i++)
+        {
+            final SocketChannel channel;
+            try
+            {
+                channel = listener.accept();
+            }
+            catch (final IOException ex)
+            {
+                // Out of file descriptors, typically: stop accepting for a moment rather than spin on it.
+                acceptErrors++;
+                pauseAccepting();
+                return;
+            }
+            if (null == channel)
+            {
+                return;
+            }
+
+            if (!limiter.tryAcquire())
+            {
+                refuse(channel);
+                continue;
+            }
+
+            if (null == acceptTargets || acceptTargets.length <= 1)
+            {
+                register(channel);
+            }
+            else
+            {
+                final IoLoop target = acceptTargets[nextAcceptTarget];
+                nextAcceptTarget = (nextAcceptTarget + 1) % acceptTargets.length;
+                if (target == this)
+                {
+                    register(channel);
+                }
+                else if (!configure(channel) || !target.offerSocket(channel))
+                {
+                    CloseHelper.quietClose(channel);
+                    limiter.release();
+                }
+            }
+        }
+    }
+
+    private void pauseAccepting()
+    {
+        if (null != listenerKey && listenerKey.isValid())
+        {
+            listenerKey.interestOps(0);
+        }
+        acceptPausedUntilNs = nowNs + ACCEPT_PAUSE_NS;
+        if (0 == acceptPausedUntilNs)
+        {
+            acceptPausedUntilNs = 1;
+        }
+    }
+
+    private void resumeAccepting()
+    {
+        acceptPausedUntilNs = 0;
+        if (null != listenerKey && listenerKey.isValid())
+        {
+            listenerKey.interestOps(SelectionKey.OP_ACCEPT);
+        }
+    }
+
+    private void refuse(final SocketChannel channel)
+    {
+        refusedConnections++;
+        try
+        {
+            channel.configureBlocking(false);
+            final DirectBuffer response = factory.refusalResponse();
+            if (null != response && response.capacity() > 0)
+            {
+                corkByteBuffer.clear();
+                corkBuffer.putBytes(0, response, 0, response.capacity());
+                corkByteBuffer.limit(response.capacity());
+                channel.write(corkByteBuffer);
+                corkByteBuffer.clear().limit(0);
+            }
+        }
+        catch (final IOException ignore)
+        {
+            // Best effort: the peer is refused either way.
+        }
+        CloseHelper.quietClose(channel);
+    }
+
+    private boolean configure(final SocketChannel channel)
+    {
+        try
+        {
+            channel.configureBlocking(false);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, config.tcpNoDelay());
+            if (config.socketSendBufferLength() > 0)
+            {
+                channel.setOption(StandardSocketOptions.SO_SNDBUF, config.socketSendBufferLength());
+            }
+            if (config.socketReceiveBufferLength() > 0)
+            {
+                channel.setOption(StandardSocketOptions.SO_RCVBUF, config.socketReceiveBufferLength());
+            }
+            return true;
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+    }
+
+    private void register(final SocketChannel channel)
+    {
+        if (!configure(channel))
+        {
+            CloseHelper.quietClose(channel);
+            limiter.release();
+            return;
+        }
+
+        final long id = (++connectionSequence << 8) | index;
+        final TcpConnection connection;
+        try
+        {
+            connection = factory.newConnection(this, channel, id, nowNs);
+            connection.key = channel.register(selector, SelectionKey.OP_READ, connection);
+        }
+        catch (final Throwable ex)
+        {
+            errorHandler.onError(ex);
+            CloseHelper.quietClose(channel);
+            limiter.release();
+            return;
+        }
+
+        connections.put(id, connection);
+        try
+        {
+            connection.onOpen(nowNs);
+        }
+        catch (final Throwable ex)
+        {
+            errorHandler.onError(ex);
+            close(connection, ex);
+        }
+    }
+
+    private void onTask(final Object task)
+    {
+        if (task instanceof SocketChannel)
+        {
+            if (accepting)
+            {
+                register((SocketChannel)task);
+            }
+            else
+            {
+                CloseHelper.quietClose((SocketChannel)task);
+                limiter.release();
+            }
+        }
+        else
+        {
+            try
+            {
+                ((Runnable)task).run();
+            }
+            catch (final Throwable ex)
+            {
+                errorHandler.onError(ex);
+            }
+        }
+    }
+
+    private void onCommand(final int type, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        final TcpConnection connection = connections.get(buffer.getLong(index));
+        if (null == connection || connection.closed)
+        {
+            return;
+        }
+        try
+        {
+            connection.onCommand(
+                type,
+                buffer.getInt(index + Long.BYTES),
+                buffer,
+                index + COMMAND_HEADER_LENGTH,
+                length - COMMAND_HEADER_LENGTH,
+                nowNs);
+        }
+        catch (final Throwable ex)
+        {
+            errorHandler.onError(ex);
+            close(connection, ex);
+        }
+    }
+
+    // ---- deadlines ----
+
+    void deadline(final TcpConnection connection, final long deadlineNs)
+    {
+        connection.deadlineNs = deadlineNs;
+        if (connection.closed || TcpConnection.NO_DEADLINE == deadlineNs)
+        {
+            return;
+        }
+        if (TcpConnection.NULL_TIMER != connection.timerId)
+        {
+            if (timerWheel.deadline(connection.timerId) <= deadlineNs)
+            {
+                return; // the earlier timer fires first and re-arms for the later deadline
+            }
+            cancelTimer(connection);
+        }
+        final long timerId = timerWheel.scheduleTimer(deadlineNs);
+        connection.timerId = timerId;
+        connectionByTimerId.put(timerId, connection);
+    }
+
+    private void cancelTimer(final TcpConnection connection)
+    {
+        if (TcpConnection.NULL_TIMER != connection.timerId)
+        {
+            timerWheel.cancelTimer(connection.timerId);
+            connectionByTimerId.remove(connection.timerId);
+            connection.timerId = TcpConnection.NULL_TIMER;
+        }
+    }
+
+    private boolean onTimerExpiry(final TimeUnit timeUnit, final long now, final long timerId)
+    {
+        final TcpConnection connection = connectionByTimerId.remove(timerId);
+        if (null == connection || connection.closed)
+        {
+            return true;
+        }
+        connection.timerId = TcpConnection.NULL_TIMER;
+        final long deadlineNs = connection.deadlineNs;
+        if (deadlineNs - now <= 0)
+        {
+            connection.deadlineNs = TcpConnection.NO_DEADLINE;
+            try
+            {
+                connection.onDeadline(now);
+            }
+            catch (final Throwable ex)
+            {
+                errorHandler.onError(ex);
+                close(connection, ex);
+            }
+        }
+        else
+        {
+            deadline(connection, deadlineNs);
+        }
+        return true;
+    }
+
+    // ---- writes ----
+
+    void write(
+        final TcpConnection connection,
+        final DirectBuffer first,
+        final int firstOffset,
+        final int firstLength,
+        final DirectBuffer second,
+        final int secondOffset,
+        final int secondLength)
+    {
+        if (connection.closed)
+        {
+            return;
+        }
+
+        if (null == connection.head)
+        {
+            final int total = firstLength + secondLength;
+            if (connection == corkOwner)
+            {
+                final int corked = corkByteBuffer.limit();
+                if (corked + total <= corkByteBuffer.capacity())
+                {
+                    corkBuffer.putBytes(corked, first, firstOffset, firstLength);
+                    if (secondLength > 0)
+                    {
+                        corkBuffer.putBytes(corked + firstLength, second, secondOffset, secondLength);
+                    }
+                    corkByteBuffer.limit(corked + total);
+                    return;
+                }
+            }
+            flushCork();
+            if (null == connection.head && !connection.closed)
+            {
+                final int firstWritten = writeThrough(connection, first, firstOffset, firstLength);
+                if (firstWritten < firstLength)
+                {
+                    enqueue(connection, first, firstOffset + firstWritten, firstLength - firstWritten);
+                    enqueue(connection, second, secondOffset, secondLength);
+                }
+                else if (secondLength > 0)
+                {
+                    final int secondWritten = writeThrough(connection, second, secondOffset, secondLength);
+                    enqueue(connection, second, secondOffset + secondWritten, secondLength - secondWritten);
+                }
+                return;
+            }
+        }
+
+        enqueue(connection, first, firstOffset, firstLength);
+        enqueue(connection, second, secondOffset, secondLength);
+    }
+
+    /**
+     * Write straight to the socket, staging through the cork buffer (empty here), piece by piece.
+     *
+     * @return bytes the socket took; fewer than length when it is full or failed.
+     */
+    private int writeThrough(
+        final TcpConnection connection, final DirectBuffer buffer, final int offset, final int length)
+    {
+        int written = 0;
+        final int capacity = corkByteBuffer.capacity();
+        while (written < length && !connection.closed)
+        {
+            final int piece = Math.min(capacity, length - written);
+            corkByteBuffer.clear();
+            corkBuffer.putBytes(0, buffer, offset + written, piece);
+            corkByteBuffer.limit(piece);
+            final int taken = socketWrite(connection, corkByteBuffer);
+            written += Math.max(0, taken);
+            if (taken < piece)
+            {
+                break;
+            }
+        }
+        corkByteBuffer.clear().limit(0);
+        return written;
+    }
+
+    private void flushCork()
+    {
+        final int corked = corkByteBuffer.limit();
+        if (0 == corked)
+        {
+            return;
+        }
+        final TcpConnection connection = corkOwner;
+        corkByteBuffer.position(0);
+        if (null != connection && !connection.closed)
+        {
+            if (null != connection.head)
+            {
+                enqueue(connection, corkBuffer, 0, corked);
+            }
+            else
+            {
+                final int taken = socketWrite(connection, corkByteBuffer);
+                if (taken >= 0 && taken < corked)
+                {
+                    enqueue(connection, corkBuffer, taken, corked - taken);
+                }
+            }
+        }
+        corkByteBuffer.clear().limit(0);
+    }
+
+    private int socketWrite(final TcpConnection connection, final ByteBuffer byteBuffer)
+    {
+        try
+        {
+            final int written = connection.channel.write(byteBuffer);
+            bytesWritten += written;
+            return written;
+        }
+        catch (final IOException ex)
+        {
+            close(connection, ex);
+            return -1;
+        }
+    }
+
+    private void enqueue(final TcpConnection connection, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length <= 0 || connection.closed)
+        {
+            return;
+        }
+
+        final boolean wasEmpty = null == connection.head;
+        OutboundChunk tail = connection.tail;
+        if (null == tail)
+        {
+            tail = chunkPool.acquire();
+            connection.head = tail;
+            connection.tail = tail;
+        }
+
+        int copied = 0;
+        while (copied < length)
+        {
+            if (0 == tail.freeLength())
+            {
+                final OutboundChunk next = chunkPool.acquire();
+                tail.next = next;
+                tail = next;
+                connection.tail = next;
+            }
+            final int limit = tail.byteBuffer.limit();
+            final int piece = Math.min(tail.freeLength(), length - copied);
+            tail.buffer.putBytes(limit, buffer, offset + copied, piece);
+            tail.byteBuffer.limit(limit + piece);
+            copied += piece;
+        }
+        connection.queuedBytes += length;
+
+        if (wasEmpty && connection.key.isValid())
+        {
+            connection.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+        }
+    }
+
+    private void flushQueue(final TcpConnection connection)
+    {
+        while (null != connection.head && !connection.closed)
+        {
+            int count = 0;
+            long requested = 0;
+            for (OutboundChunk chunk = connection.head; null != chunk && count < GATHER_LIMIT; chunk = chunk.next)
+            {
+                gather[count++] = chunk.byteBuffer;
+                requested += chunk.pendingLength();
+            }
+
+            long written = -1;
+            try
+            {
+                written = connection.channel.write(gather, 0, count);
+            }
+            catch (final IOException ex)
+            {
+                close(connection, ex);
+            }
+            finally
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    gather[i] = null;
+                }
+            }
+            if (written < 0)
+            {
+                return;
+            }
+            bytesWritten += written;
+            connection.queuedBytes -= written;
+
+            OutboundChunk head = connection.head;
+            while (null != head && 0 == head.pendingLength())
+            {
+                final OutboundChunk next = head.next;
+                chunkPool.release(head);
+                head = next;
+            }
+            connection.head = head;
+            if (null == head)
+            {
+                connection.tail = null;
+            }
+            else if (written < requested)
+            {
+                return; // the socket is full: OP_WRITE stays set
+            }
+        }
+
+        if (connection.closed)
+        {
+            return;
+        }
+        if (connection.key.isValid())
+        {
+            connection.key.interestOps(SelectionKey.OP_READ);
+        }
+        if (connection.closeWhenFlushed)
+        {
+            close(connection, null);
+        }
+        else
+        {
+            try
+            {
+                connection.onFlushed();
+            }
+            catch (final Throwable ex)
+            {
+                errorHandler.onError(ex);
+                close(connection, ex);
+            }
+        }
+    }
+
+    // ---- closing ----
+
+    void closeWhenFlushed(final TcpConnection connection)
+    {
+        if (connection.closed)
+        {
+            return;
+        }
+        if (connection == corkOwner)
+        {
+            flushCork();
+        }
+        if (null == connection.head)
+        {
+            close(connection, null);
+        }
+        else
+        {
+            connection.closeWhenFlushed = true;
+        }
+    }
+
+    void close(final TcpConnection connection, final Throwable cause)
+    {
+        if (connection.closed)
+        {
+            return;
+        }
+        if (connection == corkOwner)
+        {
+            corkByteBuffer.clear().limit(0);
+        }
+        connection.closed = true;
+        if (null != connection.key)
+        {
+            connection.key.cancel();
+        }
+        CloseHelper.quietClose(connection.channel);
+        for (OutboundChunk chunk = connection.head; null != chunk; )
+        {
+            final OutboundChunk next = chunk.next;
+            chunkPool.release(chunk);
+            chunk = next;
+        }
+        connection.head = null;
+        connection.tail = null;
+        connection.queuedBytes = 0;
+        cancelTimer(connection);
+        if (null != connections.remove(connection.id))
+        {
+            limiter.release();
+        }
+        try
+        {
+            connection.onClosed(cause);
+        }
+        catch (final Throwable ex)
+        {
+            errorHandler.onError(ex);
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package io.wsmux.transport;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * One accepted socket as its {@link IoLoop} sees it: the channel, its selection key, its outbound queue and its
+ * deadline. A protocol extends this class (one level) and implements the {@code onXxx} callbacks, so a connection is
+ * one object for transport and protocol together.
+ * <p>
+ * <b>Not thread safe</b>: every method, callbacks included, runs on the owning loop's thread. Other threads reach a
+ * connection through {@link IoLoop#offerCommand}.
+ * <p>
+ * Fields: about 60 bytes beside the JDK's own socket objects. An idle connection holds no buffer.
+ */
+public abstract class TcpConnection
+{
+    /** Never a valid connection id. */
+    public static final long NULL_ID = 0;
+    /** No deadline. */
+    public static final long NO_DEADLINE = Long.MAX_VALUE;
+
+    static final long NULL_TIMER = -1;
+
+    /** The loop that owns this connection for life. */
+    protected final IoLoop loop;
+    final SocketChannel channel;
+    final long id;
+    SelectionKey key;
+    OutboundChunk head;
+    OutboundChunk tail;
+    long queuedBytes;
+    long timerId = NULL_TIMER;
+    long deadlineNs = NO_DEADLINE;
+    boolean closeWhenFlushed;
+    boolean closed;
+
+    /**
+     * @param loop    owning loop.
+     * @param channel accepted socket.
+     * @param id      unique id from the loop.
+     */
+    protected TcpConnection(final IoLoop loop, final SocketChannel channel, final long id)
+    {
+        this.loop = loop;
+        this.channel = channel;
+        this.id = id;
+    }
+
+    /**
+     * The socket is registered and may be read.
+     *
+     * @param nowNs loop clock.
+     */
+    protected abstract void onOpen(long nowNs);
+
+    /**
+     * Bytes arrived. Writes to this connection made during the call are gathered and sent with one system call
+     * when it returns.
+     *
+     * @param buffer the loop's shared read buffer: valid only during the call, may be modified (unmasked) in place.
+     * @param offset of the first byte.
+     * @param length bytes read.
+     * @param nowNs  loop clock.
+     */
+    protected abstract void onRead(MutableDirectBuffer buffer, int offset, int length, long nowNs);
+
+    /**
+     * The peer closed its side (read returned end of stream). The socket is closed when this returns.
+     *
+     * @param nowNs loop clock.
+     */
+    protected abstract void onEndOfStream(long nowNs);
+
+    /**
+     * The deadline set with {@link #deadline(long)} has passed.
+     *
+     * @param nowNs loop clock.
+     */
+    protected abstract void onDeadline(long nowNs);
+
+    /**
+     * A command another thread sent with {@link IoLoop#offerCommand}.
+     *
+     * @param type   the command type, at least 1.
+     * @param arg    the command's int argument.
+     * @param buffer holding the command's bytes, valid only during the call.
+     * @param offset of the bytes.
+     * @param length of the bytes.
+     * @param nowNs  loop clock.
+     */
+    protected abstract void onCommand(int type, int arg, DirectBuffer buffer, int offset, int length, long nowNs);
+
+    /**
+     * Everything queued has been written and the socket can take more.
+     */
+    protected void onFlushed()
+    {
+    }
+
+    /**
+     * The socket is closed and every resource of the connection released. Called exactly once.
+     *
+     * @param cause the I/O error or callback failure that closed it, or null for an orderly close.
+     */
+    protected abstract void onClosed(Throwable cause);
+
+    /**
+     * @return unique id of this connection within its server.
+     */
+    public final long id()
+    {
+        return id;
+    }
+
+    /**
+     * @return bytes queued because the socket did not take them yet.
+     */
+    public final long queuedBytes()
+    {
+        return queuedBytes;
+    }
+
+    /**
+     * @return true once the socket is closed.
+     */
+    public final boolean isClosed()
+    {
+        return closed;
+    }
+
+    /**
+     * @return the peer's address, or null if the socket is closed. Cold path: may allocate.
+     */
+    public final InetSocketAddress remoteAddress()
+    {
+        try
+        {
+            return (InetSocketAddress)channel.getRemoteAddress();
+        }
+        catch (final IOException ex)
+        {
+            return null;
+        }
+    }
+
+    /**
+     * Send bytes: straight to the socket when nothing is queued, else (or for what the socket does not take)
+     * copied into the connection's outbound queue. Ignored once closed.
+     *
+     * @param buffer source, not retained.
+     * @param offset of the bytes.
+     * @param length of the bytes.
+     */
+    protected final void write(final DirectBuffer buffer, final int offset, final int length)
+    {
+        loop.write(this, buffer, offset, length, null, 0, 0);
+    }
+
+    /**
+     * Send two pieces back to back (a frame header and its payload) as one write.
+     *
+     * @param first        first piece, not retained.
+     * @param firstOffset  of the first piece.
+     * @param firstLength  of the first piece.
+     * @param second       second piece, not retained.
+     * @param secondOffset of the second piece.
+     * @param secondLength of the second piece.
+     */
+    protected final void write(
+        final DirectBuffer first,
+        final int firstOffset,
+        final int firstLength,
+        final DirectBuffer second,
+        final int secondOffset,
+        final int secondLength)
+    {
+        loop.write(this, first, firstOffset, firstLength, second, secondOffset, secondLength);
+    }
+
+    /**
+     * Ask for {@link #onDeadline(long)} at or after a time. One deadline per connection: a later call replaces an
+     * earlier one. Re-arming lazily is cheap: a later deadline than the one scheduled costs nothing until the
+     * timer fires.
+     *
+     * @param deadlineNs loop-clock time, or {@link #NO_DEADLINE}.
+     */
+    protected final void deadline(final long deadlineNs)
+    {
+        loop.deadline(this, deadlineNs);
+    }
+
+    /**
+     * Close the socket once everything queued has been written (at once if nothing is).
+     */
+    protected final void closeWhenFlushed()
+    {
+        loop.closeWhenFlushed(this);
+    }
+
+    /**
+     * Close the socket now, dropping anything queued.
+     *
+     * @param cause why, or null for an orderly close.
+     */
+    protected final void close(final Throwable cause)
+    {
+        loop.close(this, cause);
+    }
+}
