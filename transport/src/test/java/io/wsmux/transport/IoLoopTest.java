@@ -1,0 +1,372 @@
+package io.wsmux.transport;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.CachedNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Drives an {@link IoLoop} by hand on the test thread (no runner), on a hand-advanced clock, against real loopback
+ * sockets.
+ */
+@Timeout(30)
+class IoLoopTest
+{
+    private static final long TICK_NS = 1L << 20;
+
+    private final CachedNanoClock clock = new CachedNanoClock();
+    private final List<RecordingConnection> connections = new ArrayList<>();
+    private final List<Throwable> errors = new ArrayList<>();
+    private final List<Socket> clients = new ArrayList<>();
+    private ConnectionLimiter limiter;
+    private IoLoop loop;
+    private InetSocketAddress address;
+
+    /** Records every callback; echoes what it reads when asked to. */
+    final class RecordingConnection extends TcpConnection
+    {
+        final List<String> events = new ArrayList<>();
+        final StringBuilder received = new StringBuilder();
+        boolean echo = true;
+
+        RecordingConnection(final IoLoop loop, final SocketChannel channel, final long id)
+        {
+            super(loop, channel, id);
+        }
+
+        @Override
+        protected void onOpen(final long nowNs)
+        {
+            events.add("open");
+        }
+
+        @Override
+        protected void onRead(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNs)
+        {
+            received.append(buffer.getStringWithoutLengthAscii(offset, length));
+            if (echo)
+            {
+                write(buffer, offset, length);
+            }
+        }
+
+        @Override
+        protected void onEndOfStream(final long nowNs)
+        {
+            events.add("eos");
+        }
+
+        @Override
+        protected void onDeadline(final long nowNs)
+        {
+            events.add("deadline@" + nowNs);
+        }
+
+        @Override
+        protected void onCommand(
+            final int type, final int arg, final DirectBuffer buffer, final int offset, final int length,
+            final long nowNs)
+        {
+            events.add("command " + type + " " + arg + " " + buffer.getStringWithoutLengthAscii(offset, length));
+            write(buffer, offset, length);
+        }
+
+        @Override
+        protected void onFlushed()
+        {
+            events.add("flushed");
+        }
+
+        @Override
+        protected void onClosed(final Throwable cause)
+        {
+            events.add("closed");
+        }
+
+        void send(final String text)
+        {
+            final byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+            write(new UnsafeBuffer(bytes), 0, bytes.length);
+        }
+
+        void setDeadline(final long deadlineNs)
+        {
+            deadline(deadlineNs);
+        }
+
+        void closeAfterFlush()
+        {
+            closeWhenFlushed();
+        }
+    }
+
+    @BeforeEach
+    void setUp() throws IOException
+    {
+        start(100, 4096);
+    }
+
+    private void start(final int maxConnections, final int chunkLength) throws IOException
+    {
+        clock.update(TimeUnit.SECONDS.toNanos(1000));
+        limiter = new ConnectionLimiter(maxConnections);
+        final IoLoopConfig config = new IoLoopConfig(
+            8192, 8192, chunkLength, 16, 64 * 1024, 64, TICK_NS, 64, IdleMode.SPIN, true, 0, 0, 16);
+        final ConnectionFactory factory = new ConnectionFactory()
+        {
+            private final UnsafeBuffer refusal = new UnsafeBuffer("FULL".getBytes(StandardCharsets.US_ASCII));
+
+            @Override
+            public TcpConnection newConnection(
+                final IoLoop loop, final SocketChannel channel, final long id, final long nowNs)
+            {
+                final RecordingConnection connection = new RecordingConnection(loop, channel, id);
+                connections.add(connection);
+                return connection;
+            }
+
+            @Override
+            public DirectBuffer refusalResponse()
+            {
+                return refusal;
+            }
+        };
+        loop = new IoLoop(3, config, factory, limiter, clock, errors::add, null);
+        address = loop.listen(new InetSocketAddress("127.0.0.1", 0), false);
+        loop.onStart();
+    }
+
+    @AfterEach
+    void tearDown() throws IOException
+    {
+        for (final Socket client : clients)
+        {
+            client.close();
+        }
+        loop.onClose();
+        assertTrue(errors.isEmpty(), errors.toString());
+    }
+
+    private Socket connect() throws IOException
+    {
+        final Socket socket = new Socket();
+        socket.connect(address);
+        socket.setSoTimeout(5000);
+        clients.add(socket);
+        return socket;
+    }
+
+    private void workUntil(final BooleanSupplier condition)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean())
+        {
+            loop.doWork();
+            if (System.nanoTime() > deadline)
+            {
+                throw new AssertionError("condition not reached");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private static String read(final Socket socket, final int length) throws IOException
+    {
+        final byte[] bytes = socket.getInputStream().readNBytes(length);
+        return new String(bytes, StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void shouldAcceptReadAndEchoThroughTheCork() throws IOException
+    {
+        final Socket client = connect();
+        workUntil(() -> connections.size() == 1);
+        assertEquals(List.of("open"), connections.get(0).events);
+        assertEquals(3, connections.get(0).id() & 0xFF, "loop index in the low bits of the id");
+
+        client.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
+        workUntil(() -> connections.get(0).received.length() == 5);
+
+        assertEquals("hello", read(client, 5));
+        assertEquals(1, limiter.open());
+    }
+
+    @Test
+    void shouldReportEndOfStreamThenCloseAndReleaseTheSlot() throws IOException
+    {
+        final Socket client = connect();
+        workUntil(() -> connections.size() == 1);
+
+        client.close();
+        workUntil(() -> connections.get(0).isClosed());
+
+        assertEquals(List.of("open", "eos", "closed"), connections.get(0).events);
+        assertEquals(0, limiter.open());
+        assertEquals(0, loop.connectionCount());
+    }
+
+    @Test
+    void shouldFireDeadlineOnlyWhenHandDrivenClockPassesIt() throws IOException
+    {
+        connect();
+        workUntil(() -> connections.size() == 1);
+        final RecordingConnection connection = connections.get(0);
+        final long deadline = clock.nanoTime() + 10 * TICK_NS;
+        connection.setDeadline(deadline);
+
+        clock.advance(10 * TICK_NS - TICK_NS * 2);
+        loop.doWork();
+        loop.doWork();
+        assertEquals(List.of("open"), connection.events);
+
+        clock.advance(TICK_NS * 3);
+        workUntil(() -> connection.events.size() == 2);
+        assertTrue(connection.events.get(1).startsWith("deadline@"), connection.events.toString());
+    }
+
+    @Test
+    void shouldFireOnlyTheEarliestOfReplacedDeadlinesAndRearmForLaterOnes() throws IOException
+    {
+        connect();
+        workUntil(() -> connections.size() == 1);
+        final RecordingConnection connection = connections.get(0);
+        final long start = clock.nanoTime();
+        connection.setDeadline(start + 4 * TICK_NS);
+        connection.setDeadline(start + 20 * TICK_NS);
+
+        clock.advance(8 * TICK_NS);
+        for (int i = 0; i < 10; i++)
+        {
+            loop.doWork();
+        }
+        assertEquals(List.of("open"), connection.events, "the later deadline replaced the earlier one");
+
+        clock.advance(16 * TICK_NS);
+        workUntil(() -> connection.events.size() == 2);
+    }
+
+    @Test
+    void shouldDeliverCommandFromAnotherThreadAndDropCommandsForUnknownConnections() throws Exception
+    {
+        final Socket client = connect();
+        workUntil(() -> connections.size() == 1);
+        final long id = connections.get(0).id();
+        final UnsafeBuffer payload = new UnsafeBuffer("cmd".getBytes(StandardCharsets.US_ASCII));
+
+        final Thread producer = new Thread(() ->
+        {
+            assertFalse(loop.isLoopThread());
+            assertTrue(loop.offerCommand(7, id, 42, payload, 0, 3));
+            assertTrue(loop.offerCommand(7, id + 256, 1, payload, 0, 3));
+        });
+        producer.start();
+        producer.join();
+        workUntil(() -> connections.get(0).events.size() == 2);
+
+        assertEquals("command 7 42 cmd", connections.get(0).events.get(1));
+        assertEquals("cmd", read(client, 3));
+    }
+
+    @Test
+    void shouldQueueWhatTheSocketDoesNotTakeAndDrainItInOrder() throws IOException
+    {
+        final Socket client = connect();
+        workUntil(() -> connections.size() == 1);
+        final RecordingConnection connection = connections.get(0);
+        final StringBuilder expected = new StringBuilder();
+        for (int i = 0; connection.queuedBytes() == 0 && i < 100_000; i++)
+        {
+            final String line = String.format("%08d:%s%n", i, "x".repeat(1000));
+            expected.append(line);
+            connection.send(line);
+        }
+        assertTrue(connection.queuedBytes() > 0, "the client does not read, so the socket fills up");
+        for (int i = 0; i < 50; i++)
+        {
+            final String line = String.format("%08d:tail%n", i);
+            expected.append(line);
+            connection.send(line);
+        }
+
+        final InputStream in = client.getInputStream();
+        final byte[] all = new byte[expected.length()];
+        int received = 0;
+        while (received < all.length)
+        {
+            loop.doWork();
+            if (in.available() > 0)
+            {
+                received += in.read(all, received, Math.min(in.available(), all.length - received));
+            }
+        }
+
+        assertArrayEquals(expected.toString().getBytes(StandardCharsets.US_ASCII), all);
+        workUntil(() -> connection.queuedBytes() == 0 && connection.events.contains("flushed"));
+    }
+
+    @Test
+    void shouldCloseWhenFlushedAfterQueueDrains() throws IOException
+    {
+        final Socket client = connect();
+        workUntil(() -> connections.size() == 1);
+        final RecordingConnection connection = connections.get(0);
+        connection.send("bye");
+
+        connection.closeAfterFlush();
+        workUntil(connection::isClosed);
+
+        assertEquals("bye", read(client, 3));
+        assertEquals(-1, client.getInputStream().read());
+    }
+
+    @Test
+    void shouldRefuseBeyondConnectionLimitWithResponseAndClose() throws IOException
+    {
+        loop.onClose();
+        start(1, 4096);
+        connect();
+        workUntil(() -> connections.size() == 1);
+
+        final Socket refused = connect();
+        workUntil(() -> loop.refusedConnections() == 1);
+
+        assertEquals("FULL", read(refused, 4));
+        assertEquals(-1, refused.getInputStream().read());
+        assertEquals(1, limiter.open());
+        assertEquals(1, connections.size());
+    }
+
+    @Test
+    void shouldCloseEveryConnectionOnAgentClose() throws IOException
+    {
+        connect();
+        connect();
+        workUntil(() -> connections.size() == 2);
+
+        loop.onClose();
+
+        assertTrue(connections.get(0).isClosed());
+        assertTrue(connections.get(1).isClosed());
+        assertEquals(0, limiter.open());
+    }
+}
