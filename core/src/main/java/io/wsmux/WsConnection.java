@@ -207,10 +207,11 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
 
     private boolean upgrade(final long nowNs)
     {
-        path = parser.path();
+        final String requestPath = parser.path();
         final String rawQuery = parser.query();
         query = null == rawQuery || rawQuery.isEmpty() ? null : rawQuery;
-        final Endpoint endpoint = context.endpoint(path);
+        final Endpoint endpoint = context.endpoint(requestPath);
+        path = null != endpoint && null != endpoint.path() ? endpoint.path() : requestPath; // share, don't copy
         if (null == endpoint)
         {
             rejectHandshake(404, "Not Found", "no WebSocket endpoint at this path");

@@ -791,7 +791,12 @@ public final class IoLoop implements Agent
     void deadline(final TcpConnection connection, final long deadlineNs)
     {
         connection.deadlineNs = deadlineNs;
-        if (connection.closed || TcpConnection.NO_DEADLINE == deadlineNs)
+        if (TcpConnection.NO_DEADLINE == deadlineNs)
+        {
+            cancelTimer(connection);
+            return;
+        }
+        if (connection.closed)
         {
             return;
         }

@@ -1,0 +1,155 @@
+package io.wsmux.perf.load;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+import io.wsmux.Connection;
+import io.wsmux.WebSocketHandler;
+import io.wsmux.WsmuxServer;
+import io.wsmux.WsmuxSettings;
+import org.agrona.DirectBuffer;
+
+/**
+ * Measures what an idle WebSocket connection costs the server: heap after full GC and process RSS, before and after
+ * a client process opens N idle connections. Two processes, because client and server sockets in one process would
+ * share its open-file limit.
+ * <pre>
+ * java -cp wsmux-perf.jar io.wsmux.perf.load.ConnectionFootprint server 9100
+ * java -cp wsmux-perf.jar io.wsmux.perf.load.ConnectionFootprint client 127.0.0.1 9100 10000 60
+ * </pre>
+ * The server prints a baseline, then one line per {@code measure} it reads on standard input; the client opens the
+ * connections, prints "ready", holds them for the given seconds and exits (closing them).
+ */
+public final class ConnectionFootprint
+{
+    private ConnectionFootprint()
+    {
+    }
+
+    /**
+     * @param args {@code server <port>} or {@code client <host> <port> <count> <holdSeconds>}.
+     * @throws Exception on failure.
+     */
+    public static void main(final String[] args) throws Exception
+    {
+        if (args.length >= 2 && "server".equals(args[0]))
+        {
+            server(Integer.parseInt(args[1]));
+        }
+        else if (args.length >= 5 && "client".equals(args[0]))
+        {
+            client(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
+        }
+        else
+        {
+            System.err.println("usage: server <port> | client <host> <port> <count> <holdSeconds>");
+            System.exit(2);
+        }
+    }
+
+    private static void server(final int port) throws IOException
+    {
+        final WsmuxSettings settings = new WsmuxSettings().port(port).ioThreads(1).pingIntervalNs(0).idleTimeoutNs(0);
+        try (WsmuxServer server = WsmuxServer.builder(settings).anyPath(new WebSocketHandler()
+        {
+            @Override
+            public void onText(final Connection c, final DirectBuffer buffer, final int offset, final int length)
+            {
+                c.sendText(buffer, offset, length);
+            }
+        }).build().start())
+        {
+            System.out.println("listening " + server.port());
+            System.out.println(measure(server));
+            final BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            String line;
+            while (null != (line = in.readLine()) && !"quit".equals(line.trim()))
+            {
+                System.out.println(measure(server));
+            }
+        }
+    }
+
+    private static String measure(final WsmuxServer server) throws IOException
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            System.gc();
+        }
+        final long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        long rssKb = -1;
+        for (final String line : Files.readAllLines(Path.of("/proc/self/status")))
+        {
+            if (line.startsWith("VmRSS:"))
+            {
+                rssKb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return "connections=" + server.openConnections() + " heapUsedBytes=" + heap + " rssBytes=" + rssKb * 1024;
+    }
+
+    private static void client(final String host, final int port, final int count, final int holdSeconds)
+        throws IOException, InterruptedException
+    {
+        final List<Socket> sockets = new ArrayList<>(count);
+        final long start = System.nanoTime();
+        for (int i = 0; i < count; i++)
+        {
+            final Socket socket = new Socket();
+            socket.connect(new InetSocketAddress(host, port));
+            socket.setSoTimeout(10_000);
+            handshake(socket, host + ":" + port);
+            sockets.add(socket);
+        }
+        final double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("ready connections=%d handshakesPerSecond=%.0f%n", count, count / seconds);
+        Thread.sleep(holdSeconds * 1000L);
+        for (final Socket socket : sockets)
+        {
+            socket.close();
+        }
+    }
+
+    private static void handshake(final Socket socket, final String host) throws IOException
+    {
+        final byte[] key = new byte[16];
+        ThreadLocalRandom.current().nextBytes(key);
+        final String request = "GET /idle HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\n" +
+            "Connection: Upgrade\r\nSec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key) +
+            "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        final OutputStream out = socket.getOutputStream();
+        out.write(request.getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        final InputStream in = socket.getInputStream();
+        int matched = 0;
+        final StringBuilder head = new StringBuilder();
+        while (matched < 4)
+        {
+            final int b = in.read();
+            if (b < 0)
+            {
+                throw new IOException("closed during handshake: " + head);
+            }
+            head.append((char)b);
+            matched = (b == '\r' && (matched == 0 || matched == 2)) || (b == '\n' && (matched == 1 || matched == 3)) ?
+                matched + 1 : 0;
+        }
+        if (!head.toString().startsWith("HTTP/1.1 101"))
+        {
+            throw new IOException("upgrade refused: " + head);
+        }
+    }
+}
