@@ -24,8 +24,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Validating a whole text message with {@link Utf8Validator} against decoding it with the JDK's UTF-8
- * {@link CharsetDecoder}, the check most servers fall back on. Both read the same direct buffer, as a message
- * received from a socket would be; the JDK decoder also writes the chars, the price of using it to validate.
+ * {@link CharsetDecoder}, the check most servers fall back on. Both read the same buffer: direct, as a message
+ * received from a socket into wsmux's read buffer is, or heap, where the JDK decoder has its fast intrinsic path;
+ * the JDK decoder also writes the chars, the price of using it to validate.
  */
 @Fork(value = 1, jvmArgsAppend = { "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
     "-Dagrona.disable.bounds.checks=true" })
@@ -46,6 +47,9 @@ public class Utf8ValidatorBenchmark
     @Param({ "65536" })
     int length;
 
+    @Param({ "direct", "heap" })
+    String memory;
+
     private final Utf8Validator validator = new Utf8Validator();
     private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
         .onMalformedInput(CodingErrorAction.REPORT)
@@ -63,7 +67,7 @@ public class Utf8ValidatorBenchmark
         final String sample = "ascii".equals(text) ?
             "The quick brown fox jumps over the lazy dog; pack my box with five dozen liquor jugs. " : MIXED_SAMPLE;
 
-        input = ByteBuffer.allocateDirect(length);
+        input = "direct".equals(memory) ? ByteBuffer.allocateDirect(length) : ByteBuffer.allocate(length);
         output = CharBuffer.allocate(length);
         buffer = new UnsafeBuffer(input);
 

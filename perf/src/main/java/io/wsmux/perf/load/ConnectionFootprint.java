@@ -123,7 +123,7 @@ public final class ConnectionFootprint
         }
     }
 
-    private static void handshake(final Socket socket, final String host) throws IOException
+    static void handshake(final Socket socket, final String host) throws IOException
     {
         final byte[] key = new byte[16];
         ThreadLocalRandom.current().nextBytes(key);
