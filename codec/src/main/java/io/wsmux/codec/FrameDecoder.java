@@ -25,7 +25,9 @@ import org.agrona.MutableDirectBuffer;
  * asked, UTF-8 validity of text messages, failing fast at the first invalid fragment. Violations are reported as
  * {@link CloseReason} values, never thrown.
  * <p>
- * State per instance: about 60 bytes of fields plus an optional {@link Utf8Validator}.
+ * State per instance: 80 bytes on a 64-bit JVM with compressed references (the UTF-8 state is an {@code int} here
+ * rather than a {@link Utf8Validator} object), the only per-connection memory of an open, idle connection's
+ * protocol layer besides the connection object itself.
  * <b>Not thread safe</b>: owned by the thread that reads the connection. Allocates nothing after construction.
  */
 public final class FrameDecoder
@@ -48,23 +50,23 @@ public final class FrameDecoder
     private static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private final FrameHandler handler;
+    private final int maxFrameLength;
+    private final int maxMessageLength;
     private final boolean expectMasked;
-    private final long maxFrameLength;
-    private final long maxMessageLength;
-    private final Utf8Validator utf8Validator;
+    private final boolean validateUtf8;
 
-    private int state = STATE_HEADER;
-    private int haltedState;
+    private byte state = STATE_HEADER;
+    private byte haltedState;
+    private byte opcode;
+    private byte messageOpcode;
+    private byte headerBytesRemaining;
+    private byte extendedLengthBytes;
     private boolean fin;
     private boolean masked;
-    private int opcode;
-    private int headerBytesRemaining;
-    private int extendedLengthBytes;
-    private long lengthAccumulator;
     private int maskKey;
+    private int utf8State = Utf8Validator.INITIAL_STATE;
     private long payloadLength;
     private long payloadPosition;
-    private int messageOpcode;
     private long messageLength;
     private CloseReason failure;
 
@@ -79,8 +81,8 @@ public final class FrameDecoder
     public FrameDecoder(
         final FrameHandler handler,
         final boolean expectMasked,
-        final long maxFrameLength,
-        final long maxMessageLength,
+        final int maxFrameLength,
+        final int maxMessageLength,
         final boolean validateUtf8)
     {
         if (maxFrameLength < MAX_CONTROL_PAYLOAD_LENGTH || maxMessageLength < maxFrameLength)
@@ -93,7 +95,7 @@ public final class FrameDecoder
         this.expectMasked = expectMasked;
         this.maxFrameLength = maxFrameLength;
         this.maxMessageLength = maxMessageLength;
-        this.utf8Validator = validateUtf8 ? new Utf8Validator() : null;
+        this.validateUtf8 = validateUtf8;
     }
 
     /**
@@ -110,17 +112,13 @@ public final class FrameDecoder
         opcode = 0;
         headerBytesRemaining = 0;
         extendedLengthBytes = 0;
-        lengthAccumulator = 0;
         maskKey = 0;
         payloadLength = 0;
         payloadPosition = 0;
         messageOpcode = 0;
         messageLength = 0;
         failure = null;
-        if (null != utf8Validator)
-        {
-            utf8Validator.reset();
-        }
+        utf8State = Utf8Validator.INITIAL_STATE;
         return this;
     }
 
@@ -151,10 +149,10 @@ public final class FrameDecoder
                     break;
 
                 case STATE_EXTENDED_LENGTH:
-                    lengthAccumulator = (lengthAccumulator << 8) | (buffer.getByte(position++) & 0xFF);
+                    payloadLength = (payloadLength << 8) | (buffer.getByte(position++) & 0xFF);
                     if (--headerBytesRemaining == 0)
                     {
-                        onExtendedLength(lengthAccumulator);
+                        onExtendedLength(payloadLength);
                     }
                     break;
 
@@ -184,7 +182,7 @@ public final class FrameDecoder
         if (state < STATE_HALTED)
         {
             haltedState = state;
-            state = STATE_HALTED;
+            state = (byte)STATE_HALTED;
         }
     }
 
@@ -356,7 +354,7 @@ public final class FrameDecoder
             return fail(CloseReason.EXPECTED_CONTINUATION);
         }
 
-        opcode = frameOpcode;
+        opcode = (byte)frameOpcode;
         fin = frameFin;
         state = STATE_LENGTH;
         return true;
@@ -380,8 +378,8 @@ public final class FrameDecoder
         }
         else
         {
-            lengthAccumulator = 0;
-            extendedLengthBytes = LENGTH_16 == lengthCode ? 2 : 8;
+            payloadLength = 0;
+            extendedLengthBytes = (byte)(LENGTH_16 == lengthCode ? 2 : 8);
             headerBytesRemaining = extendedLengthBytes;
             state = STATE_EXTENDED_LENGTH;
         }
@@ -476,10 +474,7 @@ public final class FrameDecoder
             {
                 messageOpcode = opcode;
                 messageLength = payloadLength;
-                if (null != utf8Validator && Opcode.TEXT == opcode)
-                {
-                    utf8Validator.reset();
-                }
+                utf8State = Utf8Validator.INITIAL_STATE;
             }
         }
 
@@ -500,8 +495,8 @@ public final class FrameDecoder
             Masking.unmask(buffer, position, chunk, maskKey, (int)(payloadPosition & 3));
         }
 
-        if (null != utf8Validator && Opcode.TEXT == messageOpcode && !Opcode.isControl(opcode) &&
-            !utf8Validator.validate(buffer, position, chunk))
+        if (validateUtf8 && Opcode.TEXT == messageOpcode && !Opcode.isControl(opcode) &&
+            Utf8Validator.FAILED_STATE == (utf8State = Utf8Validator.next(utf8State, buffer, position, chunk)))
         {
             // §8.1 fail fast: the chunk holding the first invalid byte is never delivered.
             fail(CloseReason.INVALID_UTF8);
@@ -522,7 +517,7 @@ public final class FrameDecoder
         final boolean halted = STATE_HALTED == state;
         if (!Opcode.isControl(opcode) && fin)
         {
-            if (null != utf8Validator && Opcode.TEXT == messageOpcode && !utf8Validator.isComplete())
+            if (validateUtf8 && Opcode.TEXT == messageOpcode && !Utf8Validator.isCompleteState(utf8State))
             {
                 // §8.1: a text message that ends inside a multi-byte sequence is invalid.
                 fail(CloseReason.INVALID_UTF8);

@@ -204,6 +204,47 @@ public final class Utf8Validator
     }
 
     /**
+     * The state before any byte, for callers that keep the validation state in an {@code int} of their own (the
+     * frame decoder does, to save an object per connection) and step it with {@link #next(int, DirectBuffer, int,
+     * int)}.
+     */
+    public static final int INITIAL_STATE = ACCEPT;
+
+    /**
+     * The state once an invalid byte has been seen; {@link #next} keeps returning it.
+     */
+    public static final int FAILED_STATE = REJECT;
+
+    /**
+     * Stateless form of {@link #validate}: feed bytes to a state kept by the caller.
+     *
+     * @param state  {@link #INITIAL_STATE} at the start of a message, else what the previous call returned.
+     * @param buffer holding the bytes.
+     * @param offset in the buffer of the first byte.
+     * @param length of the bytes.
+     * @return the new state: {@link #FAILED_STATE} as soon as an invalid byte is seen, {@link #INITIAL_STATE} when
+     * the bytes so far end on a character boundary (see {@link #isCompleteState(int)}).
+     */
+    public static int next(final int state, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (REJECT == state)
+        {
+            return REJECT;
+        }
+        final int result = run(buffer, offset, offset + length, state);
+        return result < 0 ? REJECT : result;
+    }
+
+    /**
+     * @param state a state returned by {@link #next}.
+     * @return true when everything fed is valid and does not end inside a multi-byte sequence.
+     */
+    public static boolean isCompleteState(final int state)
+    {
+        return ACCEPT == state;
+    }
+
+    /**
      * Whether the bytes are a whole valid UTF-8 string, for text that arrives in one piece such as a close reason.
      * Allocates nothing.
      *
