@@ -425,7 +425,7 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
                     // Application data".
                     final int frameLength = FrameEncoder.encode(
                         context.controlScratch, 0, true, Opcode.PONG, buffer, offset, length);
-                    write(context.controlScratch, 0, frameLength);
+                    writeControlFrame(context.controlScratch, 0, frameLength);
                 }
                 break;
 
@@ -526,7 +526,7 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
     {
         final int length =
             FrameEncoder.encodeClose(context.controlScratch, 0, code, reason, reasonOffset, reasonLength);
-        write(context.controlScratch, 0, length);
+        writeControlFrame(context.controlScratch, 0, length);
     }
 
     private void notifyClose(final int code, final String reason)
@@ -583,7 +583,7 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
             context.pingsSent++;
             lastPingNs = nowNs;
             final int length = FrameEncoder.encode(context.controlScratch, 0, true, Opcode.PING, EMPTY, 0, 0);
-            write(context.controlScratch, 0, length);
+            writeControlFrame(context.controlScratch, 0, length);
         }
         deadline(nextIdleDeadline());
     }
@@ -647,7 +647,7 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
         {
             return onBudgetExceeded();
         }
-        write(context.headerScratch, 0, headerLength, buffer, offset, length);
+        writeFrame(context.headerScratch, 0, headerLength, buffer, offset, length);
         context.messagesOut++;
         return true;
     }

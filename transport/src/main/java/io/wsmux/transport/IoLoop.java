@@ -42,9 +42,9 @@ import org.jctools.queues.MpscArrayQueue;
  * re-checking its queues; a producer that offers and then wins the CAS on {@code parked} wakes the selector, so a
  * burst of commands costs one wake-up.
  * <p>
- * Writes to the connection being read are gathered in one loop-wide cork buffer and flushed with one system call
- * after the read is handled (uWebSockets' cork): a client pipelining a hundred requests gets a hundred replies in
- * one {@code write}.
+ * Writes go through its {@link OutboundWriter}: replies to the connection being read are gathered in one loop-wide
+ * cork buffer and flushed with one system call after the read is handled (uWebSockets' cork), so a client
+ * pipelining a hundred requests gets a hundred replies in one {@code write}.
  * <p>
  * <b>Not thread safe</b> except {@link #offerCommand}, {@link #offerSocket}, {@link #execute} and
  * {@link #wakeup}, which any thread may call. Allocates nothing per event on its own paths.
@@ -55,7 +55,6 @@ public final class IoLoop implements Agent
     private static final int TASK_DRAIN_LIMIT = 64;
     private static final int TIMER_EXPIRY_LIMIT = 1024;
     private static final int ACCEPT_LIMIT = 64;
-    private static final int GATHER_LIMIT = 16;
     private static final long ACCEPT_PAUSE_NS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int COMMAND_HEADER_LENGTH = Long.BYTES + Integer.BYTES;
 
@@ -72,12 +71,9 @@ public final class IoLoop implements Agent
     private final ManyToOneRingBuffer commands;
     private final MpscArrayQueue<Object> tasks;
     private final AtomicBoolean parked = new AtomicBoolean();
-    private final ChunkPool chunkPool;
+    private final OutboundWriter writer;
     private final ByteBuffer readByteBuffer;
     private final UnsafeBuffer readBuffer;
-    private final ByteBuffer corkByteBuffer;
-    private final UnsafeBuffer corkBuffer;
-    private final ByteBuffer[] gather = new ByteBuffer[GATHER_LIMIT];
     private final Consumer<SelectionKey> onKeyReady = this::onKeyReady;
     private final MessageHandler onCommand = this::onCommand;
     private final MessagePassingQueue.Consumer<Object> onTask = this::onTask;
@@ -90,13 +86,11 @@ public final class IoLoop implements Agent
     private long acceptPausedUntilNs;
     private long connectionSequence;
     private long nowNs;
-    private TcpConnection corkOwner;
     private Thread thread;
     private volatile boolean accepting = true;
     private volatile boolean closing;
 
     private long bytesRead;
-    private long bytesWritten;
     private long refusedConnections;
     private long acceptErrors;
 
@@ -144,12 +138,10 @@ public final class IoLoop implements Agent
         this.commands = new ManyToOneRingBuffer(new UnsafeBuffer(ByteBuffer.allocateDirect(
             config.commandBufferLength() + RingBufferDescriptor.TRAILER_LENGTH)));
         this.tasks = new MpscArrayQueue<>(config.taskQueueCapacity());
-        this.chunkPool = new ChunkPool(config.chunkLength(), config.maxPooledChunks());
+        this.writer = new OutboundWriter(
+            this, config.corkBufferLength(), config.chunkLength(), config.maxPooledChunks());
         this.readByteBuffer = ByteBuffer.allocateDirect(config.readBufferLength());
         this.readBuffer = new UnsafeBuffer(readByteBuffer);
-        this.corkByteBuffer = ByteBuffer.allocateDirect(config.corkBufferLength());
-        this.corkBuffer = new UnsafeBuffer(corkByteBuffer);
-        corkByteBuffer.limit(0);
     }
 
     /**
@@ -428,7 +420,7 @@ public final class IoLoop implements Agent
      */
     public long bytesWritten()
     {
-        return bytesWritten;
+        return writer.bytesWritten();
     }
 
     /**
@@ -452,7 +444,7 @@ public final class IoLoop implements Agent
      */
     public long chunksAllocated()
     {
-        return chunkPool.allocated();
+        return writer.chunksAllocated();
     }
 
     // ---- the duty cycle ----
@@ -522,7 +514,7 @@ public final class IoLoop implements Agent
             }
             if ((readyOps & SelectionKey.OP_WRITE) != 0)
             {
-                flushQueue(connection);
+                onWritable(connection);
             }
             if ((readyOps & SelectionKey.OP_READ) != 0 && !connection.closed)
             {
@@ -566,7 +558,7 @@ public final class IoLoop implements Agent
         if (length > 0)
         {
             bytesRead += length;
-            corkOwner = connection;
+            writer.cork(connection);
             try
             {
                 connection.onRead(readBuffer, 0, length, nowNs);
@@ -578,8 +570,7 @@ public final class IoLoop implements Agent
             }
             finally
             {
-                flushCork();
-                corkOwner = null;
+                writer.uncork();
             }
         }
     }
@@ -663,11 +654,10 @@ public final class IoLoop implements Agent
             final DirectBuffer response = factory.refusalResponse();
             if (null != response && response.capacity() > 0)
             {
-                corkByteBuffer.clear();
-                corkBuffer.putBytes(0, response, 0, response.capacity());
-                corkByteBuffer.limit(response.capacity());
-                channel.write(corkByteBuffer);
-                corkByteBuffer.clear().limit(0);
+                readByteBuffer.clear();
+                readBuffer.putBytes(0, response, 0, Math.min(response.capacity(), readByteBuffer.capacity()));
+                readByteBuffer.limit(Math.min(response.capacity(), readByteBuffer.capacity()));
+                channel.write(readByteBuffer);
             }
         }
         catch (final IOException ignore)
@@ -856,6 +846,7 @@ public final class IoLoop implements Agent
 
     void write(
         final TcpConnection connection,
+        final boolean control,
         final DirectBuffer first,
         final int firstOffset,
         final int firstLength,
@@ -863,216 +854,16 @@ public final class IoLoop implements Agent
         final int secondOffset,
         final int secondLength)
     {
-        if (connection.closed)
+        writer.write(connection, control, first, firstOffset, firstLength, second, secondOffset, secondLength);
+    }
+
+    private void onWritable(final TcpConnection connection)
+    {
+        if (!writer.flush(connection) || connection.closed)
         {
             return;
         }
-
-        if (null == connection.head)
-        {
-            final int total = firstLength + secondLength;
-            if (connection == corkOwner)
-            {
-                final int corked = corkByteBuffer.limit();
-                if (corked + total <= corkByteBuffer.capacity())
-                {
-                    corkBuffer.putBytes(corked, first, firstOffset, firstLength);
-                    if (secondLength > 0)
-                    {
-                        corkBuffer.putBytes(corked + firstLength, second, secondOffset, secondLength);
-                    }
-                    corkByteBuffer.limit(corked + total);
-                    return;
-                }
-            }
-            flushCork();
-            if (null == connection.head && !connection.closed)
-            {
-                final int firstWritten = writeThrough(connection, first, firstOffset, firstLength);
-                if (firstWritten < firstLength)
-                {
-                    enqueue(connection, first, firstOffset + firstWritten, firstLength - firstWritten);
-                    enqueue(connection, second, secondOffset, secondLength);
-                }
-                else if (secondLength > 0)
-                {
-                    final int secondWritten = writeThrough(connection, second, secondOffset, secondLength);
-                    enqueue(connection, second, secondOffset + secondWritten, secondLength - secondWritten);
-                }
-                return;
-            }
-        }
-
-        enqueue(connection, first, firstOffset, firstLength);
-        enqueue(connection, second, secondOffset, secondLength);
-    }
-
-    /**
-     * Write straight to the socket, staging through the cork buffer (empty here), piece by piece.
-     *
-     * @return bytes the socket took; fewer than length when it is full or failed.
-     */
-    private int writeThrough(
-        final TcpConnection connection, final DirectBuffer buffer, final int offset, final int length)
-    {
-        int written = 0;
-        final int capacity = corkByteBuffer.capacity();
-        while (written < length && !connection.closed)
-        {
-            final int piece = Math.min(capacity, length - written);
-            corkByteBuffer.clear();
-            corkBuffer.putBytes(0, buffer, offset + written, piece);
-            corkByteBuffer.limit(piece);
-            final int taken = socketWrite(connection, corkByteBuffer);
-            written += Math.max(0, taken);
-            if (taken < piece)
-            {
-                break;
-            }
-        }
-        corkByteBuffer.clear().limit(0);
-        return written;
-    }
-
-    private void flushCork()
-    {
-        final int corked = corkByteBuffer.limit();
-        if (0 == corked)
-        {
-            return;
-        }
-        final TcpConnection connection = corkOwner;
-        corkByteBuffer.position(0);
-        if (null != connection && !connection.closed)
-        {
-            if (null != connection.head)
-            {
-                enqueue(connection, corkBuffer, 0, corked);
-            }
-            else
-            {
-                final int taken = socketWrite(connection, corkByteBuffer);
-                if (taken >= 0 && taken < corked)
-                {
-                    enqueue(connection, corkBuffer, taken, corked - taken);
-                }
-            }
-        }
-        corkByteBuffer.clear().limit(0);
-    }
-
-    private int socketWrite(final TcpConnection connection, final ByteBuffer byteBuffer)
-    {
-        try
-        {
-            final int written = connection.channel.write(byteBuffer);
-            bytesWritten += written;
-            return written;
-        }
-        catch (final IOException ex)
-        {
-            close(connection, ex);
-            return -1;
-        }
-    }
-
-    private void enqueue(final TcpConnection connection, final DirectBuffer buffer, final int offset, final int length)
-    {
-        if (length <= 0 || connection.closed)
-        {
-            return;
-        }
-
-        final boolean wasEmpty = null == connection.head;
-        OutboundChunk tail = connection.tail;
-        if (null == tail)
-        {
-            tail = chunkPool.acquire();
-            connection.head = tail;
-            connection.tail = tail;
-        }
-
-        int copied = 0;
-        while (copied < length)
-        {
-            if (0 == tail.freeLength())
-            {
-                final OutboundChunk next = chunkPool.acquire();
-                tail.next = next;
-                tail = next;
-                connection.tail = next;
-            }
-            final int limit = tail.byteBuffer.limit();
-            final int piece = Math.min(tail.freeLength(), length - copied);
-            tail.buffer.putBytes(limit, buffer, offset + copied, piece);
-            tail.byteBuffer.limit(limit + piece);
-            copied += piece;
-        }
-        connection.queuedBytes += length;
-
-        if (wasEmpty && connection.key.isValid())
-        {
-            connection.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
-        }
-    }
-
-    private void flushQueue(final TcpConnection connection)
-    {
-        while (null != connection.head && !connection.closed)
-        {
-            int count = 0;
-            long requested = 0;
-            for (OutboundChunk chunk = connection.head; null != chunk && count < GATHER_LIMIT; chunk = chunk.next)
-            {
-                gather[count++] = chunk.byteBuffer;
-                requested += chunk.pendingLength();
-            }
-
-            long written = -1;
-            try
-            {
-                written = connection.channel.write(gather, 0, count);
-            }
-            catch (final IOException ex)
-            {
-                close(connection, ex);
-            }
-            finally
-            {
-                for (int i = 0; i < count; i++)
-                {
-                    gather[i] = null;
-                }
-            }
-            if (written < 0)
-            {
-                return;
-            }
-            bytesWritten += written;
-            connection.queuedBytes -= written;
-
-            OutboundChunk head = connection.head;
-            while (null != head && 0 == head.pendingLength())
-            {
-                final OutboundChunk next = head.next;
-                chunkPool.release(head);
-                head = next;
-            }
-            connection.head = head;
-            if (null == head)
-            {
-                connection.tail = null;
-            }
-            else if (written < requested)
-            {
-                return; // the socket is full: OP_WRITE stays set
-            }
-        }
-
-        if (connection.closed)
-        {
-            return;
-        }
+        writer.releaseIdleChunks(connection);
         if (connection.key.isValid())
         {
             connection.key.interestOps(SelectionKey.OP_READ);
@@ -1103,17 +894,14 @@ public final class IoLoop implements Agent
         {
             return;
         }
-        if (connection == corkOwner)
+        writer.uncorkIfOwner(connection);
+        if (OutboundWriter.hasBacklog(connection))
         {
-            flushCork();
-        }
-        if (null == connection.head)
-        {
-            close(connection, null);
+            connection.closeWhenFlushed = true;
         }
         else
         {
-            connection.closeWhenFlushed = true;
+            close(connection, null);
         }
     }
 
@@ -1123,25 +911,13 @@ public final class IoLoop implements Agent
         {
             return;
         }
-        if (connection == corkOwner)
-        {
-            corkByteBuffer.clear().limit(0);
-        }
         connection.closed = true;
         if (null != connection.key)
         {
             connection.key.cancel();
         }
         CloseHelper.quietClose(connection.channel);
-        for (OutboundChunk chunk = connection.head; null != chunk; )
-        {
-            final OutboundChunk next = chunk.next;
-            chunkPool.release(chunk);
-            chunk = next;
-        }
-        connection.head = null;
-        connection.tail = null;
-        connection.queuedBytes = 0;
+        writer.release(connection);
         cancelTimer(connection);
         if (null != connections.remove(connection.id))
         {

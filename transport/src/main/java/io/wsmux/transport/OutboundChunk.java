@@ -5,36 +5,31 @@ import java.nio.ByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * A pooled piece of a connection's outbound queue: a direct buffer whose position is the next byte to send and
- * whose limit is the end of the bytes queued so far. Chunks are linked into one queue per connection.
- * Not thread safe: owned by one {@link IoLoop}.
+ * A pooled direct buffer that queued frames are copied into, one after another. Several {@link OutboundEntry}s
+ * point into one chunk; the chunk returns to its pool when the last of them is written and no lane appends to it
+ * any more. Not thread safe: owned by one {@link IoLoop}.
  */
 final class OutboundChunk
 {
     final ByteBuffer byteBuffer;
     final UnsafeBuffer buffer;
-    OutboundChunk next;
+    int appendPosition;
+    int references;
 
     OutboundChunk(final int length)
     {
         byteBuffer = ByteBuffer.allocateDirect(length);
         buffer = new UnsafeBuffer(byteBuffer);
-        reset();
     }
 
     void reset()
     {
-        byteBuffer.clear().limit(0);
-        next = null;
+        appendPosition = 0;
+        references = 0;
     }
 
     int freeLength()
     {
-        return byteBuffer.capacity() - byteBuffer.limit();
-    }
-
-    int pendingLength()
-    {
-        return byteBuffer.remaining();
+        return byteBuffer.capacity() - appendPosition;
     }
 }

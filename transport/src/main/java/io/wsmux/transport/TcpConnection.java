@@ -16,7 +16,9 @@ import org.agrona.MutableDirectBuffer;
  * <b>Not thread safe</b>: every method, callbacks included, runs on the owning loop's thread. Other threads reach a
  * connection through {@link IoLoop#offerCommand}.
  * <p>
- * Fields: about 60 bytes beside the JDK's own socket objects. An idle connection holds no buffer.
+ * Outbound data has two lanes: data frames, counted in {@link #queuedBytes()} against the protocol's budget, and
+ * control frames, which are never counted and never wait behind queued data for longer than the frame being
+ * written. An idle connection holds no buffer.
  */
 public abstract class TcpConnection
 {
@@ -32,8 +34,12 @@ public abstract class TcpConnection
     final SocketChannel channel;
     final long id;
     SelectionKey key;
-    OutboundChunk head;
-    OutboundChunk tail;
+    OutboundEntry dataHead;
+    OutboundEntry dataTail;
+    OutboundEntry controlHead;
+    OutboundEntry controlTail;
+    OutboundChunk dataChunk;
+    OutboundChunk controlChunk;
     long queuedBytes;
     long timerId = NULL_TIMER;
     long deadlineNs = NO_DEADLINE;
@@ -119,7 +125,7 @@ public abstract class TcpConnection
     }
 
     /**
-     * @return bytes queued because the socket did not take them yet.
+     * @return bytes of data frames queued because the socket did not take them yet (control frames excluded).
      */
     public final long queuedBytes()
     {
@@ -150,29 +156,18 @@ public abstract class TcpConnection
     }
 
     /**
-     * Send bytes: straight to the socket when nothing is queued, else (or for what the socket does not take)
-     * copied into the connection's outbound queue. Ignored once closed.
-     *
-     * @param buffer source, not retained.
-     * @param offset of the bytes.
-     * @param length of the bytes.
-     */
-    protected final void write(final DirectBuffer buffer, final int offset, final int length)
-    {
-        loop.write(this, buffer, offset, length, null, 0, 0);
-    }
-
-    /**
-     * Send two pieces back to back (a frame header and its payload) as one write.
+     * Send one whole data frame, in one or two pieces (header and payload): straight to the socket when nothing is
+     * queued (gathered with the other replies of the current read when called from {@link #onRead}), else, or for
+     * what the socket does not take, copied into the data lane. Ignored once closed.
      *
      * @param first        first piece, not retained.
      * @param firstOffset  of the first piece.
      * @param firstLength  of the first piece.
-     * @param second       second piece, not retained.
+     * @param second       second piece, not retained; null when there is none.
      * @param secondOffset of the second piece.
-     * @param secondLength of the second piece.
+     * @param secondLength of the second piece, 0 when there is none.
      */
-    protected final void write(
+    protected final void writeFrame(
         final DirectBuffer first,
         final int firstOffset,
         final int firstLength,
@@ -180,7 +175,32 @@ public abstract class TcpConnection
         final int secondOffset,
         final int secondLength)
     {
-        loop.write(this, first, firstOffset, firstLength, second, secondOffset, secondLength);
+        loop.write(this, false, first, firstOffset, firstLength, second, secondOffset, secondLength);
+    }
+
+    /**
+     * Send one whole control frame (ping, pong, close) in its own lane: it goes out before any queued data frame
+     * the socket has not started on, and is not counted against the data budget.
+     *
+     * @param buffer the frame, not retained.
+     * @param offset of the frame.
+     * @param length of the frame.
+     */
+    protected final void writeControlFrame(final DirectBuffer buffer, final int offset, final int length)
+    {
+        loop.write(this, true, buffer, offset, length, null, 0, 0);
+    }
+
+    /**
+     * Send bytes that are not WebSocket frames (an HTTP response) as one unit in the data lane.
+     *
+     * @param buffer the bytes, not retained.
+     * @param offset of the bytes.
+     * @param length of the bytes.
+     */
+    protected final void write(final DirectBuffer buffer, final int offset, final int length)
+    {
+        loop.write(this, false, buffer, offset, length, null, 0, 0);
     }
 
     /**

@@ -109,6 +109,20 @@ class IoLoopTest
             write(new UnsafeBuffer(bytes), 0, bytes.length);
         }
 
+        void sendFrame(final String text)
+        {
+            final byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+            final int half = bytes.length / 2;
+            final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
+            writeFrame(buffer, 0, half, buffer, half, bytes.length - half);
+        }
+
+        void sendControl(final String text)
+        {
+            final byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+            writeControlFrame(new UnsafeBuffer(bytes), 0, bytes.length);
+        }
+
         void setDeadline(final long deadlineNs)
         {
             deadline(deadlineNs);
@@ -321,6 +335,50 @@ class IoLoopTest
         }
 
         assertArrayEquals(expected.toString().getBytes(StandardCharsets.US_ASCII), all);
+        workUntil(() -> connection.queuedBytes() == 0 && connection.events.contains("flushed"));
+    }
+
+    @Test
+    void shouldSendControlFrameAtTheFirstFrameBoundaryAheadOfQueuedData() throws IOException
+    {
+        final Socket client = connect();
+        workUntil(() -> connections.size() == 1);
+        final RecordingConnection connection = connections.get(0);
+        final List<String> frames = new ArrayList<>();
+        for (int i = 0; connection.queuedBytes() < 200_000 && i < 100_000; i++)
+        {
+            final String frame = String.format("<%08d:%s>", i, "d".repeat(i % 3000));
+            frames.add(frame);
+            connection.sendFrame(frame);
+        }
+        final long queuedData = connection.queuedBytes();
+        assertTrue(queuedData > 0);
+
+        connection.sendControl("<CONTROL>");
+        assertEquals(queuedData, connection.queuedBytes(), "control frames are not counted against the budget");
+
+        final StringBuilder expectedData = new StringBuilder();
+        frames.forEach(expectedData::append);
+        final int total = expectedData.length() + "<CONTROL>".length();
+        final InputStream in = client.getInputStream();
+        final byte[] all = new byte[total];
+        int received = 0;
+        while (received < total)
+        {
+            loop.doWork();
+            if (in.available() > 0)
+            {
+                received += in.read(all, received, Math.min(in.available(), total - received));
+            }
+        }
+
+        final String stream = new String(all, StandardCharsets.US_ASCII);
+        final int control = stream.indexOf("<CONTROL>");
+        assertTrue(control > 0);
+        assertEquals('>', stream.charAt(control - 1), "inserted at a frame boundary");
+        assertTrue(total - control - "<CONTROL>".length() > queuedData / 2,
+            "the control frame overtook most of the queued data: at=" + control + " of " + total);
+        assertEquals(expectedData.toString(), stream.replace("<CONTROL>", ""), "data frames intact and in order");
         workUntil(() -> connection.queuedBytes() == 0 && connection.events.contains("flushed"));
     }
 

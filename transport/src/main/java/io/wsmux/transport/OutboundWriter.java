@@ -1,0 +1,669 @@
+package io.wsmux.transport;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The write side of one {@link IoLoop}: the cork, the pools of chunks and entries, and the two lanes of every
+ * connection.
+ * <ul>
+ *     <li>Nothing queued: a frame for the connection being read is appended to the loop's cork and goes out with
+ *     the rest of the read's replies in one {@code write}; any other frame is written straight to the socket.</li>
+ *     <li>What the socket does not take is copied into pooled chunks and described by entries in the connection's
+ *     data or control lane, and {@code OP_WRITE} is set until both lanes are empty.</li>
+ *     <li>Flushing gathers up to 16 regions per {@code write}: first the lane whose head frame is half written
+ *     (only one can be), then the control lane, then data, so a pong or close never waits behind queued data longer
+ *     than the frame already on the wire.</li>
+ * </ul>
+ * Not thread safe: owned by one loop. Allocates only when its pools are empty.
+ */
+final class OutboundWriter
+{
+    private static final int GATHER_LIMIT = 16;
+    private static final int MAX_POOLED_ENTRIES = 4096;
+    private static final int MAX_CORK_FRAMES = 4096;
+    private static final int CONTROL_FLAG = 1 << 31;
+
+    private final IoLoop loop;
+    private final int chunkLength;
+    private final OutboundChunk[] freeChunks;
+    private int freeChunkCount;
+    private long chunksAllocated;
+    private OutboundEntry freeEntries;
+    private int freeEntryCount;
+
+    private final ByteBuffer corkByteBuffer;
+    private final UnsafeBuffer corkBuffer;
+    private final int[] corkFrameEnds = new int[MAX_CORK_FRAMES];
+    private int corkFrameCount;
+    private TcpConnection corkOwner;
+
+    private final ByteBuffer[] gather = new ByteBuffer[GATHER_LIMIT];
+    private final OutboundEntry[] gatherEntries = new OutboundEntry[GATHER_LIMIT * 4];
+    private long bytesWritten;
+
+    OutboundWriter(final IoLoop loop, final int corkLength, final int chunkLength, final int maxPooledChunks)
+    {
+        this.loop = loop;
+        this.chunkLength = chunkLength;
+        this.freeChunks = new OutboundChunk[maxPooledChunks];
+        this.corkByteBuffer = ByteBuffer.allocateDirect(corkLength);
+        this.corkBuffer = new UnsafeBuffer(corkByteBuffer);
+        corkByteBuffer.limit(0); // the limit marks the end of what is corked
+    }
+
+    long bytesWritten()
+    {
+        return bytesWritten;
+    }
+
+    long chunksAllocated()
+    {
+        return chunksAllocated;
+    }
+
+    /**
+     * Start gathering the replies to the connection about to be read.
+     */
+    void cork(final TcpConnection connection)
+    {
+        corkOwner = connection;
+    }
+
+    /**
+     * Send what the cork gathered and stop gathering.
+     */
+    void uncork()
+    {
+        flushCork();
+        corkOwner = null;
+    }
+
+    /**
+     * Send the cork now if it holds this connection's replies (before closing it).
+     */
+    void uncorkIfOwner(final TcpConnection connection)
+    {
+        if (connection == corkOwner)
+        {
+            flushCork();
+        }
+    }
+
+    static boolean hasBacklog(final TcpConnection connection)
+    {
+        return null != connection.dataHead || null != connection.controlHead;
+    }
+
+    void write(
+        final TcpConnection connection,
+        final boolean control,
+        final DirectBuffer first,
+        final int firstOffset,
+        final int firstLength,
+        final DirectBuffer second,
+        final int secondOffset,
+        final int secondLength)
+    {
+        if (connection.closed)
+        {
+            return;
+        }
+        final int total = firstLength + secondLength;
+
+        if (!hasBacklog(connection))
+        {
+            if (connection == corkOwner)
+            {
+                final int corked = corkByteBuffer.limit();
+                if (corked + total <= corkByteBuffer.capacity() && corkFrameCount < MAX_CORK_FRAMES)
+                {
+                    corkBuffer.putBytes(corked, first, firstOffset, firstLength);
+                    if (secondLength > 0)
+                    {
+                        corkBuffer.putBytes(corked + firstLength, second, secondOffset, secondLength);
+                    }
+                    corkByteBuffer.limit(corked + total);
+                    corkFrameEnds[corkFrameCount++] = (corked + total) | (control ? CONTROL_FLAG : 0);
+                    return;
+                }
+            }
+            flushCork();
+            if (!hasBacklog(connection) && !connection.closed)
+            {
+                writeThrough(connection, control, first, firstOffset, firstLength, second, secondOffset, secondLength);
+                return;
+            }
+        }
+
+        if (!connection.closed)
+        {
+            enqueue(connection, control, true, first, firstOffset, firstLength, second, secondOffset, secondLength);
+        }
+    }
+
+    /**
+     * Write one frame straight to the socket, staging it through the (empty) cork buffer piece by piece; queue what
+     * the socket does not take.
+     */
+    private void writeThrough(
+        final TcpConnection connection,
+        final boolean control,
+        final DirectBuffer first,
+        final int firstOffset,
+        final int firstLength,
+        final DirectBuffer second,
+        final int secondOffset,
+        final int secondLength)
+    {
+        final int total = firstLength + secondLength;
+        final int capacity = corkByteBuffer.capacity();
+        int written = 0;
+        while (written < total)
+        {
+            final int piece = Math.min(capacity, total - written);
+            copyRange(corkBuffer, 0, first, firstOffset, firstLength, second, secondOffset, secondLength, written,
+                piece);
+            corkByteBuffer.limit(piece).position(0);
+            final int taken = socketWrite(connection, corkByteBuffer);
+            if (taken < 0)
+            {
+                break;
+            }
+            written += taken;
+            if (taken < piece)
+            {
+                break;
+            }
+        }
+        corkByteBuffer.clear().limit(0);
+
+        if (written < total && !connection.closed)
+        {
+            enqueueRange(connection, control, 0 == written, first, firstOffset, firstLength, second, secondOffset,
+                secondLength, written, total - written);
+        }
+    }
+
+    private void flushCork()
+    {
+        final int corked = corkByteBuffer.limit();
+        final TcpConnection connection = corkOwner;
+        if (0 == corked || null == connection)
+        {
+            return;
+        }
+
+        int taken = 0;
+        if (!connection.closed)
+        {
+            corkByteBuffer.position(0);
+            taken = hasBacklog(connection) ? 0 : socketWrite(connection, corkByteBuffer);
+        }
+
+        if (taken >= 0 && taken < corked && !connection.closed)
+        {
+            // Queue the rest frame by frame, each in its lane, the half-written one first.
+            int frameStart = 0;
+            for (int i = 0; i < corkFrameCount; i++)
+            {
+                final int frameEnd = corkFrameEnds[i] & ~CONTROL_FLAG;
+                final boolean control = (corkFrameEnds[i] & CONTROL_FLAG) != 0;
+                if (frameEnd > taken)
+                {
+                    final int from = Math.max(frameStart, taken);
+                    enqueueRange(connection, control, from == frameStart, corkBuffer, from, frameEnd - from, null, 0,
+                        0, 0, frameEnd - from);
+                }
+                frameStart = frameEnd;
+            }
+        }
+        corkByteBuffer.clear().limit(0);
+        corkFrameCount = 0;
+    }
+
+    private void enqueue(
+        final TcpConnection connection,
+        final boolean control,
+        final boolean startsFrame,
+        final DirectBuffer first,
+        final int firstOffset,
+        final int firstLength,
+        final DirectBuffer second,
+        final int secondOffset,
+        final int secondLength)
+    {
+        enqueueRange(connection, control, startsFrame, first, firstOffset, firstLength, second, secondOffset,
+            secondLength, 0, firstLength + secondLength);
+    }
+
+    /**
+     * Copy bytes [from, from + length) of the two pieces taken as one into the lane's chunks, as entries that end
+     * the frame with the last of them.
+     */
+    private void enqueueRange(
+        final TcpConnection connection,
+        final boolean control,
+        final boolean startsFrame,
+        final DirectBuffer first,
+        final int firstOffset,
+        final int firstLength,
+        final DirectBuffer second,
+        final int secondOffset,
+        final int secondLength,
+        final int from,
+        final int length)
+    {
+        final boolean wasIdle = !hasBacklog(connection);
+        int copied = 0;
+        boolean starts = startsFrame;
+        while (copied < length)
+        {
+            OutboundChunk chunk = control ? connection.controlChunk : connection.dataChunk;
+            if (null == chunk || 0 == chunk.freeLength())
+            {
+                if (null != chunk)
+                {
+                    releaseChunkReference(chunk);
+                }
+                chunk = acquireChunk();
+                chunk.references = 1; // held by the lane while it appends to it
+                if (control)
+                {
+                    connection.controlChunk = chunk;
+                }
+                else
+                {
+                    connection.dataChunk = chunk;
+                }
+            }
+
+            final int piece = Math.min(chunk.freeLength(), length - copied);
+            copyRange(chunk.buffer, chunk.appendPosition, first, firstOffset, firstLength, second, secondOffset,
+                secondLength, from + copied, piece);
+
+            final OutboundEntry entry = acquireEntry();
+            entry.chunk = chunk;
+            entry.byteBuffer = chunk.byteBuffer;
+            entry.offset = chunk.appendPosition;
+            entry.length = piece;
+            entry.startsFrame = starts;
+            entry.endsFrame = copied + piece == length;
+            chunk.appendPosition += piece;
+            chunk.references++;
+            append(connection, control, entry);
+
+            copied += piece;
+            starts = false;
+        }
+
+        if (!control)
+        {
+            connection.queuedBytes += length;
+        }
+        if (wasIdle && null != connection.key && connection.key.isValid())
+        {
+            connection.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+        }
+    }
+
+    private static void append(final TcpConnection connection, final boolean control, final OutboundEntry entry)
+    {
+        if (control)
+        {
+            if (null == connection.controlTail)
+            {
+                connection.controlHead = entry;
+            }
+            else
+            {
+                connection.controlTail.next = entry;
+            }
+            connection.controlTail = entry;
+        }
+        else
+        {
+            if (null == connection.dataTail)
+            {
+                connection.dataHead = entry;
+            }
+            else
+            {
+                connection.dataTail.next = entry;
+            }
+            connection.dataTail = entry;
+        }
+    }
+
+    private static void copyRange(
+        final UnsafeBuffer dst,
+        final int dstOffset,
+        final DirectBuffer first,
+        final int firstOffset,
+        final int firstLength,
+        final DirectBuffer second,
+        final int secondOffset,
+        final int secondLength,
+        final int from,
+        final int length)
+    {
+        int position = from;
+        int out = dstOffset;
+        final int end = from + length;
+        if (position < firstLength)
+        {
+            final int piece = Math.min(firstLength, end) - position;
+            dst.putBytes(out, first, firstOffset + position, piece);
+            out += piece;
+            position += piece;
+        }
+        if (position < end)
+        {
+            final int secondFrom = position - firstLength;
+            dst.putBytes(out, second, secondOffset + secondFrom, Math.min(secondLength - secondFrom, end - position));
+        }
+    }
+
+    /**
+     * Write queued entries while the socket takes them.
+     *
+     * @return true when both lanes are empty.
+     */
+    boolean flush(final TcpConnection connection)
+    {
+        while (hasBacklog(connection) && !connection.closed)
+        {
+            final int selected = collect(connection);
+            int entryCount = 0;
+            int regions = 0;
+            long requested = 0;
+            int previousLimit = -1;
+            for (; entryCount < selected; entryCount++)
+            {
+                final OutboundEntry entry = gatherEntries[entryCount];
+                final int start = entry.offset + entry.position;
+                final int end = entry.offset + entry.length;
+                if (regions > 0 && entry.byteBuffer == gather[regions - 1] && start == previousLimit)
+                {
+                    gather[regions - 1].limit(end); // contiguous with the previous entry of the same chunk
+                }
+                else
+                {
+                    if (GATHER_LIMIT == regions || isGathered(entry.byteBuffer, regions))
+                    {
+                        break; // a buffer may appear only once per gathering write
+                    }
+                    entry.byteBuffer.limit(end).position(start);
+                    gather[regions++] = entry.byteBuffer;
+                }
+                requested += end - start;
+                previousLimit = end;
+            }
+
+            final long written;
+            try
+            {
+                written = connection.channel.write(gather, 0, regions);
+            }
+            catch (final IOException ex)
+            {
+                clearGather(regions, selected);
+                loop.close(connection, ex);
+                return false;
+            }
+            clearGather(regions, 0);
+            bytesWritten += written;
+
+            long unassigned = written;
+            for (int i = 0; i < selected; i++)
+            {
+                final OutboundEntry entry = gatherEntries[i];
+                gatherEntries[i] = null;
+                if (i < entryCount && unassigned > 0)
+                {
+                    final int taken = (int)Math.min(unassigned, entry.remaining());
+                    entry.position += taken;
+                    unassigned -= taken;
+                    if (0 == entry.remaining())
+                    {
+                        removeHead(connection, entry);
+                    }
+                }
+            }
+
+            if (written < requested)
+            {
+                return false; // the socket is full: OP_WRITE stays set
+            }
+        }
+        return !hasBacklog(connection);
+    }
+
+    private boolean isGathered(final ByteBuffer byteBuffer, final int regions)
+    {
+        for (int i = 0; i < regions; i++)
+        {
+            if (gather[i] == byteBuffer)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void clearGather(final int regions, final int entryCount)
+    {
+        for (int i = 0; i < regions; i++)
+        {
+            gather[i] = null;
+        }
+        for (int i = 0; i < entryCount; i++)
+        {
+            gatherEntries[i] = null;
+        }
+    }
+
+    /**
+     * Choose the entries of one gathering write, in the order they must go out: the half-written lane's frame
+     * first (only one lane can have one), then control frames, then data.
+     */
+    private int collect(final TcpConnection connection)
+    {
+        final int capacity = gatherEntries.length;
+        int count = 0;
+        OutboundEntry data = connection.dataHead;
+        OutboundEntry control = connection.controlHead;
+
+        if (null != control && control.isMidFrame())
+        {
+            while (null != control && count < capacity)
+            {
+                gatherEntries[count++] = control;
+                final boolean ends = control.endsFrame;
+                control = control.next;
+                if (ends)
+                {
+                    break;
+                }
+            }
+        }
+        else if (null != data && data.isMidFrame())
+        {
+            while (null != data && count < capacity)
+            {
+                gatherEntries[count++] = data;
+                final boolean ends = data.endsFrame;
+                data = data.next;
+                if (ends)
+                {
+                    break;
+                }
+            }
+        }
+
+        while (null != control && count < capacity)
+        {
+            gatherEntries[count++] = control;
+            control = control.next;
+        }
+        while (null != data && count < capacity)
+        {
+            gatherEntries[count++] = data;
+            data = data.next;
+        }
+        return count;
+    }
+
+    private void removeHead(final TcpConnection connection, final OutboundEntry entry)
+    {
+        if (entry == connection.dataHead)
+        {
+            connection.dataHead = entry.next;
+            if (null == connection.dataHead)
+            {
+                connection.dataTail = null;
+            }
+            connection.queuedBytes -= entry.length;
+        }
+        else if (entry == connection.controlHead)
+        {
+            connection.controlHead = entry.next;
+            if (null == connection.controlHead)
+            {
+                connection.controlTail = null;
+            }
+        }
+        else
+        {
+            throw new IllegalStateException("written entry is not at the head of its lane");
+        }
+        releaseEntry(entry);
+    }
+
+    /**
+     * Drop everything queued for a closing connection and return its buffers to the pools.
+     */
+    void release(final TcpConnection connection)
+    {
+        if (connection == corkOwner)
+        {
+            corkByteBuffer.clear().limit(0);
+            corkFrameCount = 0;
+        }
+        for (OutboundEntry entry = connection.dataHead; null != entry; )
+        {
+            final OutboundEntry next = entry.next;
+            releaseEntry(entry);
+            entry = next;
+        }
+        for (OutboundEntry entry = connection.controlHead; null != entry; )
+        {
+            final OutboundEntry next = entry.next;
+            releaseEntry(entry);
+            entry = next;
+        }
+        connection.dataHead = null;
+        connection.dataTail = null;
+        connection.controlHead = null;
+        connection.controlTail = null;
+        connection.queuedBytes = 0;
+        if (null != connection.dataChunk)
+        {
+            releaseChunkReference(connection.dataChunk);
+            connection.dataChunk = null;
+        }
+        if (null != connection.controlChunk)
+        {
+            releaseChunkReference(connection.controlChunk);
+            connection.controlChunk = null;
+        }
+    }
+
+    /**
+     * Before the connection's lanes go idle, let go of the chunks they were appending to.
+     */
+    void releaseIdleChunks(final TcpConnection connection)
+    {
+        if (null == connection.dataHead && null != connection.dataChunk)
+        {
+            releaseChunkReference(connection.dataChunk);
+            connection.dataChunk = null;
+        }
+        if (null == connection.controlHead && null != connection.controlChunk)
+        {
+            releaseChunkReference(connection.controlChunk);
+            connection.controlChunk = null;
+        }
+    }
+
+    private int socketWrite(final TcpConnection connection, final ByteBuffer byteBuffer)
+    {
+        try
+        {
+            final int written = connection.channel.write(byteBuffer);
+            bytesWritten += written;
+            return written;
+        }
+        catch (final IOException ex)
+        {
+            loop.close(connection, ex);
+            return -1;
+        }
+    }
+
+    private OutboundChunk acquireChunk()
+    {
+        if (freeChunkCount > 0)
+        {
+            final OutboundChunk chunk = freeChunks[--freeChunkCount];
+            freeChunks[freeChunkCount] = null;
+            return chunk;
+        }
+        chunksAllocated++;
+        return new OutboundChunk(chunkLength);
+    }
+
+    private void releaseChunkReference(final OutboundChunk chunk)
+    {
+        if (--chunk.references == 0)
+        {
+            chunk.reset();
+            if (freeChunkCount < freeChunks.length)
+            {
+                freeChunks[freeChunkCount++] = chunk;
+            }
+        }
+    }
+
+    private OutboundEntry acquireEntry()
+    {
+        final OutboundEntry entry = freeEntries;
+        if (null != entry)
+        {
+            freeEntries = entry.next;
+            freeEntryCount--;
+            entry.next = null;
+            return entry;
+        }
+        return new OutboundEntry();
+    }
+
+    private void releaseEntry(final OutboundEntry entry)
+    {
+        if (null != entry.chunk)
+        {
+            releaseChunkReference(entry.chunk);
+        }
+        entry.clear();
+        if (freeEntryCount < MAX_POOLED_ENTRIES)
+        {
+            entry.next = freeEntries;
+            freeEntries = entry;
+            freeEntryCount++;
+        }
+    }
+}
