@@ -21,6 +21,32 @@ public interface ConnectionFactory
     TcpConnection newConnection(IoLoop loop, SocketChannel channel, long id, long nowNs);
 
     /**
+     * An outgoing connection made with {@link IoLoop#connect} is established.
+     *
+     * @param loop    the loop that owns it for life.
+     * @param channel the connected, non-blocking socket.
+     * @param id      unique id.
+     * @param nowNs   the loop's clock.
+     * @param context what was given to {@link IoLoop#connect}.
+     * @return the connection object for it.
+     */
+    default TcpConnection newClientConnection(
+        final IoLoop loop, final SocketChannel channel, final long id, final long nowNs, final Object context)
+    {
+        return newConnection(loop, channel, id, nowNs);
+    }
+
+    /**
+     * An outgoing connection made with {@link IoLoop#connect} failed.
+     *
+     * @param context what was given to {@link IoLoop#connect}.
+     * @param cause   why.
+     */
+    default void onConnectFailed(final Object context, final Throwable cause)
+    {
+    }
+
+    /**
      * @return bytes written (best effort) to a socket refused at the connection limit before it is closed,
      * e.g. an HTTP 503 response; may be empty.
      */

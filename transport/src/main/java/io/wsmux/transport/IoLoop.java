@@ -309,6 +309,21 @@ public final class IoLoop implements Agent
     }
 
     /**
+     * Open an outgoing connection from this loop (clients, load generators). Any thread. The factory's
+     * {@link ConnectionFactory#newClientConnection} creates the connection when the TCP handshake completes, or
+     * {@link ConnectionFactory#onConnectFailed} is told why it did not.
+     *
+     * @param remote  where to connect.
+     * @param local   source address to bind (spreads clients over 127.0.0.x), or null for any.
+     * @param context handed back to the factory.
+     * @return false if the task queue is full.
+     */
+    public boolean connect(final InetSocketAddress remote, final InetSocketAddress local, final Object context)
+    {
+        return execute(() -> startConnect(remote, local, context));
+    }
+
+    /**
      * Run a task on the loop's thread (cold paths: shutdown, inspection). Allocates.
      *
      * @param task to run.
@@ -497,9 +512,83 @@ public final class IoLoop implements Agent
         return expired;
     }
 
+    private void startConnect(final InetSocketAddress remote, final InetSocketAddress local, final Object context)
+    {
+        if (!limiter.tryAcquire())
+        {
+            factory.onConnectFailed(context, new IOException("connection limit reached"));
+            return;
+        }
+        SocketChannel channel = null;
+        try
+        {
+            channel = SocketChannel.open();
+            channel.configureBlocking(false);
+            if (null != local)
+            {
+                channel.bind(local);
+            }
+            final PendingConnect pending = new PendingConnect(channel, context);
+            if (channel.connect(remote))
+            {
+                onConnected(pending);
+            }
+            else
+            {
+                channel.register(selector, SelectionKey.OP_CONNECT, pending);
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            CloseHelper.quietClose(channel);
+            limiter.release();
+            factory.onConnectFailed(context, ex);
+        }
+    }
+
+    private void onConnected(final PendingConnect pending)
+    {
+        final SocketChannel channel = pending.channel;
+        try
+        {
+            if (!channel.finishConnect())
+            {
+                return;
+            }
+        }
+        catch (final IOException ex)
+        {
+            CloseHelper.quietClose(channel);
+            limiter.release();
+            factory.onConnectFailed(pending.context, ex);
+            return;
+        }
+        register(channel, pending.context, true, channel.keyFor(selector));
+    }
+
+    /**
+     * An outgoing connection waiting for its TCP handshake.
+     */
+    private static final class PendingConnect
+    {
+        final SocketChannel channel;
+        final Object context;
+
+        PendingConnect(final SocketChannel channel, final Object context)
+        {
+            this.channel = channel;
+            this.context = context;
+        }
+    }
+
     private void onKeyReady(final SelectionKey key)
     {
         final Object attachment = key.attachment();
+        if (attachment instanceof PendingConnect)
+        {
+            onConnected((PendingConnect)attachment);
+            return;
+        }
         if (attachment instanceof TcpConnection)
         {
             final TcpConnection connection = (TcpConnection)attachment;
@@ -691,6 +780,12 @@ public final class IoLoop implements Agent
 
     private void register(final SocketChannel channel)
     {
+        register(channel, null, false, null);
+    }
+
+    private void register(
+        final SocketChannel channel, final Object context, final boolean client, final SelectionKey existingKey)
+    {
         if (!configure(channel))
         {
             CloseHelper.quietClose(channel);
@@ -702,8 +797,19 @@ public final class IoLoop implements Agent
         final TcpConnection connection;
         try
         {
-            connection = factory.newConnection(this, channel, id, nowNs);
-            connection.key = channel.register(selector, SelectionKey.OP_READ, connection);
+            connection = client ?
+                factory.newClientConnection(this, channel, id, nowNs, context) :
+                factory.newConnection(this, channel, id, nowNs);
+            if (null != existingKey)
+            {
+                existingKey.interestOps(SelectionKey.OP_READ);
+                existingKey.attach(connection);
+                connection.key = existingKey;
+            }
+            else
+            {
+                connection.key = channel.register(selector, SelectionKey.OP_READ, connection);
+            }
         }
         catch (final Throwable ex)
         {

@@ -383,6 +383,81 @@ class IoLoopTest
     }
 
     @Test
+    void shouldConnectOutwardsFromAClientLoopAndExchangeBytes() throws IOException
+    {
+        final List<RecordingConnection> clientConnections = new ArrayList<>();
+        final List<Object> failures = new ArrayList<>();
+        final IoLoopConfig config = new IoLoopConfig(
+            8192, 8192, 4096, 16, 64 * 1024, 64, TICK_NS, 64, IdleMode.SPIN, true, 0, 0, 16);
+        final IoLoop client = new IoLoop(0, config, new ConnectionFactory()
+        {
+            @Override
+            public TcpConnection newConnection(
+                final IoLoop loop, final SocketChannel channel, final long id, final long nowNs)
+            {
+                throw new AssertionError("a client loop accepts nothing");
+            }
+
+            @Override
+            public TcpConnection newClientConnection(
+                final IoLoop loop, final SocketChannel channel, final long id, final long nowNs, final Object context)
+            {
+                final RecordingConnection connection = new RecordingConnection(loop, channel, id);
+                connection.echo = false;
+                connection.events.add("context " + context);
+                clientConnections.add(connection);
+                return connection;
+            }
+
+            @Override
+            public void onConnectFailed(final Object context, final Throwable cause)
+            {
+                failures.add(context);
+            }
+
+            @Override
+            public DirectBuffer refusalResponse()
+            {
+                return null;
+            }
+        }, new ConnectionLimiter(10), clock, errors::add, null);
+        client.onStart();
+        try
+        {
+            assertTrue(client.connect(address, new InetSocketAddress("127.0.0.2", 0), "first"));
+            final BooleanSupplier connected = () -> clientConnections.size() == 1 && connections.size() == 1;
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!connected.getAsBoolean() && System.nanoTime() < deadline)
+            {
+                client.doWork();
+                loop.doWork();
+            }
+            assertTrue(connected.getAsBoolean(), "connected: " + failures);
+            assertEquals(List.of("context first", "open"), clientConnections.get(0).events);
+            assertEquals("127.0.0.2", connections.get(0).remoteAddress().getHostString());
+
+            clientConnections.get(0).send("ping");
+            while (clientConnections.get(0).received.length() < 4 && System.nanoTime() < deadline)
+            {
+                client.doWork();
+                loop.doWork();
+            }
+            assertEquals("ping", clientConnections.get(0).received.toString());
+
+            assertTrue(client.connect(new InetSocketAddress("127.0.0.1", 1), null, "refused"));
+            while (failures.isEmpty() && System.nanoTime() < deadline)
+            {
+                client.doWork();
+            }
+            assertEquals(List.of("refused"), failures);
+        }
+        finally
+        {
+            client.onClose();
+        }
+    }
+
+    @Test
     void shouldCloseWhenFlushedAfterQueueDrains() throws IOException
     {
         final Socket client = connect();
