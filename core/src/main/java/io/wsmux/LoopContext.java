@@ -8,6 +8,7 @@ import java.util.Map;
 
 import io.wsmux.codec.FrameDescriptor;
 import io.wsmux.codec.http.UpgradeRequestParser;
+import io.wsmux.codec.mux.TextMuxFlyweight;
 import io.wsmux.codec.http.UpgradeResponseWriter;
 import io.wsmux.transport.ConnectionFactory;
 import io.wsmux.transport.IoLoop;
@@ -44,13 +45,16 @@ final class LoopContext implements ConnectionFactory
     final long closeTimeoutNs;
     final int outboundBudget;
     final WsmuxSettings.OverflowPolicy overflowPolicy;
+    final long slowConsumerGraceNs;
     final Map<String, Endpoint> endpoints;
     final Endpoint anyPath;
     final ErrorHandler errorHandler;
 
     final UpgradeResponseWriter responseWriter = new UpgradeResponseWriter();
     final UnsafeBuffer scratch = new UnsafeBuffer(ByteBuffer.allocateDirect(SCRATCH_LENGTH));
-    final UnsafeBuffer headerScratch = new UnsafeBuffer(new byte[FrameDescriptor.MAX_HEADER_LENGTH]);
+    final UnsafeBuffer headerScratch = new UnsafeBuffer(new byte[2048]);
+    final UnsafeBuffer muxScratch = new UnsafeBuffer(new byte[2048]);
+    final TextMuxFlyweight textMux = new TextMuxFlyweight();
     final UnsafeBuffer controlScratch = new UnsafeBuffer(new byte[FrameDescriptor.MAX_SERVER_HEADER_LENGTH + 125]);
 
     private final ArrayDeque<UpgradeRequestParser> parsers = new ArrayDeque<>();
@@ -67,6 +71,13 @@ final class LoopContext implements ConnectionFactory
     long droppedMessages;
     long pingsSent;
     long idleTimeouts;
+    long channelsOpened;
+    long channelsClosed;
+    long channelMessagesIn;
+    long channelMessagesOut;
+    long deliveries;
+    long muxErrors;
+    IoLoop loop;
 
     LoopContext(
         final WsmuxServer server,
@@ -86,6 +97,7 @@ final class LoopContext implements ConnectionFactory
         this.closeTimeoutNs = settings.closeTimeoutNs();
         this.outboundBudget = settings.outboundBudget();
         this.overflowPolicy = settings.outboundOverflow();
+        this.slowConsumerGraceNs = settings.slowConsumerGraceNs();
         this.endpoints = endpoints;
         this.anyPath = anyPath;
         this.errorHandler = errorHandler;
@@ -102,6 +114,11 @@ final class LoopContext implements ConnectionFactory
     public TcpConnection newConnection(final IoLoop loop, final SocketChannel channel, final long id, final long nowNs)
     {
         return new WsConnection(this, loop, channel, id);
+    }
+
+    long nowNs()
+    {
+        return loop.nowNs();
     }
 
     @Override

@@ -47,6 +47,9 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
     static final int COMMAND_SEND_TEXT = 1;
     static final int COMMAND_SEND_BINARY = 2;
     static final int COMMAND_CLOSE = 3;
+    static final int COMMAND_CHANNEL_TEXT = 4;
+    static final int COMMAND_CHANNEL_BINARY = 5;
+    static final int COMMAND_CHANNEL_CLOSE = 6;
 
     private static final UnsafeBuffer EMPTY = new UnsafeBuffer(new byte[0]);
     private static final UnsafeBuffer SLOW_CONSUMER = new UnsafeBuffer(LoopContext.utf8("slow consumer"));
@@ -78,6 +81,8 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
     private boolean opened;
     private boolean closeNotified;
     private long droppedMessages;
+    private long overBudgetSinceNs;
+    private MuxSession muxSession;
 
     WsConnection(final LoopContext context, final IoLoop loop, final SocketChannel channel, final long id)
     {
@@ -150,7 +155,7 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
                 break;
 
             case STATE_OPEN:
-                onIdleDeadline(nowNs);
+                onOpenDeadline(nowNs);
                 break;
 
             default:
@@ -168,15 +173,31 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
         switch (type)
         {
             case COMMAND_SEND_TEXT:
-                sendFrame(Opcode.TEXT, buffer, offset, length);
+                sendMessage(Opcode.TEXT, buffer, offset, length);
                 break;
 
             case COMMAND_SEND_BINARY:
-                sendFrame(Opcode.BINARY, buffer, offset, length);
+                sendMessage(Opcode.BINARY, buffer, offset, length);
                 break;
 
             case COMMAND_CLOSE:
                 startClose(arg, buffer.getStringWithoutLengthUtf8(offset, length), buffer, offset, length);
+                break;
+
+            case COMMAND_CHANNEL_TEXT:
+            case COMMAND_CHANNEL_BINARY:
+                if (null != muxSession)
+                {
+                    muxSession.onCommandSend(arg, COMMAND_CHANNEL_TEXT == type, buffer, offset, length);
+                }
+                break;
+
+            case COMMAND_CHANNEL_CLOSE:
+                if (null != muxSession)
+                {
+                    muxSession.onCommandClose(arg, buffer.getShort(offset, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF,
+                        buffer.getStringWithoutLengthUtf8(offset + 2, length - 2));
+                }
                 break;
 
             default:
@@ -253,7 +274,7 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
         state = STATE_OPEN;
         opened = true;
         context.opened++;
-        deadline(nextIdleDeadline());
+        rearm();
 
         try
         {
@@ -568,7 +589,7 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
         finishClose(CloseCode.INTERNAL_ERROR, "internal error");
     }
 
-    private void onIdleDeadline(final long nowNs)
+    private void onOpenDeadline(final long nowNs)
     {
         final long silenceNs = nowNs - lastReadNs;
         if (context.idleTimeoutNs > 0 && silenceNs >= context.idleTimeoutNs)
@@ -578,6 +599,11 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
             finishClose(CloseCode.GOING_AWAY, "idle timeout");
             return;
         }
+        if (0 != overBudgetSinceNs && nowNs - overBudgetSinceNs >= context.slowConsumerGraceNs)
+        {
+            closeSlowConsumer();
+            return;
+        }
         if (context.pingIntervalNs > 0 && silenceNs >= context.pingIntervalNs && lastPingNs <= lastReadNs)
         {
             context.pingsSent++;
@@ -585,7 +611,36 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
             final int length = FrameEncoder.encode(context.controlScratch, 0, true, Opcode.PING, EMPTY, 0, 0);
             writeControlFrame(context.controlScratch, 0, length);
         }
-        deadline(nextIdleDeadline());
+        if (null != muxSession && muxSession.scheduledNs() <= nowNs)
+        {
+            muxSession.flushPending(nowNs);
+        }
+        rearm();
+    }
+
+    private void rearm()
+    {
+        long next = nextIdleDeadline();
+        if (0 != overBudgetSinceNs)
+        {
+            next = Math.min(next, overBudgetSinceNs + context.slowConsumerGraceNs);
+        }
+        if (null != muxSession)
+        {
+            next = Math.min(next, muxSession.scheduledNs());
+        }
+        deadline(next);
+    }
+
+    /**
+     * Ask for a deadline no later than this (the multiplexer's throttle, the slow-consumer grace).
+     */
+    void requestDeadline(final long deadlineNs)
+    {
+        if (STATE_OPEN == state && deadlineNs < deadlineNs())
+        {
+            deadline(deadlineNs);
+        }
     }
 
     private long nextIdleDeadline()
@@ -636,35 +691,165 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
 
     // ---- sending ----
 
-    private boolean sendFrame(final int opcode, final DirectBuffer buffer, final int offset, final int length)
+    private boolean sendMessage(final int opcode, final DirectBuffer buffer, final int offset, final int length)
     {
         if (STATE_OPEN != state)
         {
             return false;
         }
         final int headerLength = FrameEncoder.writeHeader(context.headerScratch, 0, true, opcode, length);
-        if (queuedBytes() + headerLength + length > context.outboundBudget)
+        if (!admit(headerLength + length))
         {
-            return onBudgetExceeded();
+            return false;
         }
         writeFrame(context.headerScratch, 0, headerLength, buffer, offset, length);
         context.messagesOut++;
         return true;
     }
 
-    private boolean onBudgetExceeded()
+    /**
+     * Send a message made of a small prefix (a multiplex header) and a payload as one frame, within the budget.
+     * Loop thread only.
+     */
+    boolean sendWithPrefix(
+        final int opcode,
+        final DirectBuffer prefix,
+        final int prefixOffset,
+        final int prefixLength,
+        final DirectBuffer payload,
+        final int payloadOffset,
+        final int payloadLength)
     {
-        if (WsmuxSettings.OverflowPolicy.DROP == context.overflowPolicy)
+        if (STATE_OPEN != state)
         {
-            droppedMessages++;
-            context.droppedMessages++;
+            return false;
         }
-        else
+        final UnsafeBuffer header = context.headerScratch;
+        final int headerLength = FrameEncoder.writeHeader(header, 0, true, opcode, prefixLength + payloadLength);
+        if (!admit(headerLength + prefixLength + payloadLength))
         {
-            context.slowConsumerCloses++;
-            startClose(CloseCode.POLICY_VIOLATION, "slow consumer", SLOW_CONSUMER, 0, SLOW_CONSUMER.capacity());
+            return false;
+        }
+        header.putBytes(headerLength, prefix, prefixOffset, prefixLength);
+        writeFrame(header, 0, headerLength + prefixLength, payload, payloadOffset, payloadLength);
+        context.messagesOut++;
+        return true;
+    }
+
+    /**
+     * Send a frame framed elsewhere (a shared topic publication), within the budget. Loop thread only.
+     */
+    boolean sendFrame(final DirectBuffer frame, final int offset, final int length)
+    {
+        if (STATE_OPEN != state || !admit(length))
+        {
+            return false;
+        }
+        writeFrame(frame, offset, length, null, 0, 0);
+        context.messagesOut++;
+        return true;
+    }
+
+    /**
+     * Send a multiplex protocol message (OPENED, REFUSED, CLOSED, ERROR, uns) in order with the data but outside the
+     * budget: such messages are small and must never be dropped. Loop thread only.
+     */
+    void sendProtocolMessage(final int opcode, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (STATE_OPEN != state)
+        {
+            return;
+        }
+        final int headerLength = FrameEncoder.writeHeader(context.headerScratch, 0, true, opcode, length);
+        writeFrame(context.headerScratch, 0, headerLength, buffer, offset, length);
+    }
+
+    /**
+     * The outbound budget, enforced when a message is queued: over it, the message is dropped and counted; with the
+     * close policy the connection is closed with 1008 if it stays over budget for the grace time.
+     */
+    private boolean admit(final int frameLength)
+    {
+        if (queuedBytes() + frameLength <= context.outboundBudget)
+        {
+            return true;
+        }
+        droppedMessages++;
+        context.droppedMessages++;
+        if (WsmuxSettings.OverflowPolicy.CLOSE == context.overflowPolicy)
+        {
+            final long nowNs = loop.nowNs();
+            if (0 == context.slowConsumerGraceNs)
+            {
+                closeSlowConsumer();
+            }
+            else if (0 == overBudgetSinceNs)
+            {
+                overBudgetSinceNs = nowNs;
+                requestDeadline(nowNs + context.slowConsumerGraceNs);
+            }
+            else if (nowNs - overBudgetSinceNs >= context.slowConsumerGraceNs)
+            {
+                closeSlowConsumer();
+            }
         }
         return false;
+    }
+
+    private void closeSlowConsumer()
+    {
+        context.slowConsumerCloses++;
+        startClose(CloseCode.POLICY_VIOLATION, "slow consumer", SLOW_CONSUMER, 0, SLOW_CONSUMER.capacity());
+    }
+
+    @Override
+    protected void onFlushed()
+    {
+        overBudgetSinceNs = 0;
+        if (null != muxSession && STATE_OPEN == state)
+        {
+            muxSession.flushPending(loop.nowNs());
+        }
+    }
+
+    boolean offerChannelSend(final int serial, final boolean text, final DirectBuffer buffer, final int offset,
+        final int length)
+    {
+        return offer(text ? COMMAND_CHANNEL_TEXT : COMMAND_CHANNEL_BINARY, serial, buffer, offset, length);
+    }
+
+    boolean offerChannelClose(final int serial, final int code, final String reason)
+    {
+        final byte[] reasonBytes = LoopContext.utf8(reason);
+        final UnsafeBuffer command = new UnsafeBuffer(new byte[2 + reasonBytes.length]);
+        command.putShort(0, (short)code, java.nio.ByteOrder.BIG_ENDIAN);
+        command.putBytes(2, reasonBytes);
+        return offer(COMMAND_CHANNEL_CLOSE, serial, command, 0, command.capacity());
+    }
+
+    MuxSession muxSession()
+    {
+        return muxSession;
+    }
+
+    void muxSession(final MuxSession muxSession)
+    {
+        this.muxSession = muxSession;
+    }
+
+    LoopContext context()
+    {
+        return context;
+    }
+
+    int loopIndex()
+    {
+        return loop.index();
+    }
+
+    boolean isLoopThread()
+    {
+        return loop.isLoopThread();
     }
 
     private boolean offer(final int type, final int arg, final DirectBuffer buffer, final int offset, final int length)
@@ -693,7 +878,7 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
     public boolean sendText(final DirectBuffer buffer, final int offset, final int length)
     {
         return loop.isLoopThread() ?
-            sendFrame(Opcode.TEXT, buffer, offset, length) : offer(COMMAND_SEND_TEXT, 0, buffer, offset, length);
+            sendMessage(Opcode.TEXT, buffer, offset, length) : offer(COMMAND_SEND_TEXT, 0, buffer, offset, length);
     }
 
     @Override
@@ -707,7 +892,7 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
     public boolean sendBinary(final DirectBuffer buffer, final int offset, final int length)
     {
         return loop.isLoopThread() ?
-            sendFrame(Opcode.BINARY, buffer, offset, length) : offer(COMMAND_SEND_BINARY, 0, buffer, offset, length);
+            sendMessage(Opcode.BINARY, buffer, offset, length) : offer(COMMAND_SEND_BINARY, 0, buffer, offset, length);
     }
 
     @Override

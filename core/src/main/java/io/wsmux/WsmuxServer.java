@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.wsmux.codec.mux.BinaryMuxDescriptor;
 import io.wsmux.transport.ConnectionLimiter;
 import io.wsmux.transport.IdleMode;
 import io.wsmux.transport.IoLoop;
@@ -37,11 +38,11 @@ import org.agrona.concurrent.SystemNanoClock;
 public final class WsmuxServer implements AutoCloseable
 {
     private static final int TICKS_PER_WHEEL = 512;
-    private static final int TASK_QUEUE_CAPACITY = 4096;
 
     private final WsmuxSettings settings;
     private final Map<String, Endpoint> endpoints;
     private final Endpoint anyPath;
+    private final List<Multiplexer> multiplexers;
     private final ErrorHandler errorHandler;
     private final ConnectionLimiter limiter;
     private final List<IoLoop> loops = new ArrayList<>();
@@ -56,6 +57,7 @@ public final class WsmuxServer implements AutoCloseable
         this.settings = builder.settings.conclude();
         this.endpoints = Map.copyOf(builder.endpoints);
         this.anyPath = builder.anyPath;
+        this.multiplexers = List.copyOf(builder.multiplexers);
         this.errorHandler = builder.errorHandler;
         this.limiter = new ConnectionLimiter(settings.maxConnections());
     }
@@ -103,7 +105,7 @@ public final class WsmuxServer implements AutoCloseable
             settings.outboundChunkLength(),
             settings.outboundPooledChunks(),
             settings.commandBufferLength(),
-            TASK_QUEUE_CAPACITY,
+            settings.loopQueueCapacity(),
             settings.timerTickNs(),
             TICKS_PER_WHEEL,
             settings.idleMode(),
@@ -118,6 +120,7 @@ public final class WsmuxServer implements AutoCloseable
             final LoopContext context = new LoopContext(this, settings, endpoints, anyPath, errorHandler);
             final IoLoop loop = new IoLoop(
                 i, config, context, limiter, new SystemNanoClock(), errorHandler, 0 == i ? acceptTargets : null);
+            context.loop = loop;
             contexts.add(context);
             loops.add(loop);
             if (null != acceptTargets)
@@ -150,6 +153,12 @@ public final class WsmuxServer implements AutoCloseable
             }
             throw new IOException("cannot listen on " + settings.bindAddress() + ":" + settings.port() + ": " +
                 ex.getMessage(), ex);
+        }
+
+        final IoLoop[] loopArray = loops.toArray(new IoLoop[0]);
+        for (final Multiplexer multiplexer : multiplexers)
+        {
+            multiplexer.bind(loopArray, settings);
         }
 
         for (final IoLoop loop : loops)
@@ -344,6 +353,7 @@ public final class WsmuxServer implements AutoCloseable
     {
         private final WsmuxSettings settings;
         private final Map<String, Endpoint> endpoints = new HashMap<>();
+        private final List<Multiplexer> multiplexers = new ArrayList<>();
         private Endpoint anyPath;
         private ErrorHandler errorHandler = Throwable::printStackTrace;
 
@@ -385,6 +395,34 @@ public final class WsmuxServer implements AutoCloseable
                 throw new IllegalArgumentException("endpoint already registered: path=" + path);
             }
             return this;
+        }
+
+        /**
+         * Serve multiplexed WebSockets at a path: both the text protocol ({@code websocket-multiplex}) and the
+         * binary protocol ({@code wsmux.v1}, by subprotocol), reaching the multiplexer's services and topics.
+         *
+         * @param path        exact request path, starting with '/'.
+         * @param multiplexer services, topics and authorization.
+         * @param hook        decides each upgrade, or null to accept all.
+         * @return this.
+         */
+        public Builder mux(final String path, final Multiplexer multiplexer, final UpgradeHook hook)
+        {
+            endpoint(path, new MuxEndpointHandler(multiplexer), hook, BinaryMuxDescriptor.SUBPROTOCOL);
+            multiplexers.add(multiplexer);
+            return this;
+        }
+
+        /**
+         * Serve multiplexed WebSockets at a path, accepting every upgrade.
+         *
+         * @param path        exact request path, starting with '/'.
+         * @param multiplexer services, topics and authorization.
+         * @return this.
+         */
+        public Builder mux(final String path, final Multiplexer multiplexer)
+        {
+            return mux(path, multiplexer, null);
         }
 
         /**

@@ -82,6 +82,31 @@ public final class WsmuxSettings
     /** Default overflow policy. */
     public static final OverflowPolicy OUTBOUND_OVERFLOW_DEFAULT = OverflowPolicy.CLOSE;
 
+    /** With the {@code close} overflow policy, how long a connection may stay over budget before it is closed. */
+    public static final String SLOW_CONSUMER_GRACE_PROP_NAME = "wsmux.slow.consumer.grace";
+    /** Default grace: 1 s; 0 closes at the first overflow. */
+    public static final long SLOW_CONSUMER_GRACE_DEFAULT_NS = TimeUnit.SECONDS.toNanos(1);
+
+    /** Channels one multiplexed WebSocket may have open at once. */
+    public static final String MUX_MAX_CHANNELS_PROP_NAME = "wsmux.mux.max.channels";
+    /** Default channel limit per WebSocket. */
+    public static final int MUX_MAX_CHANNELS_DEFAULT = 256;
+
+    /** Longest channel name in bytes, as on the wire. */
+    public static final String MUX_MAX_CHANNEL_NAME_LENGTH_PROP_NAME = "wsmux.mux.max.channel.name.length";
+    /** Default channel name limit. */
+    public static final int MUX_MAX_CHANNEL_NAME_LENGTH_DEFAULT = 256;
+
+    /** Largest message a topic accepts for publication. */
+    public static final String MAX_PUBLICATION_LENGTH_PROP_NAME = "wsmux.max.publication.length";
+    /** Default publication limit: 64 KiB. */
+    public static final int MAX_PUBLICATION_LENGTH_DEFAULT = 64 * 1024;
+
+    /** Capacity of each loop's queue of tasks from other threads (publications, accepted sockets). */
+    public static final String LOOP_QUEUE_CAPACITY_PROP_NAME = "wsmux.loop.queue.capacity";
+    /** Default task queue capacity. */
+    public static final int LOOP_QUEUE_CAPACITY_DEFAULT = 65536;
+
     /** Bytes of each loop's ring buffer for sends and closes from other threads (power of two). */
     public static final String COMMAND_BUFFER_LENGTH_PROP_NAME = "wsmux.command.buffer.length";
     /** Default command ring: 1 MiB; one command carries at most an eighth of it. */
@@ -184,6 +209,14 @@ public final class WsmuxSettings
     private OverflowPolicy outboundOverflow = OverflowPolicy.valueOf(
         System.getProperty(OUTBOUND_OVERFLOW_PROP_NAME, OUTBOUND_OVERFLOW_DEFAULT.name()).trim()
             .toUpperCase(Locale.ROOT));
+    private long slowConsumerGraceNs =
+        SystemUtil.getDurationInNanos(SLOW_CONSUMER_GRACE_PROP_NAME, SLOW_CONSUMER_GRACE_DEFAULT_NS);
+    private int muxMaxChannels = SystemUtil.getSizeAsInt(MUX_MAX_CHANNELS_PROP_NAME, MUX_MAX_CHANNELS_DEFAULT);
+    private int muxMaxChannelNameLength =
+        SystemUtil.getSizeAsInt(MUX_MAX_CHANNEL_NAME_LENGTH_PROP_NAME, MUX_MAX_CHANNEL_NAME_LENGTH_DEFAULT);
+    private int maxPublicationLength =
+        SystemUtil.getSizeAsInt(MAX_PUBLICATION_LENGTH_PROP_NAME, MAX_PUBLICATION_LENGTH_DEFAULT);
+    private int loopQueueCapacity = SystemUtil.getSizeAsInt(LOOP_QUEUE_CAPACITY_PROP_NAME, LOOP_QUEUE_CAPACITY_DEFAULT);
     private int commandBufferLength =
         SystemUtil.getSizeAsInt(COMMAND_BUFFER_LENGTH_PROP_NAME, COMMAND_BUFFER_LENGTH_DEFAULT);
     private int maxFrameLength = SystemUtil.getSizeAsInt(MAX_FRAME_LENGTH_PROP_NAME, MAX_FRAME_LENGTH_DEFAULT);
@@ -254,6 +287,16 @@ public final class WsmuxSettings
             outboundPooledChunks);
         check(outboundBudget >= 1024, OUTBOUND_BUDGET_PROP_NAME + " must be >= 1k: outboundBudget=" +
             outboundBudget);
+        check(slowConsumerGraceNs >= 0, SLOW_CONSUMER_GRACE_PROP_NAME + " must be >= 0: slowConsumerGraceNs=" +
+            slowConsumerGraceNs);
+        check(muxMaxChannels >= 1, MUX_MAX_CHANNELS_PROP_NAME + " must be >= 1: muxMaxChannels=" + muxMaxChannels);
+        check(muxMaxChannelNameLength >= 1 && muxMaxChannelNameLength <= 65535,
+            MUX_MAX_CHANNEL_NAME_LENGTH_PROP_NAME + " must be in [1, 65535]: muxMaxChannelNameLength=" +
+            muxMaxChannelNameLength);
+        check(maxPublicationLength >= 1 && maxPublicationLength <= 64 * 1024 * 1024,
+            MAX_PUBLICATION_LENGTH_PROP_NAME + " must be in [1, 64m]: maxPublicationLength=" + maxPublicationLength);
+        check(loopQueueCapacity >= 64, LOOP_QUEUE_CAPACITY_PROP_NAME + " must be >= 64: loopQueueCapacity=" +
+            loopQueueCapacity);
         check(BitUtil.isPowerOfTwo(commandBufferLength) && commandBufferLength >= 64 * 1024,
             COMMAND_BUFFER_LENGTH_PROP_NAME + " must be a power of two >= 64k: commandBufferLength=" +
             commandBufferLength);
@@ -461,6 +504,71 @@ public final class WsmuxSettings
     public WsmuxSettings outboundOverflow(final OverflowPolicy outboundOverflow)
     {
         this.outboundOverflow = outboundOverflow;
+        return this;
+    }
+
+    /** @return slow-consumer grace. */
+    public long slowConsumerGraceNs()
+    {
+        return slowConsumerGraceNs;
+    }
+
+    /** @param slowConsumerGraceNs slow-consumer grace, 0 to close at once. @return this. */
+    public WsmuxSettings slowConsumerGraceNs(final long slowConsumerGraceNs)
+    {
+        this.slowConsumerGraceNs = slowConsumerGraceNs;
+        return this;
+    }
+
+    /** @return channels per multiplexed WebSocket. */
+    public int muxMaxChannels()
+    {
+        return muxMaxChannels;
+    }
+
+    /** @param muxMaxChannels channels per multiplexed WebSocket. @return this. */
+    public WsmuxSettings muxMaxChannels(final int muxMaxChannels)
+    {
+        this.muxMaxChannels = muxMaxChannels;
+        return this;
+    }
+
+    /** @return longest channel name in bytes. */
+    public int muxMaxChannelNameLength()
+    {
+        return muxMaxChannelNameLength;
+    }
+
+    /** @param muxMaxChannelNameLength longest channel name in bytes. @return this. */
+    public WsmuxSettings muxMaxChannelNameLength(final int muxMaxChannelNameLength)
+    {
+        this.muxMaxChannelNameLength = muxMaxChannelNameLength;
+        return this;
+    }
+
+    /** @return largest publication. */
+    public int maxPublicationLength()
+    {
+        return maxPublicationLength;
+    }
+
+    /** @param maxPublicationLength largest publication. @return this. */
+    public WsmuxSettings maxPublicationLength(final int maxPublicationLength)
+    {
+        this.maxPublicationLength = maxPublicationLength;
+        return this;
+    }
+
+    /** @return task queue capacity per loop. */
+    public int loopQueueCapacity()
+    {
+        return loopQueueCapacity;
+    }
+
+    /** @param loopQueueCapacity task queue capacity per loop. @return this. */
+    public WsmuxSettings loopQueueCapacity(final int loopQueueCapacity)
+    {
+        this.loopQueueCapacity = loopQueueCapacity;
         return this;
     }
 
@@ -676,6 +784,11 @@ public final class WsmuxSettings
             ", " + OUTBOUND_POOLED_CHUNKS_PROP_NAME + "=" + outboundPooledChunks +
             ", " + OUTBOUND_BUDGET_PROP_NAME + "=" + outboundBudget +
             ", " + OUTBOUND_OVERFLOW_PROP_NAME + "=" + outboundOverflow +
+            ", " + SLOW_CONSUMER_GRACE_PROP_NAME + "=" + slowConsumerGraceNs + "ns" +
+            ", " + MUX_MAX_CHANNELS_PROP_NAME + "=" + muxMaxChannels +
+            ", " + MUX_MAX_CHANNEL_NAME_LENGTH_PROP_NAME + "=" + muxMaxChannelNameLength +
+            ", " + MAX_PUBLICATION_LENGTH_PROP_NAME + "=" + maxPublicationLength +
+            ", " + LOOP_QUEUE_CAPACITY_PROP_NAME + "=" + loopQueueCapacity +
             ", " + COMMAND_BUFFER_LENGTH_PROP_NAME + "=" + commandBufferLength +
             ", " + MAX_FRAME_LENGTH_PROP_NAME + "=" + maxFrameLength +
             ", " + MAX_MESSAGE_LENGTH_PROP_NAME + "=" + maxMessageLength +

@@ -324,6 +324,22 @@ public final class IoLoop implements Agent
     }
 
     /**
+     * Hand a task to the loop without allocating (a publication to fan out, say). Any thread.
+     *
+     * @param task to run on the loop's thread.
+     * @return false if the task queue is full.
+     */
+    public boolean offerTask(final LoopTask task)
+    {
+        if (tasks.offer(task))
+        {
+            wakeup();
+            return true;
+        }
+        return false;
+    }
+
+    /**
      * Run a task on the loop's thread (cold paths: shutdown, inspection). Allocates.
      *
      * @param task to run.
@@ -843,6 +859,17 @@ public final class IoLoop implements Agent
             {
                 CloseHelper.quietClose((SocketChannel)task);
                 limiter.release();
+            }
+        }
+        else if (task instanceof LoopTask)
+        {
+            try
+            {
+                ((LoopTask)task).run(this);
+            }
+            catch (final Throwable ex)
+            {
+                errorHandler.onError(ex);
             }
         }
         else

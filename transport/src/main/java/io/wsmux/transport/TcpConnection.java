@@ -216,6 +216,14 @@ public abstract class TcpConnection
     }
 
     /**
+     * @return the deadline last set with {@link #deadline(long)}, or {@link #NO_DEADLINE}.
+     */
+    protected final long deadlineNs()
+    {
+        return deadlineNs;
+    }
+
+    /**
      * Close the socket once everything queued has been written (at once if nothing is).
      */
     protected final void closeWhenFlushed()

@@ -1,0 +1,176 @@
+package io.wsmux.codec.mux;
+
+import java.nio.ByteOrder;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * Layout of the {@code wsmux.v1} binary multiplex protocol (docs/protocol.md): every message is one WebSocket
+ * binary frame whose first byte is the type and next four the channel id, big-endian.
+ * <pre>
+ *  0               1               2               3               4
+ * +---------------+---------------+---------------+---------------+---------------+-----------------
+ * |     type      |                 channel id (u32)                              | type-specific ...
+ * +---------------+---------------+---------------+---------------+---------------+-----------------
+ *  OPEN:             u16 nameLength, name, optional u32 maxRate
+ *  REFUSED/CLOSED/ERROR: u16 code, reason
+ *  TEXT/BINARY:      payload
+ * </pre>
+ * Stateless and allocation free.
+ */
+public final class BinaryMuxDescriptor
+{
+    /** The subprotocol name that selects this protocol. */
+    public static final String SUBPROTOCOL = "wsmux.v1";
+
+    /** Client: open a channel. */
+    public static final byte OPEN = 0x01;
+    /** Client: close a channel. */
+    public static final byte CLOSE = 0x02;
+    /** Client: text message. */
+    public static final byte TEXT = 0x03;
+    /** Client: binary message. */
+    public static final byte BINARY = 0x04;
+
+    /** Server: the channel is open. */
+    public static final byte OPENED = (byte)0x81;
+    /** Server: the channel was refused. */
+    public static final byte REFUSED = (byte)0x82;
+    /** Server: text message. */
+    public static final byte SERVER_TEXT = (byte)0x83;
+    /** Server: binary message. */
+    public static final byte SERVER_BINARY = (byte)0x84;
+    /** Server: the server closed the channel. */
+    public static final byte CLOSED = (byte)0x85;
+    /** Server: a client message was malformed or not allowed. */
+    public static final byte ERROR = (byte)0x86;
+
+    /** Offset of the type. */
+    public static final int TYPE_OFFSET = 0;
+    /** Offset of the channel id. */
+    public static final int CHANNEL_ID_OFFSET = 1;
+    /** Bytes of type and channel id. */
+    public static final int HEADER_LENGTH = 5;
+    /** Offset of OPEN's name length. */
+    public static final int NAME_LENGTH_OFFSET = HEADER_LENGTH;
+    /** Offset of OPEN's name. */
+    public static final int NAME_OFFSET = NAME_LENGTH_OFFSET + 2;
+    /** Offset of the code in REFUSED, CLOSED and ERROR. */
+    public static final int CODE_OFFSET = HEADER_LENGTH;
+    /** Offset of the reason in REFUSED, CLOSED and ERROR. */
+    public static final int REASON_OFFSET = CODE_OFFSET + 2;
+
+    /** Malformed message. */
+    public static final int CODE_BAD_REQUEST = 400;
+    /** Refused by the authorization hook. */
+    public static final int CODE_FORBIDDEN = 403;
+    /** No service or topic under that name. */
+    public static final int CODE_NOT_FOUND = 404;
+    /** The channel id is already open. */
+    public static final int CODE_CONFLICT = 409;
+    /** The channel id is not open. */
+    public static final int CODE_GONE = 410;
+    /** The name is too long. */
+    public static final int CODE_NAME_TOO_LONG = 413;
+    /** Too many channels open. */
+    public static final int CODE_TOO_MANY_CHANNELS = 429;
+    /** The channel was closed normally. */
+    public static final int CODE_NORMAL = 1000;
+    /** The channel was closed because the server is going away. */
+    public static final int CODE_GOING_AWAY = 1001;
+    /** The service failed. */
+    public static final int CODE_INTERNAL_ERROR = 1011;
+
+    private BinaryMuxDescriptor()
+    {
+    }
+
+    /**
+     * @param buffer holding a message.
+     * @param offset of the message.
+     * @return its channel id as an unsigned value in an int (compare with ==).
+     */
+    public static int channelId(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getInt(offset + CHANNEL_ID_OFFSET, ByteOrder.BIG_ENDIAN);
+    }
+
+    /**
+     * Write type and channel id.
+     *
+     * @param dst       destination.
+     * @param offset    where the message starts.
+     * @param type      message type.
+     * @param channelId channel id.
+     * @return {@link #HEADER_LENGTH}.
+     */
+    public static int writeHeader(final MutableDirectBuffer dst, final int offset, final byte type, final int channelId)
+    {
+        dst.putByte(offset + TYPE_OFFSET, type);
+        dst.putInt(offset + CHANNEL_ID_OFFSET, channelId, ByteOrder.BIG_ENDIAN);
+        return HEADER_LENGTH;
+    }
+
+    /**
+     * Write a REFUSED, CLOSED or ERROR message.
+     *
+     * @param dst          destination.
+     * @param offset       where the message starts.
+     * @param type         REFUSED, CLOSED or ERROR.
+     * @param channelId    channel id.
+     * @param code         the code.
+     * @param reason       UTF-8 reason.
+     * @param reasonOffset of the reason.
+     * @param reasonLength of the reason.
+     * @return bytes written.
+     */
+    public static int writeCodeAndReason(
+        final MutableDirectBuffer dst,
+        final int offset,
+        final byte type,
+        final int channelId,
+        final int code,
+        final DirectBuffer reason,
+        final int reasonOffset,
+        final int reasonLength)
+    {
+        writeHeader(dst, offset, type, channelId);
+        dst.putShort(offset + CODE_OFFSET, (short)code, ByteOrder.BIG_ENDIAN);
+        dst.putBytes(offset + REASON_OFFSET, reason, reasonOffset, reasonLength);
+        return REASON_OFFSET + reasonLength;
+    }
+
+    /**
+     * Write a client OPEN message.
+     *
+     * @param dst        destination.
+     * @param offset     where the message starts.
+     * @param channelId  channel id.
+     * @param name       UTF-8 name.
+     * @param nameOffset of the name.
+     * @param nameLength of the name, at most 65535.
+     * @param maxRate    messages per second, 0 for none.
+     * @return bytes written.
+     */
+    public static int writeOpen(
+        final MutableDirectBuffer dst,
+        final int offset,
+        final int channelId,
+        final DirectBuffer name,
+        final int nameOffset,
+        final int nameLength,
+        final int maxRate)
+    {
+        writeHeader(dst, offset, OPEN, channelId);
+        dst.putShort(offset + NAME_LENGTH_OFFSET, (short)nameLength, ByteOrder.BIG_ENDIAN);
+        dst.putBytes(offset + NAME_OFFSET, name, nameOffset, nameLength);
+        int length = NAME_OFFSET + nameLength;
+        if (maxRate > 0)
+        {
+            dst.putInt(offset + length, maxRate, ByteOrder.BIG_ENDIAN);
+            length += Integer.BYTES;
+        }
+        return length;
+    }
+}

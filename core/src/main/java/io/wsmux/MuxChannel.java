@@ -1,0 +1,244 @@
+package io.wsmux;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * One logical channel inside a multiplexed WebSocket: for a service, the virtual {@link Connection} its handler is
+ * given (so a handler written for a plain endpoint runs unchanged as a channel); for a topic, a subscription with its
+ * pending (conflated or throttled) value and rate limit.
+ * <p>
+ * Not thread safe, but for {@link Connection}'s sending and closing methods, which hand work from other threads to
+ * the loop.
+ */
+final class MuxChannel implements Connection
+{
+    final MuxSession session;
+    final int serial;
+    final String name;
+    final UnsafeBuffer wireName;
+    final int channelId;
+    final WebSocketHandler service;
+    final LoopTopic topic;
+    final long minIntervalNs;
+    int subscriberIndex = -1;
+    long lastSentNs = Long.MIN_VALUE / 2;
+    Publication pending;
+    boolean pendingListed;
+    boolean open = true;
+    private Object attachment;
+
+    MuxChannel(
+        final MuxSession session,
+        final int serial,
+        final String name,
+        final UnsafeBuffer wireName,
+        final int channelId,
+        final WebSocketHandler service,
+        final LoopTopic topic,
+        final int maxRate)
+    {
+        this.session = session;
+        this.serial = serial;
+        this.name = name;
+        this.wireName = wireName;
+        this.channelId = channelId;
+        this.service = service;
+        this.topic = topic;
+        this.minIntervalNs = maxRate > 0 ? 1_000_000_000L / maxRate : 0;
+    }
+
+    boolean isTopic()
+    {
+        return null != topic;
+    }
+
+    /**
+     * A publication reaches this subscriber: send it, or keep it as the pending value when throttled or when the
+     * connection is behind and the topic conflates.
+     */
+    void deliver(final Publication publication, final long nowNs)
+    {
+        if (!open || (!publication.text && !session.binary))
+        {
+            return; // the text protocol carries no binary messages
+        }
+        if (minIntervalNs > 0 && nowNs - lastSentNs < minIntervalNs)
+        {
+            hold(publication);
+            session.scheduleAt(lastSentNs + minIntervalNs);
+            return;
+        }
+        if (topic.topic.options().conflate() && session.connection.queuedBytes() > 0)
+        {
+            hold(publication);
+            return;
+        }
+        if (null != pending)
+        {
+            pending.release(); // a newer value supersedes the one held
+            pending = null;
+        }
+        session.sendPublication(this, publication);
+        lastSentNs = nowNs;
+    }
+
+    private void hold(final Publication publication)
+    {
+        publication.retain();
+        if (null != pending)
+        {
+            pending.release();
+            session.conflated++;
+        }
+        pending = publication;
+        session.listPending(this);
+    }
+
+    /**
+     * Send the held value if it is due.
+     *
+     * @return true when nothing is held any more.
+     */
+    boolean sendPending(final long nowNs)
+    {
+        if (null == pending)
+        {
+            return true;
+        }
+        if (minIntervalNs > 0 && nowNs - lastSentNs < minIntervalNs)
+        {
+            session.scheduleAt(lastSentNs + minIntervalNs);
+            return false;
+        }
+        final Publication publication = pending;
+        pending = null;
+        if (open)
+        {
+            session.sendPublication(this, publication);
+            lastSentNs = nowNs;
+        }
+        publication.release();
+        return true;
+    }
+
+    void releasePending()
+    {
+        if (null != pending)
+        {
+            pending.release();
+            pending = null;
+        }
+    }
+
+    @Override
+    public long id()
+    {
+        return session.connection.id();
+    }
+
+    @Override
+    public boolean isOpen()
+    {
+        return open && session.connection.isOpen();
+    }
+
+    @Override
+    public boolean sendText(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return session.send(this, true, buffer, offset, length);
+    }
+
+    @Override
+    public boolean sendText(final CharSequence text)
+    {
+        final byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+        return sendText(new UnsafeBuffer(bytes), 0, bytes.length);
+    }
+
+    @Override
+    public boolean sendBinary(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return session.send(this, false, buffer, offset, length);
+    }
+
+    @Override
+    public void close(final int code, final String reason)
+    {
+        session.closeFromServer(this, code, null == reason ? "" : reason);
+    }
+
+    /**
+     * @return the channel's name, unescaped.
+     */
+    @Override
+    public String path()
+    {
+        return name;
+    }
+
+    @Override
+    public String query()
+    {
+        return session.connection.query();
+    }
+
+    @Override
+    public String subprotocol()
+    {
+        return session.connection.subprotocol();
+    }
+
+    @Override
+    public HandshakeRequest handshake()
+    {
+        return null;
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress()
+    {
+        return session.connection.remoteAddress();
+    }
+
+    @Override
+    public long queuedBytes()
+    {
+        return session.connection.queuedBytes();
+    }
+
+    @Override
+    public long droppedMessages()
+    {
+        return session.connection.droppedMessages();
+    }
+
+    @Override
+    public Object attachment()
+    {
+        return attachment;
+    }
+
+    @Override
+    public void attach(final Object attachment)
+    {
+        this.attachment = attachment;
+    }
+
+    /**
+     * @return the WebSocket carrying this channel.
+     */
+    Connection webSocket()
+    {
+        return session.connection;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "MuxChannel{" + name + (session.binary ? " #" + channelId : "") + (isTopic() ? " topic" : "") + "}";
+    }
+}

@@ -1,0 +1,674 @@
+package io.wsmux;
+
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+import io.wsmux.codec.CloseCode;
+import io.wsmux.codec.Opcode;
+import io.wsmux.codec.Utf8Validator;
+import io.wsmux.codec.mux.BinaryMuxDescriptor;
+import io.wsmux.codec.mux.JsEscape;
+import io.wsmux.codec.mux.TextMuxEncoder;
+import io.wsmux.codec.mux.TextMuxFlyweight;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The channels of one multiplexed WebSocket, speaking the text protocol ({@code websocket-multiplex}) or the binary
+ * protocol ({@code wsmux.v1}) as negotiated (docs/protocol.md). Opens, routes and closes channels, writes service
+ * messages and topic publications in the connection's protocol, and keeps the subscribers' pending values
+ * (conflated or throttled) until the connection can take them.
+ * <p>
+ * Not thread safe: owned by the connection's loop. Channels are few per connection, so they live in an array
+ * searched linearly (by wire-name bytes or id), which allocates nothing per message.
+ */
+final class MuxSession
+{
+    private static final String MAX_RATE_PARAMETER = "?maxRate=";
+    private static final int MAX_REASON_LENGTH = 1024;
+
+    final WsConnection connection;
+    final Multiplexer multiplexer;
+    final LoopContext context;
+    final boolean binary;
+    long conflated;
+    long ignoredMessages;
+    private MuxChannel[] channels = new MuxChannel[4];
+    private int channelCount;
+    private MuxChannel[] pending = new MuxChannel[4];
+    private int pendingCount;
+    private int nextSerial;
+    private long scheduledNs = Long.MAX_VALUE;
+
+    MuxSession(final WsConnection connection, final Multiplexer multiplexer, final LoopContext context,
+        final boolean binary)
+    {
+        this.connection = connection;
+        this.multiplexer = multiplexer;
+        this.context = context;
+        this.binary = binary;
+    }
+
+    int channelCount()
+    {
+        return channelCount;
+    }
+
+    // ---- inbound ----
+
+    void onText(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (binary)
+        {
+            sendError(0, BinaryMuxDescriptor.CODE_BAD_REQUEST, "wsmux.v1 carries binary frames only");
+            return;
+        }
+        final TextMuxFlyweight message = context.textMux;
+        switch (message.wrap(buffer, offset, length))
+        {
+            case TextMuxFlyweight.SUB:
+                onTextSubscribe(buffer, message.nameOffset(), message.nameLength());
+                break;
+
+            case TextMuxFlyweight.MSG:
+            {
+                final MuxChannel channel = findByWireName(buffer, message.nameOffset(), message.nameLength());
+                if (null != channel && null != channel.service)
+                {
+                    deliverToService(channel, true, buffer, message.payloadOffset(), message.payloadLength());
+                }
+                else
+                {
+                    ignoredMessages++;
+                }
+                break;
+            }
+
+            case TextMuxFlyweight.UNS:
+            {
+                final MuxChannel channel = findByWireName(buffer, message.nameOffset(), message.nameLength());
+                if (null != channel)
+                {
+                    closeFromClient(channel);
+                }
+                break;
+            }
+
+            default:
+                ignoredMessages++;
+                break;
+        }
+    }
+
+    void onBinary(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (!binary)
+        {
+            // The text protocol has no binary messages: RFC 6455 §7.4.1 1003, data it cannot accept.
+            connection.close(CloseCode.UNSUPPORTED_DATA, "text multiplex protocol: binary frames not accepted");
+            return;
+        }
+        if (length < BinaryMuxDescriptor.HEADER_LENGTH)
+        {
+            sendError(0, BinaryMuxDescriptor.CODE_BAD_REQUEST, "message shorter than its 5-byte header");
+            return;
+        }
+        final int channelId = BinaryMuxDescriptor.channelId(buffer, offset);
+        switch (buffer.getByte(offset))
+        {
+            case BinaryMuxDescriptor.OPEN:
+                onBinaryOpen(channelId, buffer, offset, length);
+                break;
+
+            case BinaryMuxDescriptor.CLOSE:
+            {
+                final MuxChannel channel = findById(channelId);
+                if (null != channel)
+                {
+                    closeFromClient(channel);
+                }
+                break;
+            }
+
+            case BinaryMuxDescriptor.TEXT:
+            case BinaryMuxDescriptor.BINARY:
+            {
+                final MuxChannel channel = findById(channelId);
+                if (null == channel)
+                {
+                    sendError(channelId, BinaryMuxDescriptor.CODE_GONE, "channel not open");
+                }
+                else if (null == channel.service)
+                {
+                    ignoredMessages++;
+                }
+                else
+                {
+                    deliverToService(channel, BinaryMuxDescriptor.TEXT == buffer.getByte(offset), buffer,
+                        offset + BinaryMuxDescriptor.HEADER_LENGTH, length - BinaryMuxDescriptor.HEADER_LENGTH);
+                }
+                break;
+            }
+
+            default:
+                sendError(channelId, BinaryMuxDescriptor.CODE_BAD_REQUEST, "unknown message type");
+                break;
+        }
+    }
+
+    private void onTextSubscribe(final DirectBuffer buffer, final int nameOffset, final int nameLength)
+    {
+        if (nameLength > multiplexer.maxChannelNameLength() || channelCount >= multiplexer.maxChannels())
+        {
+            sendUnsubscribe(buffer, nameOffset, nameLength);
+            return;
+        }
+        if (null != findByWireName(buffer, nameOffset, nameLength))
+        {
+            return; // already open: the reference server ignores a repeated sub too
+        }
+
+        final String wire = buffer.getStringWithoutLengthUtf8(nameOffset, nameLength);
+        String name = JsEscape.unescape(wire);
+        int maxRate = 0;
+        final int parameter = name.indexOf(MAX_RATE_PARAMETER);
+        if (parameter > 0)
+        {
+            try
+            {
+                maxRate = Integer.parseInt(name.substring(parameter + MAX_RATE_PARAMETER.length()));
+            }
+            catch (final NumberFormatException ex)
+            {
+                maxRate = -1;
+            }
+            name = name.substring(0, parameter);
+        }
+
+        final Multiplexer.Target target = multiplexer.resolve(name);
+        if (null == target || maxRate < 0 || null != authorize(name))
+        {
+            sendUnsubscribe(buffer, nameOffset, nameLength);
+            return;
+        }
+        final UnsafeBuffer wireName = new UnsafeBuffer(new byte[nameLength]);
+        wireName.putBytes(0, buffer, nameOffset, nameLength);
+        open(name, wireName, 0, target, maxRate);
+    }
+
+    private void onBinaryOpen(final int channelId, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length < BinaryMuxDescriptor.NAME_OFFSET)
+        {
+            sendError(channelId, BinaryMuxDescriptor.CODE_BAD_REQUEST, "OPEN shorter than its 7-byte header");
+            return;
+        }
+        final int nameLength = buffer.getShort(offset + BinaryMuxDescriptor.NAME_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) &
+            0xFFFF;
+        final int nameOffset = offset + BinaryMuxDescriptor.NAME_OFFSET;
+        if (BinaryMuxDescriptor.NAME_OFFSET + nameLength > length)
+        {
+            sendError(channelId, BinaryMuxDescriptor.CODE_BAD_REQUEST, "OPEN name runs past the end of the message");
+            return;
+        }
+        if (0 == channelId)
+        {
+            sendError(0, BinaryMuxDescriptor.CODE_BAD_REQUEST, "channel id 0 is reserved");
+            return;
+        }
+        if (null != findById(channelId))
+        {
+            sendError(channelId, BinaryMuxDescriptor.CODE_CONFLICT, "channel id already open");
+            return;
+        }
+        final int rateOffset = BinaryMuxDescriptor.NAME_OFFSET + nameLength;
+        final int maxRate = length >= rateOffset + Integer.BYTES ?
+            buffer.getInt(offset + rateOffset, ByteOrder.BIG_ENDIAN) : 0;
+
+        if (nameLength > multiplexer.maxChannelNameLength())
+        {
+            refuse(channelId, BinaryMuxDescriptor.CODE_NAME_TOO_LONG, "channel name too long");
+            return;
+        }
+        if (0 == nameLength || !Utf8Validator.isValid(buffer, nameOffset, nameLength) || maxRate < 0)
+        {
+            refuse(channelId, BinaryMuxDescriptor.CODE_BAD_REQUEST, "channel name empty or not UTF-8, or bad rate");
+            return;
+        }
+        if (channelCount >= multiplexer.maxChannels())
+        {
+            refuse(channelId, BinaryMuxDescriptor.CODE_TOO_MANY_CHANNELS, "too many channels open");
+            return;
+        }
+        final String name = buffer.getStringWithoutLengthUtf8(nameOffset, nameLength);
+        final Multiplexer.Target target = multiplexer.resolve(name);
+        if (null == target)
+        {
+            refuse(channelId, BinaryMuxDescriptor.CODE_NOT_FOUND, "no service or topic of that name");
+            return;
+        }
+        final String refusal = authorize(name);
+        if (null != refusal)
+        {
+            refuse(channelId, BinaryMuxDescriptor.CODE_FORBIDDEN, refusal);
+            return;
+        }
+
+        final MutableDirectBuffer scratch = context.muxScratch;
+        final int headerLength = BinaryMuxDescriptor.writeHeader(scratch, 0, BinaryMuxDescriptor.OPENED, channelId);
+        connection.sendProtocolMessage(Opcode.BINARY, scratch, 0, headerLength);
+        open(name, null, channelId, target, maxRate);
+    }
+
+    private String authorize(final String name)
+    {
+        final ChannelAuthorizer authorizer = multiplexer.authorizer();
+        if (null == authorizer)
+        {
+            return null;
+        }
+        try
+        {
+            return authorizer.authorize(connection, name);
+        }
+        catch (final Throwable ex)
+        {
+            context.errorHandler.onError(ex);
+            return "authorization failed";
+        }
+    }
+
+    private void open(
+        final String name, final UnsafeBuffer wireName, final int channelId, final Multiplexer.Target target,
+        final int requestedRate)
+    {
+        final LoopTopic loopTopic = null == target.service() ?
+            multiplexer.topic(name, target).loopTopic(connection.loopIndex()) : null;
+        final int maxRate = requestedRate > 0 ? requestedRate :
+            (null != loopTopic ? loopTopic.topic.options().maxRate() : 0);
+        final MuxChannel channel = new MuxChannel(
+            this, ++nextSerial, name, wireName, channelId, target.service(), loopTopic, maxRate);
+        if (channelCount == channels.length)
+        {
+            channels = java.util.Arrays.copyOf(channels, channelCount * 2);
+        }
+        channels[channelCount++] = channel;
+        context.channelsOpened++;
+
+        if (null != loopTopic)
+        {
+            loopTopic.add(channel);
+            if (null != loopTopic.lastValue)
+            {
+                channel.deliver(loopTopic.lastValue, context.nowNs());
+            }
+        }
+        else
+        {
+            try
+            {
+                channel.service.onOpen(channel);
+            }
+            catch (final Throwable ex)
+            {
+                onServiceError(channel, ex);
+            }
+        }
+    }
+
+    private void deliverToService(
+        final MuxChannel channel, final boolean text, final DirectBuffer buffer, final int offset, final int length)
+    {
+        context.channelMessagesIn++;
+        try
+        {
+            if (text)
+            {
+                channel.service.onText(channel, buffer, offset, length);
+            }
+            else
+            {
+                channel.service.onBinary(channel, buffer, offset, length);
+            }
+        }
+        catch (final Throwable ex)
+        {
+            onServiceError(channel, ex);
+        }
+    }
+
+    private void onServiceError(final MuxChannel channel, final Throwable error)
+    {
+        context.handlerErrors++;
+        try
+        {
+            channel.service.onError(channel, error);
+        }
+        catch (final Throwable ex)
+        {
+            context.errorHandler.onError(ex);
+        }
+        closeFromServer(channel, BinaryMuxDescriptor.CODE_INTERNAL_ERROR, "service failed");
+    }
+
+    // ---- closing ----
+
+    private void closeFromClient(final MuxChannel channel)
+    {
+        remove(channel);
+        notifyServiceClosed(channel, CloseCode.NORMAL, "");
+    }
+
+    /**
+     * The server closes a channel: tell the client ({@code uns} or CLOSED) and the service.
+     */
+    void closeFromServer(final MuxChannel channel, final int code, final String reason)
+    {
+        if (!connection.isLoopThread())
+        {
+            connection.offerChannelClose(channel.serial, code, reason);
+            return;
+        }
+        if (!channel.open)
+        {
+            return;
+        }
+        remove(channel);
+        if (binary)
+        {
+            final byte[] reasonBytes = utf8(reason);
+            final int length = BinaryMuxDescriptor.writeCodeAndReason(context.muxScratch, 0,
+                BinaryMuxDescriptor.CLOSED, channel.channelId, code, new UnsafeBuffer(reasonBytes), 0,
+                reasonBytes.length);
+            connection.sendProtocolMessage(Opcode.BINARY, context.muxScratch, 0, length);
+        }
+        else
+        {
+            sendUnsubscribe(channel.wireName, 0, channel.wireName.capacity());
+        }
+        notifyServiceClosed(channel, code, reason);
+    }
+
+    void onCommandClose(final int serial, final int code, final String reason)
+    {
+        final MuxChannel channel = findBySerial(serial);
+        if (null != channel)
+        {
+            closeFromServer(channel, code, reason);
+        }
+    }
+
+    void onCommandSend(final int serial, final boolean text, final DirectBuffer buffer, final int offset,
+        final int length)
+    {
+        final MuxChannel channel = findBySerial(serial);
+        if (null != channel)
+        {
+            send(channel, text, buffer, offset, length);
+        }
+    }
+
+    /**
+     * The WebSocket closed: every channel closes with it.
+     */
+    void onWebSocketClosed(final int code, final String reason)
+    {
+        while (channelCount > 0)
+        {
+            final MuxChannel channel = channels[channelCount - 1];
+            remove(channel);
+            notifyServiceClosed(channel, code, reason);
+        }
+        for (int i = 0; i < pendingCount; i++)
+        {
+            pending[i] = null;
+        }
+        pendingCount = 0;
+    }
+
+    private void notifyServiceClosed(final MuxChannel channel, final int code, final String reason)
+    {
+        if (null == channel.service)
+        {
+            return;
+        }
+        try
+        {
+            channel.service.onClose(channel, code, reason);
+        }
+        catch (final Throwable ex)
+        {
+            context.handlerErrors++;
+            context.errorHandler.onError(ex);
+        }
+    }
+
+    private void remove(final MuxChannel channel)
+    {
+        channel.open = false;
+        for (int i = 0; i < channelCount; i++)
+        {
+            if (channels[i] == channel)
+            {
+                channels[i] = channels[--channelCount];
+                channels[channelCount] = null;
+                break;
+            }
+        }
+        if (null != channel.topic)
+        {
+            channel.topic.remove(channel);
+            channel.releasePending();
+        }
+        context.channelsClosed++;
+    }
+
+    // ---- outbound ----
+
+    /**
+     * A service sends on its channel.
+     */
+    boolean send(final MuxChannel channel, final boolean text, final DirectBuffer buffer, final int offset,
+        final int length)
+    {
+        if (!connection.isLoopThread())
+        {
+            return channel.open && connection.offerChannelSend(channel.serial, text, buffer, offset, length);
+        }
+        if (!channel.open)
+        {
+            return false;
+        }
+        final MutableDirectBuffer scratch = context.muxScratch;
+        context.channelMessagesOut++;
+        if (binary)
+        {
+            final int prefixLength = BinaryMuxDescriptor.writeHeader(scratch, 0,
+                text ? BinaryMuxDescriptor.SERVER_TEXT : BinaryMuxDescriptor.SERVER_BINARY, channel.channelId);
+            return connection.sendWithPrefix(Opcode.BINARY, scratch, 0, prefixLength, buffer, offset, length);
+        }
+        if (!text)
+        {
+            return false; // the text protocol carries no binary messages
+        }
+        final int prefixLength = TextMuxEncoder.writeMessagePrefix(
+            scratch, 0, channel.wireName, 0, channel.wireName.capacity());
+        return connection.sendWithPrefix(Opcode.TEXT, scratch, 0, prefixLength, buffer, offset, length);
+    }
+
+    /**
+     * A topic publication goes out on a subscriber's channel: the shared text frame as is, or for the binary
+     * protocol a 5-byte prefix of the channel's own and the shared payload.
+     */
+    void sendPublication(final MuxChannel channel, final Publication publication)
+    {
+        context.deliveries++;
+        if (binary)
+        {
+            final MutableDirectBuffer scratch = context.muxScratch;
+            final int prefixLength = BinaryMuxDescriptor.writeHeader(scratch, 0,
+                publication.text ? BinaryMuxDescriptor.SERVER_TEXT : BinaryMuxDescriptor.SERVER_BINARY,
+                channel.channelId);
+            connection.sendWithPrefix(Opcode.BINARY, scratch, 0, prefixLength, publication.buffer,
+                publication.payloadOffset, publication.payloadLength);
+        }
+        else
+        {
+            connection.sendFrame(publication.buffer, publication.textFrameOffset, publication.textFrameLength);
+        }
+    }
+
+    private void sendUnsubscribe(final DirectBuffer name, final int nameOffset, final int nameLength)
+    {
+        final int length = TextMuxEncoder.writeUnsubscribe(context.muxScratch, 0, name, nameOffset, nameLength);
+        connection.sendProtocolMessage(Opcode.TEXT, context.muxScratch, 0, length);
+    }
+
+    private void refuse(final int channelId, final int code, final String reason)
+    {
+        writeCodeAndReason(BinaryMuxDescriptor.REFUSED, channelId, code, reason);
+    }
+
+    private void sendError(final int channelId, final int code, final String reason)
+    {
+        context.muxErrors++;
+        writeCodeAndReason(BinaryMuxDescriptor.ERROR, channelId, code, reason);
+    }
+
+    private void writeCodeAndReason(final byte type, final int channelId, final int code, final String reason)
+    {
+        byte[] bytes = utf8(reason);
+        if (bytes.length > MAX_REASON_LENGTH)
+        {
+            bytes = java.util.Arrays.copyOf(bytes, MAX_REASON_LENGTH);
+        }
+        final int length = BinaryMuxDescriptor.writeCodeAndReason(
+            context.muxScratch, 0, type, channelId, code, new UnsafeBuffer(bytes), 0, bytes.length);
+        connection.sendProtocolMessage(Opcode.BINARY, context.muxScratch, 0, length);
+    }
+
+    private static byte[] utf8(final String text)
+    {
+        return null == text ? new byte[0] : text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    // ---- pending values ----
+
+    void listPending(final MuxChannel channel)
+    {
+        if (channel.pendingListed)
+        {
+            return;
+        }
+        channel.pendingListed = true;
+        if (pendingCount == pending.length)
+        {
+            pending = java.util.Arrays.copyOf(pending, pendingCount * 2);
+        }
+        pending[pendingCount++] = channel;
+    }
+
+    void scheduleAt(final long deadlineNs)
+    {
+        if (deadlineNs < scheduledNs)
+        {
+            scheduledNs = deadlineNs;
+            connection.requestDeadline(deadlineNs);
+        }
+    }
+
+    /**
+     * @return the earliest time a throttled value is due, or Long.MAX_VALUE.
+     */
+    long scheduledNs()
+    {
+        return scheduledNs;
+    }
+
+    /**
+     * The socket took everything queued, or a throttle deadline passed: send held values that are due, in the order
+     * their channels fell behind, until the connection is behind again.
+     */
+    void flushPending(final long nowNs)
+    {
+        scheduledNs = Long.MAX_VALUE;
+        int kept = 0;
+        int i = 0;
+        for (; i < pendingCount; i++)
+        {
+            final MuxChannel channel = pending[i];
+            if (connection.queuedBytes() > 0)
+            {
+                break;
+            }
+            if (channel.open && !channel.sendPending(nowNs))
+            {
+                pending[kept++] = channel;
+            }
+            else
+            {
+                channel.pendingListed = false;
+            }
+        }
+        for (; i < pendingCount; i++)
+        {
+            pending[kept++] = pending[i];
+        }
+        for (int j = kept; j < pendingCount; j++)
+        {
+            pending[j] = null;
+        }
+        pendingCount = kept;
+    }
+
+    private MuxChannel findByWireName(final DirectBuffer buffer, final int offset, final int length)
+    {
+        for (int i = 0; i < channelCount; i++)
+        {
+            final UnsafeBuffer wireName = channels[i].wireName;
+            if (wireName.capacity() == length && equals(wireName, buffer, offset, length))
+            {
+                return channels[i];
+            }
+        }
+        return null;
+    }
+
+    private static boolean equals(final DirectBuffer name, final DirectBuffer buffer, final int offset,
+        final int length)
+    {
+        for (int i = 0; i < length; i++)
+        {
+            if (name.getByte(i) != buffer.getByte(offset + i))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private MuxChannel findById(final int channelId)
+    {
+        for (int i = 0; i < channelCount; i++)
+        {
+            if (channels[i].channelId == channelId)
+            {
+                return channels[i];
+            }
+        }
+        return null;
+    }
+
+    private MuxChannel findBySerial(final int serial)
+    {
+        for (int i = 0; i < channelCount; i++)
+        {
+            if (channels[i].serial == serial)
+            {
+                return channels[i];
+            }
+        }
+        return null;
+    }
+}
