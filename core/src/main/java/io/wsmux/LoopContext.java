@@ -47,6 +47,7 @@ final class LoopContext implements ConnectionFactory
     final WsmuxSettings.OverflowPolicy overflowPolicy;
     final long slowConsumerGraceNs;
     final Map<String, Endpoint> endpoints;
+    final Map<String, DirectBuffer> resources;
     final Endpoint anyPath;
     final ErrorHandler errorHandler;
 
@@ -76,6 +77,7 @@ final class LoopContext implements ConnectionFactory
     long channelMessagesIn;
     long channelMessagesOut;
     long deliveries;
+    long conflations;
     long muxErrors;
     IoLoop loop;
 
@@ -83,6 +85,7 @@ final class LoopContext implements ConnectionFactory
         final WsmuxServer server,
         final WsmuxSettings settings,
         final Map<String, Endpoint> endpoints,
+        final Map<String, DirectBuffer> resources,
         final Endpoint anyPath,
         final ErrorHandler errorHandler)
     {
@@ -99,6 +102,7 @@ final class LoopContext implements ConnectionFactory
         this.overflowPolicy = settings.outboundOverflow();
         this.slowConsumerGraceNs = settings.slowConsumerGraceNs();
         this.endpoints = endpoints;
+        this.resources = resources;
         this.anyPath = anyPath;
         this.errorHandler = errorHandler;
 

@@ -102,7 +102,7 @@ public final class Main
     /**
      * Sends every message straight back, with the same type.
      */
-    static final class EchoHandler implements WebSocketHandler
+    public static final class EchoHandler implements WebSocketHandler
     {
         @Override
         public void onText(final Connection connection, final DirectBuffer buffer, final int offset, final int length)

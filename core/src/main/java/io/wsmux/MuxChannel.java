@@ -93,6 +93,7 @@ final class MuxChannel implements Connection
         {
             pending.release();
             session.conflated++;
+            session.context.conflations++;
         }
         pending = publication;
         session.listPending(this);

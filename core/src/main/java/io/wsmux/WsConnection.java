@@ -73,6 +73,8 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
     private boolean frameDelivered;
     private int messageOpcode;
     private MutableDirectBuffer messageBuffer;
+    private MutableDirectBuffer wholeMessage;
+    private int wholeMessageOffset;
     private int messageLength;
     private MutableDirectBuffer controlBuffer;
     private int controlLength;
@@ -295,10 +297,22 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
     private void rejectMalformedHandshake()
     {
         final UpgradeRejection rejection = parser.rejection();
-        if (UpgradeRejection.NOT_WEBSOCKET_UPGRADE == rejection && null == context.endpoint(parser.path()))
+        if (UpgradeRejection.NOT_WEBSOCKET_UPGRADE == rejection)
         {
-            rejectHandshake(404, "Not Found", "no WebSocket endpoint at this path");
-            return;
+            final DirectBuffer resource = context.resources.get(parser.path());
+            if (null != resource)
+            {
+                // A plain GET of a page or script the server was given (the browser client, the demo).
+                write(resource, 0, resource.capacity());
+                state = STATE_CLOSED;
+                closeWhenFlushed();
+                return;
+            }
+            if (null == context.endpoint(parser.path()))
+            {
+                rejectHandshake(404, "Not Found", "no WebSocket endpoint or resource at this path");
+                return;
+            }
         }
         final int length = context.responseWriter.writeRejection(context.scratch, 0, rejection);
         write(context.scratch, 0, length);
@@ -390,8 +404,11 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
 
         if (frameFin && Opcode.CONTINUATION != frameOpcode && length == frameLength)
         {
+            // The whole message is in this read: hand it over in place, but only from onFrameEnd, once the decoder
+            // has also checked that a text message does not end inside a UTF-8 sequence.
             frameDelivered = true;
-            deliver(buffer, offset, length);
+            wholeMessage = buffer;
+            wholeMessageOffset = offset;
         }
         else
         {
@@ -417,7 +434,16 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
             return;
         }
 
-        if (frameFin && !frameDelivered && STATE_OPEN == state)
+        if (null != wholeMessage)
+        {
+            final MutableDirectBuffer buffer = wholeMessage;
+            wholeMessage = null;
+            if (STATE_OPEN == state)
+            {
+                deliver(buffer, wholeMessageOffset, (int)frameLength);
+            }
+        }
+        else if (frameFin && !frameDelivered && STATE_OPEN == state)
         {
             deliver(null == messageBuffer ? EMPTY : messageBuffer, 0, messageLength);
             releaseMessageBuffer();
@@ -427,6 +453,7 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
     @Override
     public void onProtocolError(final CloseReason reason)
     {
+        wholeMessage = null;
         context.protocolErrors++;
         if (STATE_OPEN == state)
         {
@@ -770,9 +797,10 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
      */
     private boolean admit(final int frameLength)
     {
-        if (queuedBytes() + frameLength <= context.outboundBudget)
+        final long queued = queuedBytes();
+        if (0 == queued || queued + frameLength <= context.outboundBudget)
         {
-            return true;
+            return true; // one message is always allowed out, however large: the budget bounds what waits behind it
         }
         droppedMessages++;
         context.droppedMessages++;

@@ -7,11 +7,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import java.nio.charset.StandardCharsets;
+
 import io.wsmux.codec.mux.BinaryMuxDescriptor;
 import io.wsmux.transport.ConnectionLimiter;
 import io.wsmux.transport.IdleMode;
 import io.wsmux.transport.IoLoop;
 import io.wsmux.transport.IoLoopConfig;
+import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -19,6 +22,7 @@ import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.NoOpIdleStrategy;
 import org.agrona.concurrent.SystemNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * An embeddable WebSocket server: N I/O loops, each on its own thread, each accepting on the same port (SO_REUSEPORT
@@ -42,6 +46,7 @@ public final class WsmuxServer implements AutoCloseable
     private final WsmuxSettings settings;
     private final Map<String, Endpoint> endpoints;
     private final Endpoint anyPath;
+    private final Map<String, DirectBuffer> resources;
     private final List<Multiplexer> multiplexers;
     private final ErrorHandler errorHandler;
     private final ConnectionLimiter limiter;
@@ -57,6 +62,7 @@ public final class WsmuxServer implements AutoCloseable
         this.settings = builder.settings.conclude();
         this.endpoints = Map.copyOf(builder.endpoints);
         this.anyPath = builder.anyPath;
+        this.resources = Map.copyOf(builder.resources);
         this.multiplexers = List.copyOf(builder.multiplexers);
         this.errorHandler = builder.errorHandler;
         this.limiter = new ConnectionLimiter(settings.maxConnections());
@@ -117,7 +123,7 @@ public final class WsmuxServer implements AutoCloseable
         final IoLoop[] acceptTargets = reusePort ? null : new IoLoop[loopCount];
         for (int i = 0; i < loopCount; i++)
         {
-            final LoopContext context = new LoopContext(this, settings, endpoints, anyPath, errorHandler);
+            final LoopContext context = new LoopContext(this, settings, endpoints, resources, anyPath, errorHandler);
             final IoLoop loop = new IoLoop(
                 i, config, context, limiter, new SystemNanoClock(), errorHandler, 0 == i ? acceptTargets : null);
             context.loop = loop;
@@ -298,6 +304,45 @@ public final class WsmuxServer implements AutoCloseable
         return total;
     }
 
+    /**
+     * @return topic publications written to subscribers (racy sum).
+     */
+    public long deliveries()
+    {
+        long total = 0;
+        for (final LoopContext context : contexts)
+        {
+            total += context.deliveries;
+        }
+        return total;
+    }
+
+    /**
+     * @return pending topic values replaced by newer ones for slow or throttled subscribers (racy sum).
+     */
+    public long conflations()
+    {
+        long total = 0;
+        for (final LoopContext context : contexts)
+        {
+            total += context.conflations;
+        }
+        return total;
+    }
+
+    /**
+     * @return outbound chunks the loops had to allocate (pool misses): grows only with the data really queued.
+     */
+    public long outboundChunksAllocated()
+    {
+        long total = 0;
+        for (final IoLoop loop : loops)
+        {
+            total += loop.chunksAllocated();
+        }
+        return total;
+    }
+
     void onConnectionClosed(final WsConnection connection)
     {
     }
@@ -354,6 +399,7 @@ public final class WsmuxServer implements AutoCloseable
         private final WsmuxSettings settings;
         private final Map<String, Endpoint> endpoints = new HashMap<>();
         private final List<Multiplexer> multiplexers = new ArrayList<>();
+        private final Map<String, DirectBuffer> resources = new HashMap<>();
         private Endpoint anyPath;
         private ErrorHandler errorHandler = Throwable::printStackTrace;
 
@@ -423,6 +469,31 @@ public final class WsmuxServer implements AutoCloseable
         public Builder mux(final String path, final Multiplexer multiplexer)
         {
             return mux(path, multiplexer, null);
+        }
+
+        /**
+         * Serve a fixed resource (a page, a script) to plain HTTP GETs of a path: the whole response is built once.
+         * For small files the server ships with (the browser client, the demo page), not a web server.
+         *
+         * @param path        exact request path, starting with '/'.
+         * @param contentType e.g. {@code text/javascript; charset=utf-8}.
+         * @param body        the bytes.
+         * @return this.
+         */
+        public Builder resource(final String path, final String contentType, final byte[] body)
+        {
+            if (null == path || !path.startsWith("/"))
+            {
+                throw new IllegalArgumentException("resource path must start with '/': path=" + path);
+            }
+            final byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: " + contentType + "\r\nContent-Length: " +
+                body.length + "\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+            final UnsafeBuffer response = new UnsafeBuffer(new byte[head.length + body.length]);
+            response.putBytes(0, head);
+            response.putBytes(head.length, body);
+            resources.put(path, response);
+            return this;
         }
 
         /**

@@ -245,8 +245,8 @@ public final class WsmuxSettings
     }
 
     /**
-     * Raise the frame and message limits for a mode that needs larger ones (echo mode: conformance suites send
-     * 16 MiB messages), unless the properties were set explicitly.
+     * Raise the frame and message limits, and the outbound budget to twice the message limit, for a mode that needs
+     * larger ones (echo mode: conformance suites send 16 MiB messages), unless the properties were set explicitly.
      *
      * @param frameLength   frame limit to use when {@link #MAX_FRAME_LENGTH_PROP_NAME} is not set.
      * @param messageLength message limit to use when {@link #MAX_MESSAGE_LENGTH_PROP_NAME} is not set.
@@ -254,6 +254,10 @@ public final class WsmuxSettings
      */
     public WsmuxSettings defaultLimits(final int frameLength, final int messageLength)
     {
+        if (null == System.getProperty(OUTBOUND_BUDGET_PROP_NAME))
+        {
+            outboundBudget = Math.max(outboundBudget, 2 * messageLength); // an echo server queues what it receives
+        }
         if (null == System.getProperty(MAX_FRAME_LENGTH_PROP_NAME))
         {
             maxFrameLength = frameLength;

@@ -1,0 +1,200 @@
+package io.wsmux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import io.wsmux.codec.CloseReason;
+import io.wsmux.codec.FrameDecoder;
+import io.wsmux.codec.FrameEncoder;
+import io.wsmux.codec.FrameHandler;
+import io.wsmux.codec.Opcode;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A subscriber that stops reading while a conflating topic publishes thousands of updates: the others keep
+ * receiving everything, the server queues a bounded amount for the stalled one, and when it reads again it gets
+ * the latest value, never an older one after a newer one.
+ */
+@Timeout(60)
+class MuxConflationIntegrationTest
+{
+    private static final int UPDATES = 20_000;
+
+    /** A text-protocol subscriber on a raw socket with a tiny receive buffer, which reads only when told to. */
+    static final class StalledSubscriber implements FrameHandler
+    {
+        final Socket socket = new Socket();
+        final List<String> messages = new ArrayList<>();
+        private final StringBuilder text = new StringBuilder();
+        private final FrameDecoder decoder = new FrameDecoder(this, false, 1 << 20, 1 << 20, true);
+
+        StalledSubscriber(final InetSocketAddress address, final String channel) throws IOException
+        {
+            socket.setReceiveBufferSize(4096);
+            socket.connect(address);
+            socket.setSoTimeout(10_000);
+            final String key = Base64.getEncoder().encodeToString(new byte[16]);
+            final OutputStream out = socket.getOutputStream();
+            out.write(("GET /mux HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+                "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+            final InputStream in = socket.getInputStream();
+            int matched = 0;
+            while (matched < 4)
+            {
+                final int b = in.read();
+                matched = (b == '\r' && matched % 2 == 0) || (b == '\n' && matched % 2 == 1) ? matched + 1 : 0;
+            }
+            final byte[] sub = ("sub," + channel).getBytes(StandardCharsets.US_ASCII);
+            final UnsafeBuffer frame = new UnsafeBuffer(new byte[sub.length + 14]);
+            final int length = FrameEncoder.encodeMasked(frame, 0, true, Opcode.TEXT, new UnsafeBuffer(sub), 0,
+                sub.length, ThreadLocalRandom.current().nextInt());
+            out.write(frame.byteArray(), 0, length);
+            out.flush();
+        }
+
+        void readUntil(final String lastMessage) throws IOException
+        {
+            final byte[] bytes = new byte[8192];
+            final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
+            while (messages.isEmpty() || !messages.get(messages.size() - 1).equals(lastMessage))
+            {
+                final int read = socket.getInputStream().read(bytes);
+                if (read < 0)
+                {
+                    throw new IOException("closed after " + messages.size() + " messages");
+                }
+                decoder.decode(buffer, 0, read);
+            }
+        }
+
+        @Override
+        public void onFrameStart(final int opcode, final boolean fin, final long payloadLength)
+        {
+            text.setLength(0);
+        }
+
+        @Override
+        public void onFramePayload(final MutableDirectBuffer buffer, final int offset, final int length)
+        {
+            text.append(buffer.getStringWithoutLengthUtf8(offset, length));
+        }
+
+        @Override
+        public void onFrameEnd()
+        {
+            messages.add(text.toString());
+        }
+
+        @Override
+        public void onProtocolError(final CloseReason reason)
+        {
+            throw new AssertionError(reason.text());
+        }
+    }
+
+    @Test
+    void shouldKeepOnlyTheLatestValueForAStalledSubscriberWhileOthersGetEverything() throws Exception
+    {
+        final Multiplexer mux = Multiplexer.builder()
+            .topic("prices.EURUSD", TopicOptions.LATEST)
+            .topic("feed", TopicOptions.RELIABLE)
+            .build();
+        final WsmuxSettings settings = new WsmuxSettings().port(0).ioThreads(2).socketSendBuffer(8192)
+            .outboundBudget(16 << 20);
+        try (WsmuxServer server = WsmuxServer.builder(settings).mux("/mux", mux).build().start())
+        {
+            final Topic prices = mux.topic("prices.EURUSD");
+            final Topic feed = mux.topic("feed");
+            final StalledSubscriber stalled = new StalledSubscriber(server.address(), "prices.EURUSD");
+
+            final List<String> fastFeed = new ArrayList<>();
+            final CountDownLatch allFeed = new CountDownLatch(1);
+            final WebSocket fast = HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(URI.create("ws://127.0.0.1:" + server.port() + "/mux"), new WebSocket.Listener()
+                {
+                    private final StringBuilder partial = new StringBuilder();
+
+                    @Override
+                    public CompletionStage<?> onText(final WebSocket webSocket, final CharSequence data,
+                        final boolean last)
+                    {
+                        partial.append(data);
+                        if (last)
+                        {
+                            final String message = partial.toString();
+                            partial.setLength(0);
+                            if (message.startsWith("msg,feed,"))
+                            {
+                                fastFeed.add(message);
+                                if (fastFeed.size() == UPDATES)
+                                {
+                                    allFeed.countDown();
+                                }
+                            }
+                        }
+                        webSocket.request(1);
+                        return null;
+                    }
+                })
+                .get(5, TimeUnit.SECONDS);
+            fast.sendText("sub,feed", true).get(5, TimeUnit.SECONDS);
+            fast.sendText("sub,prices.EURUSD", true).get(5, TimeUnit.SECONDS);
+            while (prices.subscriberCount() < 2 || feed.subscriberCount() < 1)
+            {
+                Thread.sleep(1);
+            }
+
+            final String padding = "x".repeat(200);
+            for (int i = 1; i <= UPDATES; i++)
+            {
+                prices.publish("EURUSD," + i + "," + padding);
+                feed.publish("tick," + i);
+            }
+
+            assertTrue(allFeed.await(30, TimeUnit.SECONDS), "the fast subscriber got " + fastFeed.size());
+            for (int i = 0; i < UPDATES; i++)
+            {
+                assertEquals("msg,feed,tick," + (i + 1), fastFeed.get(i), "in order, exactly once");
+            }
+            assertTrue(server.conflations() > UPDATES / 2, "conflations=" + server.conflations());
+            final long chunks = server.outboundChunksAllocated();
+            assertTrue(chunks < 64, "queued memory stays bounded: chunks allocated=" + chunks);
+
+            final String latest = "msg,prices.EURUSD,EURUSD," + UPDATES + "," + padding;
+            stalled.readUntil(latest);
+
+            long previous = 0;
+            for (final String message : stalled.messages)
+            {
+                final long sequence = Long.parseLong(message.split(",")[3]);
+                assertTrue(sequence > previous, "never an older value after a newer one: " + previous + " then " +
+                    sequence);
+                previous = sequence;
+            }
+            assertTrue(stalled.messages.size() < UPDATES / 2, "received " + stalled.messages.size());
+            stalled.socket.close();
+            fast.abort();
+        }
+    }
+}
