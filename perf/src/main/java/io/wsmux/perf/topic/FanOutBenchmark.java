@@ -1,0 +1,198 @@
+package io.wsmux.perf.topic;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import io.wsmux.Multiplexer;
+import io.wsmux.Topic;
+import io.wsmux.TopicOptions;
+import io.wsmux.WsmuxServer;
+import io.wsmux.WsmuxSettings;
+import io.wsmux.codec.FrameDescriptor;
+import io.wsmux.codec.FrameEncoder;
+import io.wsmux.codec.Opcode;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The publish → fan-out path end to end: one operation publishes a 64-byte text message to a topic with N
+ * subscribers (text protocol, real loopback sockets, one I/O thread) and waits until every subscriber's socket
+ * has received it. Measures the cost of one fan-out and, with {@code -prof gc}, the allocation of the whole path
+ * (publisher, I/O loop and the allocation-free drain thread together): it must be about 0 B/op.
+ */
+@Fork(value = 1, jvmArgsAppend = { "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+    "-Dagrona.disable.bounds.checks=true" })
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@State(Scope.Thread)
+public class FanOutBenchmark
+{
+    @Param({ "100", "1000" })
+    int subscribers;
+
+    private final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
+    private final AtomicLong received = new AtomicLong();
+    private final List<SocketChannel> channels = new ArrayList<>();
+    private WsmuxServer server;
+    private Topic topic;
+    private Selector selector;
+    private Thread drain;
+    private volatile boolean running;
+    private long frameLength;
+    private long expected;
+
+    /**
+     * Start the server, connect and subscribe every subscriber, start the drain thread.
+     *
+     * @throws IOException on failure.
+     */
+    @Setup(Level.Trial)
+    public void setup() throws IOException
+    {
+        final Multiplexer mux = Multiplexer.builder().topic("bench", TopicOptions.RELIABLE).build();
+        server = WsmuxServer.builder(new WsmuxSettings().port(0).ioThreads(1).outboundBudget(16 << 20))
+            .mux("/mux", mux).build().start();
+        topic = mux.topic("bench");
+        payload.setMemory(0, 64, (byte)'p');
+        final int textLength = "msg,bench,".length() + 64;
+        frameLength = FrameDescriptor.headerLength(textLength, false) + textLength;
+
+        selector = Selector.open();
+        for (int i = 0; i < subscribers; i++)
+        {
+            final SocketChannel channel = SocketChannel.open(server.address());
+            subscribe(channel);
+            channel.configureBlocking(false);
+            channel.register(selector, SelectionKey.OP_READ);
+            channels.add(channel);
+        }
+        while (topic.subscriberCount() < subscribers)
+        {
+            Thread.onSpinWait();
+        }
+
+        running = true;
+        drain = new Thread(this::drainLoop, "fanout-drain");
+        drain.setDaemon(true);
+        drain.start();
+    }
+
+    private static void subscribe(final SocketChannel channel) throws IOException
+    {
+        final OutputStream out = channel.socket().getOutputStream();
+        out.write(("GET /mux HTTP/1.1\r\nHost: bench\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(new byte[16]) +
+            "\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        final InputStream in = channel.socket().getInputStream();
+        int matched = 0;
+        while (matched < 4)
+        {
+            final int b = in.read();
+            if (b < 0)
+            {
+                throw new IOException("closed during handshake");
+            }
+            matched = (b == '\r' && matched % 2 == 0) || (b == '\n' && matched % 2 == 1) ? matched + 1 : 0;
+        }
+        final byte[] sub = "sub,bench".getBytes(StandardCharsets.US_ASCII);
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[32]);
+        final int length = FrameEncoder.encodeMasked(frame, 0, true, Opcode.TEXT, new UnsafeBuffer(sub), 0,
+            sub.length, 0x11223344);
+        out.write(frame.byteArray(), 0, length);
+        out.flush();
+    }
+
+    private void drainLoop()
+    {
+        final ByteBuffer buffer = ByteBuffer.allocateDirect(256 * 1024);
+        final Consumer<SelectionKey> onReadable = (key) ->
+        {
+            try
+            {
+                buffer.clear();
+                final int read = ((SocketChannel)key.channel()).read(buffer);
+                if (read > 0)
+                {
+                    received.addAndGet(read);
+                }
+            }
+            catch (final IOException ex)
+            {
+                key.cancel();
+            }
+        };
+        while (running)
+        {
+            try
+            {
+                selector.select(onReadable, 10);
+            }
+            catch (final IOException ex)
+            {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Publish one message and wait until all subscribers have it.
+     *
+     * @return bytes received so far.
+     */
+    @Benchmark
+    public long publishToAllSubscribers()
+    {
+        expected += frameLength * subscribers;
+        topic.publish(payload, 0, 64);
+        long now;
+        while ((now = received.get()) < expected)
+        {
+            Thread.onSpinWait();
+        }
+        return now;
+    }
+
+    /**
+     * Stop everything.
+     *
+     * @throws Exception on failure.
+     */
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception
+    {
+        running = false;
+        drain.join(1000);
+        for (final SocketChannel channel : channels)
+        {
+            channel.close();
+        }
+        selector.close();
+        server.close();
+    }
+}
