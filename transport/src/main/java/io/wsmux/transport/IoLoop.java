@@ -52,7 +52,7 @@ import org.jctools.queues.MpscArrayQueue;
 public final class IoLoop implements Agent
 {
     private static final int COMMAND_DRAIN_LIMIT = 256;
-    private static final int TASK_DRAIN_LIMIT = 64;
+    private static final int TASK_DRAIN_LIMIT = 256;
     private static final int TIMER_EXPIRY_LIMIT = 1024;
     private static final int ACCEPT_LIMIT = 64;
     private static final long ACCEPT_PAUSE_NS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -210,8 +210,17 @@ public final class IoLoop implements Agent
     {
         nowNs = clock.nanoTime();
 
-        int workCount = commands.read(onCommand, COMMAND_DRAIN_LIMIT);
-        workCount += tasks.drain(onTask, TASK_DRAIN_LIMIT);
+        writer.beginBatch();
+        int workCount;
+        try
+        {
+            workCount = commands.read(onCommand, COMMAND_DRAIN_LIMIT);
+            workCount += tasks.drain(onTask, TASK_DRAIN_LIMIT);
+        }
+        finally
+        {
+            writer.endBatch();
+        }
         workCount += pollSockets(workCount);
         workCount += pollTimers();
         if (0 != acceptPausedUntilNs && nowNs - acceptPausedUntilNs >= 0)
@@ -992,12 +1001,20 @@ public final class IoLoop implements Agent
 
     private void onWritable(final TcpConnection connection)
     {
-        if (!writer.flush(connection) || connection.closed)
+        if (writer.flush(connection) && !connection.closed)
         {
-            return;
+            onDrained(connection);
         }
+    }
+
+    /**
+     * Both lanes of a connection are empty again: stop watching for writability, then close it if asked, else tell
+     * it (so it can send values it held back).
+     */
+    void onDrained(final TcpConnection connection)
+    {
         writer.releaseIdleChunks(connection);
-        if (connection.key.isValid())
+        if (connection.key.isValid() && (connection.key.interestOps() & SelectionKey.OP_WRITE) != 0)
         {
             connection.key.interestOps(SelectionKey.OP_READ);
         }

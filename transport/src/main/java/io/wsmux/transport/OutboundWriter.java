@@ -42,6 +42,10 @@ final class OutboundWriter
     private int corkFrameCount;
     private TcpConnection corkOwner;
 
+    private boolean batching;
+    private TcpConnection[] dirty = new TcpConnection[64];
+    private int dirtyCount;
+
     private final ByteBuffer[] gather = new ByteBuffer[GATHER_LIMIT];
     private final OutboundEntry[] gatherEntries = new OutboundEntry[GATHER_LIMIT * 4];
     private long bytesWritten;
@@ -94,6 +98,43 @@ final class OutboundWriter
         }
     }
 
+    /**
+     * From now until {@link #endBatch()}, frames for connections other than the corked one are queued and each such
+     * connection is written once at the end: a loop fanning out a burst of publications makes one gathering write
+     * per subscriber, not one per publication per subscriber.
+     */
+    void beginBatch()
+    {
+        batching = true;
+    }
+
+    /**
+     * Write every connection that got frames during the batch, once each.
+     */
+    void endBatch()
+    {
+        batching = false;
+        for (int i = 0; i < dirtyCount; i++)
+        {
+            final TcpConnection connection = dirty[i];
+            dirty[i] = null;
+            connection.batched = false;
+            if (connection.closed)
+            {
+                continue;
+            }
+            if (flush(connection))
+            {
+                loop.onDrained(connection);
+            }
+            else if (!connection.closed && null != connection.key && connection.key.isValid())
+            {
+                connection.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+            }
+        }
+        dirtyCount = 0;
+    }
+
     static boolean hasBacklog(final TcpConnection connection)
     {
         return null != connection.dataHead || null != connection.controlHead;
@@ -114,6 +155,22 @@ final class OutboundWriter
             return;
         }
         final int total = firstLength + secondLength;
+
+        if (batching && connection != corkOwner && (connection.batched || !hasBacklog(connection)))
+        {
+            if (!connection.batched)
+            {
+                connection.batched = true;
+                if (dirtyCount == dirty.length)
+                {
+                    dirty = java.util.Arrays.copyOf(dirty, dirtyCount * 2);
+                }
+                dirty[dirtyCount++] = connection;
+            }
+            enqueueRange(connection, control, true, first, firstOffset, firstLength, second, secondOffset,
+                secondLength, 0, total);
+            return;
+        }
 
         if (!hasBacklog(connection))
         {
@@ -305,7 +362,7 @@ final class OutboundWriter
         {
             connection.queuedBytes += length;
         }
-        if (wasIdle && null != connection.key && connection.key.isValid())
+        if (wasIdle && !connection.batched && null != connection.key && connection.key.isValid())
         {
             connection.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
         }

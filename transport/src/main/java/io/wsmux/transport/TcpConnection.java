@@ -45,6 +45,7 @@ public abstract class TcpConnection
     long deadlineNs = NO_DEADLINE;
     boolean closeWhenFlushed;
     boolean closed;
+    boolean batched;
 
     /**
      * @param loop    owning loop.
