@@ -2,9 +2,7 @@ package io.wsmux.perf.load;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -12,9 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 import io.wsmux.Connection;
 import io.wsmux.WebSocketHandler;
@@ -111,7 +107,7 @@ public final class ConnectionFootprint
             final Socket socket = new Socket();
             socket.connect(new InetSocketAddress(host, port));
             socket.setSoTimeout(10_000);
-            handshake(socket, host + ":" + port);
+            RawUpgrade.upgrade(socket, host + ":" + port, "/idle");
             sockets.add(socket);
         }
         final double seconds = (System.nanoTime() - start) / 1e9;
@@ -120,36 +116,6 @@ public final class ConnectionFootprint
         for (final Socket socket : sockets)
         {
             socket.close();
-        }
-    }
-
-    static void handshake(final Socket socket, final String host) throws IOException
-    {
-        final byte[] key = new byte[16];
-        ThreadLocalRandom.current().nextBytes(key);
-        final String request = "GET /idle HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\n" +
-            "Connection: Upgrade\r\nSec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key) +
-            "\r\nSec-WebSocket-Version: 13\r\n\r\n";
-        final OutputStream out = socket.getOutputStream();
-        out.write(request.getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-        final InputStream in = socket.getInputStream();
-        int matched = 0;
-        final StringBuilder head = new StringBuilder();
-        while (matched < 4)
-        {
-            final int b = in.read();
-            if (b < 0)
-            {
-                throw new IOException("closed during handshake: " + head);
-            }
-            head.append((char)b);
-            matched = (b == '\r' && (matched == 0 || matched == 2)) || (b == '\n' && (matched == 1 || matched == 3)) ?
-                matched + 1 : 0;
-        }
-        if (!head.toString().startsWith("HTTP/1.1 101"))
-        {
-            throw new IOException("upgrade refused: " + head);
         }
     }
 }

@@ -132,7 +132,7 @@ public final class EchoLoad
                 final Socket socket = channel.socket();
                 socket.setTcpNoDelay(true);
                 socket.setSoTimeout(10_000);
-                ConnectionFootprint.handshake(socket, host + ":" + port);
+                RawUpgrade.upgrade(socket, host + ":" + port, "/echo");
                 final ClientConnection connection;
                 channel.configureBlocking(false);
                 connection = new ClientConnection(channel, frame, inFlight);

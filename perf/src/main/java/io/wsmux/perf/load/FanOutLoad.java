@@ -1,15 +1,11 @@
 package io.wsmux.perf.load;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,8 +16,6 @@ import io.wsmux.TopicOptions;
 import io.wsmux.WsmuxServer;
 import io.wsmux.WsmuxSettings;
 import io.wsmux.codec.FrameDescriptor;
-import io.wsmux.codec.FrameEncoder;
-import io.wsmux.codec.Opcode;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -146,26 +140,7 @@ public final class FanOutLoad
 
     private static void subscribe(final SocketChannel channel) throws IOException
     {
-        final OutputStream out = channel.socket().getOutputStream();
-        out.write(("GET /mux HTTP/1.1\r\nHost: load\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-            "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(new byte[16]) +
-            "\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        final InputStream in = channel.socket().getInputStream();
-        int matched = 0;
-        while (matched < 4)
-        {
-            final int b = in.read();
-            if (b < 0)
-            {
-                throw new IOException("closed during handshake");
-            }
-            matched = (b == '\r' && matched % 2 == 0) || (b == '\n' && matched % 2 == 1) ? matched + 1 : 0;
-        }
-        final byte[] sub = "sub,load".getBytes(StandardCharsets.US_ASCII);
-        final UnsafeBuffer frame = new UnsafeBuffer(new byte[32]);
-        final int length = FrameEncoder.encodeMasked(frame, 0, true, Opcode.TEXT, new UnsafeBuffer(sub), 0,
-            sub.length, 0x5EED1234);
-        out.write(frame.byteArray(), 0, length);
-        out.flush();
+        RawUpgrade.upgrade(channel.socket(), "load", "/mux");
+        RawUpgrade.sendText(channel.socket(), "sub,load");
     }
 }
