@@ -97,6 +97,12 @@ public interface Connection
     long droppedMessages();
 
     /**
+     * @return topic messages this connection did not receive because a newer value replaced them while it was
+     * behind or throttled (conflation); 0 for connections without topic subscriptions.
+     */
+    long conflatedMessages();
+
+    /**
      * @return the application's object for this connection, or null.
      */
     Object attachment();

@@ -24,6 +24,7 @@ final class MuxChannel implements Connection
     final WebSocketHandler service;
     final LoopTopic topic;
     final long minIntervalNs;
+    final boolean sharedTextFrame;
     int subscriberIndex = -1;
     long lastSentNs = Long.MIN_VALUE / 2;
     Publication pending;
@@ -49,6 +50,7 @@ final class MuxChannel implements Connection
         this.service = service;
         this.topic = topic;
         this.minIntervalNs = maxRate > 0 ? 1_000_000_000L / maxRate : 0;
+        this.sharedTextFrame = null != topic && topic.topic.isSharedWireName(wireName);
     }
 
     boolean isTopic()
@@ -215,6 +217,12 @@ final class MuxChannel implements Connection
     public long droppedMessages()
     {
         return session.connection.droppedMessages();
+    }
+
+    @Override
+    public long conflatedMessages()
+    {
+        return session.conflated;
     }
 
     @Override

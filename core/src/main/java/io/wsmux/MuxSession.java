@@ -513,9 +513,17 @@ final class MuxSession
             connection.sendWithPrefix(Opcode.BINARY, scratch, 0, prefixLength, publication.buffer,
                 publication.payloadOffset, publication.payloadLength);
         }
-        else
+        else if (channel.sharedTextFrame)
         {
             connection.sendFrame(publication.buffer, publication.textFrameOffset, publication.textFrameLength);
+        }
+        else
+        {
+            // The client named the channel differently from the topic (a ?maxRate= suffix): answer in its own name.
+            final int prefixLength = TextMuxEncoder.writeMessagePrefix(
+                context.muxScratch, 0, channel.wireName, 0, channel.wireName.capacity());
+            connection.sendWithPrefix(Opcode.TEXT, context.muxScratch, 0, prefixLength, publication.buffer,
+                publication.payloadOffset, publication.payloadLength);
         }
     }
 

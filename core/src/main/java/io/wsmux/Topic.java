@@ -25,6 +25,7 @@ public final class Topic
     private final TopicOptions options;
     private final Multiplexer multiplexer;
     private final UnsafeBuffer textPrefix;
+    private final byte[] escapedName;
     private final IoLoop[] loops;
     private final LoopTopic[] loopTopics;
 
@@ -35,6 +36,7 @@ public final class Topic
         this.multiplexer = multiplexer;
         this.loops = loops;
         final byte[] escaped = JsEscape.escape(name).getBytes(StandardCharsets.US_ASCII);
+        this.escapedName = escaped;
         final UnsafeBuffer prefix = new UnsafeBuffer(new byte[TextMuxEncoder.messagePrefixLength(escaped.length)]);
         TextMuxEncoder.writeMessagePrefix(prefix, 0, escaped);
         this.textPrefix = prefix;
@@ -182,6 +184,26 @@ public final class Topic
     void deliver(final Publication publication, final IoLoop loop)
     {
         loopTopics[loop.index()].deliver(publication, loop.nowNs());
+    }
+
+    /**
+     * @return whether a text-protocol channel under this wire name can take the shared frame as is (its name is
+     * the topic's escaped name, not, say, with a {@code ?maxRate=} suffix).
+     */
+    boolean isSharedWireName(final DirectBuffer wireName)
+    {
+        if (null == wireName || wireName.capacity() != escapedName.length)
+        {
+            return false;
+        }
+        for (int i = 0; i < escapedName.length; i++)
+        {
+            if (escapedName[i] != wireName.getByte(i))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     LoopTopic loopTopic(final int loopIndex)

@@ -953,6 +953,12 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
     }
 
     @Override
+    public long conflatedMessages()
+    {
+        return null == muxSession ? 0 : muxSession.conflated;
+    }
+
+    @Override
     public Object attachment()
     {
         return attachment;

@@ -445,7 +445,8 @@ public final class WsmuxServer implements AutoCloseable
 
         /**
          * Serve multiplexed WebSockets at a path: both the text protocol ({@code websocket-multiplex}) and the
-         * binary protocol ({@code wsmux.v1}, by subprotocol), reaching the multiplexer's services and topics.
+         * binary protocol ({@code wsmux.v1}, by subprotocol), reaching the multiplexer's services and topics. Also
+         * serves the browser client for both protocols at {@code /wsmux.js}.
          *
          * @param path        exact request path, starting with '/'.
          * @param multiplexer services, topics and authorization.
@@ -456,6 +457,7 @@ public final class WsmuxServer implements AutoCloseable
         {
             endpoint(path, new MuxEndpointHandler(multiplexer), hook, BinaryMuxDescriptor.SUBPROTOCOL);
             multiplexers.add(multiplexer);
+            resource("/wsmux.js", "text/javascript; charset=utf-8", BrowserClient.script());
             return this;
         }
 

@@ -1,0 +1,120 @@
+package io.wsmux.client;
+
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.wsmux.codec.FrameDescriptor;
+import io.wsmux.codec.http.UpgradeResponseWriter;
+import io.wsmux.transport.ConnectionFactory;
+import io.wsmux.transport.IoLoop;
+import io.wsmux.transport.TcpConnection;
+import org.agrona.DirectBuffer;
+import org.agrona.ErrorHandler;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * What the connections of one client loop share: settings copied into fields, the scratch buffers every send is
+ * framed and masked in, a pool of message buffers, the SHA-1 that checks accept keys, the root of the connections'
+ * random generators, and the connects not yet established. Creates the loop's {@link WebSocketClientConnection}s.
+ * <p>
+ * Not thread safe but for {@link #pending} and {@link #closed}: owned by the client loop.
+ */
+final class ClientContext implements ConnectionFactory
+{
+    private static final int MAX_POOLED_MESSAGE_BUFFERS = 64;
+    private static final int INITIAL_MESSAGE_BUFFER_LENGTH = 4096;
+    /** Larger buffers are dropped after use rather than pinned in the pool. */
+    private static final int MAX_POOLED_MESSAGE_BUFFER_LENGTH = 1024 * 1024;
+    private static final int INITIAL_SEND_SCRATCH_LENGTH = 64 * 1024;
+    private static final UnsafeBuffer EMPTY = new UnsafeBuffer(new byte[0]);
+
+    final int maxFrameLength;
+    final int maxMessageLength;
+    final int maxResponseHeadLength;
+    final long handshakeTimeoutNs;
+    final long closeTimeoutNs;
+    final ErrorHandler errorHandler;
+
+    /** Computes Sec-WebSocket-Accept values; holds a SHA-1 digest, so loop thread only. */
+    final UpgradeResponseWriter acceptKeys = new UpgradeResponseWriter();
+    /** Where a data frame is framed and masked before the transport copies it out; grows to the largest sent. */
+    final ExpandableArrayBuffer sendScratch = new ExpandableArrayBuffer(INITIAL_SEND_SCRATCH_LENGTH);
+    /** Where a control frame (ping, pong, close: at most 125 bytes of payload) is framed and masked. */
+    final UnsafeBuffer controlScratch = new UnsafeBuffer(
+        new byte[FrameDescriptor.MAX_HEADER_LENGTH + FrameDescriptor.MAX_CONTROL_PAYLOAD_LENGTH]);
+
+    /** Connects handed to the loop and not yet established or failed: failed by {@link WsmuxClient#close()}. */
+    final Set<ConnectRequest> pending = ConcurrentHashMap.newKeySet();
+    volatile boolean closed;
+
+    private final SplittableRandom random = new SplittableRandom();
+    private final ArrayDeque<ExpandableArrayBuffer> messageBuffers = new ArrayDeque<>();
+
+    ClientContext(final ClientSettings settings)
+    {
+        this.maxFrameLength = settings.maxFrameLength();
+        this.maxMessageLength = settings.maxMessageLength();
+        this.maxResponseHeadLength = settings.maxResponseHeadLength();
+        this.handshakeTimeoutNs = settings.handshakeTimeoutNs();
+        this.closeTimeoutNs = settings.closeTimeoutNs();
+        this.errorHandler = settings.errorHandler();
+    }
+
+    @Override
+    public TcpConnection newConnection(final IoLoop loop, final SocketChannel channel, final long id, final long nowNs)
+    {
+        throw new IllegalStateException("a client loop accepts no connections");
+    }
+
+    @Override
+    public TcpConnection newClientConnection(
+        final IoLoop loop, final SocketChannel channel, final long id, final long nowNs, final Object context)
+    {
+        final ConnectRequest request = (ConnectRequest)context;
+        pending.remove(request);
+        return new WebSocketClientConnection(loop, channel, id, this, request, random.split());
+    }
+
+    @Override
+    public void onConnectFailed(final Object context, final Throwable cause)
+    {
+        final ConnectRequest request = (ConnectRequest)context;
+        pending.remove(request);
+        final IOException failure = new IOException("cannot connect to " + request.uri + ": " + cause.getMessage());
+        failure.initCause(cause);
+        request.future.completeExceptionally(failure);
+    }
+
+    @Override
+    public DirectBuffer refusalResponse()
+    {
+        return EMPTY;
+    }
+
+    /**
+     * @return a buffer to assemble a message that spans reads or fragments in; give it back with
+     * {@link #releaseMessageBuffer}.
+     */
+    ExpandableArrayBuffer acquireMessageBuffer()
+    {
+        final ExpandableArrayBuffer buffer = messageBuffers.pollLast();
+        return null != buffer ? buffer : new ExpandableArrayBuffer(INITIAL_MESSAGE_BUFFER_LENGTH);
+    }
+
+    /**
+     * @param buffer no longer used by its connection.
+     */
+    void releaseMessageBuffer(final ExpandableArrayBuffer buffer)
+    {
+        if (messageBuffers.size() < MAX_POOLED_MESSAGE_BUFFERS &&
+            buffer.capacity() <= MAX_POOLED_MESSAGE_BUFFER_LENGTH)
+        {
+            messageBuffers.addLast(buffer);
+        }
+    }
+}

@@ -1,0 +1,289 @@
+package io.wsmux.client;
+
+import java.util.concurrent.TimeUnit;
+
+import io.wsmux.transport.IdleMode;
+import org.agrona.BitUtil;
+import org.agrona.ErrorHandler;
+
+/**
+ * The knobs of a {@link WsmuxClient}: each a default constant, a field and a fluent setter. Plain values: unlike the
+ * server's settings they are not read from system properties (a client is embedded in a test or a load rig, which
+ * sets what it needs). {@link #conclude()} checks them when the client starts.
+ * <p>
+ * Not thread safe: configure, then hand to {@link WsmuxClient#start(ClientSettings)}.
+ */
+public final class ClientSettings
+{
+    /** Largest frame payload accepted from a server; larger fails the connection with 1009. */
+    public static final int MAX_FRAME_LENGTH_DEFAULT = 16 * 1024 * 1024;
+
+    /** Largest message accepted from a server, across its fragments; larger fails the connection with 1009. */
+    public static final int MAX_MESSAGE_LENGTH_DEFAULT = 16 * 1024 * 1024;
+
+    /** Largest HTTP response head (status line and headers) accepted in the opening handshake. */
+    public static final int MAX_RESPONSE_HEAD_LENGTH_DEFAULT = 8 * 1024;
+
+    /** Time from TCP connect to a complete upgrade response, after which the connect fails. */
+    public static final long HANDSHAKE_TIMEOUT_DEFAULT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    /** Time the close handshake (and then the server's TCP close) may take before the client closes the socket. */
+    public static final long CLOSE_TIMEOUT_DEFAULT_NS = TimeUnit.SECONDS.toNanos(5);
+
+    /** Connections (established or connecting) the client holds at once; more fail to connect. */
+    public static final int MAX_CONNECTIONS_DEFAULT = 100_000;
+
+    /** Bytes of the loop's read buffer: the most one read hands to a connection. */
+    public static final int READ_BUFFER_LENGTH_DEFAULT = 64 * 1024;
+
+    /**
+     * Bytes of the ring buffer carrying sends from other threads to the I/O thread (a power of two). A message up
+     * to an eighth of it travels as one command; a longer one in several (see
+     * {@link WebSocketClientConnection#sendBinary(org.agrona.DirectBuffer, int, int)}).
+     */
+    public static final int COMMAND_BUFFER_LENGTH_DEFAULT = 1024 * 1024;
+
+    /** How the I/O thread waits when idle: blocking in select, so an idle client costs no CPU. */
+    public static final IdleMode IDLE_MODE_DEFAULT = IdleMode.BLOCKING;
+
+    private int maxFrameLength = MAX_FRAME_LENGTH_DEFAULT;
+    private int maxMessageLength = MAX_MESSAGE_LENGTH_DEFAULT;
+    private int maxResponseHeadLength = MAX_RESPONSE_HEAD_LENGTH_DEFAULT;
+    private long handshakeTimeoutNs = HANDSHAKE_TIMEOUT_DEFAULT_NS;
+    private long closeTimeoutNs = CLOSE_TIMEOUT_DEFAULT_NS;
+    private int maxConnections = MAX_CONNECTIONS_DEFAULT;
+    private int readBufferLength = READ_BUFFER_LENGTH_DEFAULT;
+    private int commandBufferLength = COMMAND_BUFFER_LENGTH_DEFAULT;
+    private IdleMode idleMode = IDLE_MODE_DEFAULT;
+    private ErrorHandler errorHandler = Throwable::printStackTrace;
+
+    /**
+     * Check every value.
+     *
+     * @return this.
+     * @throws IllegalArgumentException naming the value that is out of range.
+     */
+    public ClientSettings conclude()
+    {
+        check(maxFrameLength >= 125, "maxFrameLength must be >= 125: maxFrameLength=" + maxFrameLength);
+        check(maxMessageLength >= maxFrameLength, "maxMessageLength must be >= maxFrameLength: maxMessageLength=" +
+            maxMessageLength + ", maxFrameLength=" + maxFrameLength);
+        check(maxResponseHeadLength >= 256, "maxResponseHeadLength must be >= 256: maxResponseHeadLength=" +
+            maxResponseHeadLength);
+        check(handshakeTimeoutNs > 0, "handshakeTimeoutNs must be > 0: handshakeTimeoutNs=" + handshakeTimeoutNs);
+        check(closeTimeoutNs > 0, "closeTimeoutNs must be > 0: closeTimeoutNs=" + closeTimeoutNs);
+        check(maxConnections >= 1, "maxConnections must be >= 1: maxConnections=" + maxConnections);
+        check(readBufferLength >= 1024, "readBufferLength must be >= 1k: readBufferLength=" + readBufferLength);
+        check(BitUtil.isPowerOfTwo(commandBufferLength) && commandBufferLength >= 64 * 1024,
+            "commandBufferLength must be a power of two >= 64k: commandBufferLength=" + commandBufferLength);
+        check(null != idleMode, "idleMode must not be null");
+        check(null != errorHandler, "errorHandler must not be null");
+        return this;
+    }
+
+    private static void check(final boolean condition, final String message)
+    {
+        if (!condition)
+        {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /**
+     * @return largest frame payload accepted from a server.
+     */
+    public int maxFrameLength()
+    {
+        return maxFrameLength;
+    }
+
+    /**
+     * @param maxFrameLength largest frame payload accepted from a server, at least 125.
+     * @return this.
+     */
+    public ClientSettings maxFrameLength(final int maxFrameLength)
+    {
+        this.maxFrameLength = maxFrameLength;
+        return this;
+    }
+
+    /**
+     * @return largest message accepted from a server.
+     */
+    public int maxMessageLength()
+    {
+        return maxMessageLength;
+    }
+
+    /**
+     * @param maxMessageLength largest message accepted from a server, at least {@link #maxFrameLength()}.
+     * @return this.
+     */
+    public ClientSettings maxMessageLength(final int maxMessageLength)
+    {
+        this.maxMessageLength = maxMessageLength;
+        return this;
+    }
+
+    /**
+     * @return largest upgrade response head accepted.
+     */
+    public int maxResponseHeadLength()
+    {
+        return maxResponseHeadLength;
+    }
+
+    /**
+     * @param maxResponseHeadLength largest upgrade response head accepted, at least 256 bytes.
+     * @return this.
+     */
+    public ClientSettings maxResponseHeadLength(final int maxResponseHeadLength)
+    {
+        this.maxResponseHeadLength = maxResponseHeadLength;
+        return this;
+    }
+
+    /**
+     * @return time allowed for the opening handshake, in nanoseconds.
+     */
+    public long handshakeTimeoutNs()
+    {
+        return handshakeTimeoutNs;
+    }
+
+    /**
+     * @param handshakeTimeoutNs time allowed from TCP connect to a complete upgrade response, in nanoseconds.
+     * @return this.
+     */
+    public ClientSettings handshakeTimeoutNs(final long handshakeTimeoutNs)
+    {
+        this.handshakeTimeoutNs = handshakeTimeoutNs;
+        return this;
+    }
+
+    /**
+     * @return time allowed for the close handshake, in nanoseconds.
+     */
+    public long closeTimeoutNs()
+    {
+        return closeTimeoutNs;
+    }
+
+    /**
+     * @param closeTimeoutNs time allowed for the close handshake and the server's TCP close, in nanoseconds.
+     * @return this.
+     */
+    public ClientSettings closeTimeoutNs(final long closeTimeoutNs)
+    {
+        this.closeTimeoutNs = closeTimeoutNs;
+        return this;
+    }
+
+    /**
+     * @return connections held at once.
+     */
+    public int maxConnections()
+    {
+        return maxConnections;
+    }
+
+    /**
+     * @param maxConnections connections (established or connecting) held at once.
+     * @return this.
+     */
+    public ClientSettings maxConnections(final int maxConnections)
+    {
+        this.maxConnections = maxConnections;
+        return this;
+    }
+
+    /**
+     * @return bytes of the loop's read buffer.
+     */
+    public int readBufferLength()
+    {
+        return readBufferLength;
+    }
+
+    /**
+     * @param readBufferLength bytes of the loop's read buffer, at least 1k.
+     * @return this.
+     */
+    public ClientSettings readBufferLength(final int readBufferLength)
+    {
+        this.readBufferLength = readBufferLength;
+        return this;
+    }
+
+    /**
+     * @return bytes of the ring buffer carrying sends from other threads.
+     */
+    public int commandBufferLength()
+    {
+        return commandBufferLength;
+    }
+
+    /**
+     * @param commandBufferLength bytes of the ring buffer carrying sends from other threads: a power of two, at
+     *                            least 64k.
+     * @return this.
+     */
+    public ClientSettings commandBufferLength(final int commandBufferLength)
+    {
+        this.commandBufferLength = commandBufferLength;
+        return this;
+    }
+
+    /**
+     * @return how the I/O thread waits when idle.
+     */
+    public IdleMode idleMode()
+    {
+        return idleMode;
+    }
+
+    /**
+     * @param idleMode how the I/O thread waits when idle.
+     * @return this.
+     */
+    public ClientSettings idleMode(final IdleMode idleMode)
+    {
+        this.idleMode = idleMode;
+        return this;
+    }
+
+    /**
+     * @return told about unexpected errors on the I/O thread.
+     */
+    public ErrorHandler errorHandler()
+    {
+        return errorHandler;
+    }
+
+    /**
+     * @param errorHandler told about unexpected errors on the I/O thread (bugs, I/O failures outside a connection);
+     *                     default prints them.
+     * @return this.
+     */
+    public ClientSettings errorHandler(final ErrorHandler errorHandler)
+    {
+        this.errorHandler = errorHandler;
+        return this;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "ClientSettings{" +
+            "maxFrameLength=" + maxFrameLength +
+            ", maxMessageLength=" + maxMessageLength +
+            ", maxResponseHeadLength=" + maxResponseHeadLength +
+            ", handshakeTimeoutNs=" + handshakeTimeoutNs +
+            ", closeTimeoutNs=" + closeTimeoutNs +
+            ", maxConnections=" + maxConnections +
+            ", readBufferLength=" + readBufferLength +
+            ", commandBufferLength=" + commandBufferLength +
+            ", idleMode=" + idleMode +
+            '}';
+    }
+}

@@ -1,0 +1,305 @@
+package io.wsmux.client;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.wsmux.transport.ConnectionLimiter;
+import io.wsmux.transport.IdleMode;
+import io.wsmux.transport.IoLoop;
+import io.wsmux.transport.IoLoopConfig;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.NoOpIdleStrategy;
+import org.agrona.concurrent.SystemNanoClock;
+
+/**
+ * A WebSocket client for tests and load generation: one client {@link IoLoop} on its own daemon thread,
+ * "wsmux-client-0", owning every connection it opens.
+ * <pre>
+ * try (WsmuxClient client = WsmuxClient.start())
+ * {
+ *     WebSocketClientConnection c = client.connect(URI.create("ws://127.0.0.1:8080/echo"), null, handler).get();
+ *     c.sendText("hello");
+ * }
+ * </pre>
+ * One loop drives thousands of connections; for more CPU, start several clients. Thread safe: {@link #connect} and
+ * {@link #close()} may be called from any thread but the client's own (its handler callbacks).
+ */
+public final class WsmuxClient implements AutoCloseable
+{
+    private static final int CORK_BUFFER_LENGTH = 64 * 1024;
+    private static final int CHUNK_LENGTH = 16 * 1024;
+    private static final int MAX_POOLED_CHUNKS = 256;
+    private static final int TASK_QUEUE_CAPACITY = 4096;
+    /** About 4 ms: the precision of handshake and close timeouts. */
+    private static final long TICK_RESOLUTION_NS = 1L << 22;
+    private static final int TICKS_PER_WHEEL = 512;
+    private static final int ACCEPT_BACKLOG = 1;
+    private static final long CLOSE_POLL_MS = 2;
+    private static final String ROLE_NAME = "wsmux-client-0";
+
+    private final ClientSettings settings;
+    private final ClientContext context;
+    private final ConnectionLimiter limiter;
+    private final IoLoop loop;
+    private final AgentRunner runner;
+    private boolean closed;
+
+    private WsmuxClient(final ClientSettings settings)
+    {
+        this.settings = settings;
+        this.context = new ClientContext(settings);
+        this.limiter = new ConnectionLimiter(settings.maxConnections());
+        final IoLoopConfig config = new IoLoopConfig(
+            settings.readBufferLength(),
+            CORK_BUFFER_LENGTH,
+            CHUNK_LENGTH,
+            MAX_POOLED_CHUNKS,
+            settings.commandBufferLength(),
+            TASK_QUEUE_CAPACITY,
+            TICK_RESOLUTION_NS,
+            TICKS_PER_WHEEL,
+            settings.idleMode(),
+            true,
+            0,
+            0,
+            ACCEPT_BACKLOG);
+        this.loop = new IoLoop(
+            0, config, context, limiter, new SystemNanoClock(), settings.errorHandler(), null);
+        this.runner = new AgentRunner(
+            idleStrategy(settings.idleMode()), settings.errorHandler(), null, new ClientAgent(loop));
+    }
+
+    /**
+     * Start a client with default settings.
+     *
+     * @return the running client.
+     */
+    public static WsmuxClient start()
+    {
+        return start(new ClientSettings());
+    }
+
+    /**
+     * Start a client.
+     *
+     * @param settings checked with {@link ClientSettings#conclude()}.
+     * @return the running client.
+     */
+    public static WsmuxClient start(final ClientSettings settings)
+    {
+        final WsmuxClient client = new WsmuxClient(settings.conclude());
+        AgentRunner.startOnThread(client.runner, (task) ->
+        {
+            final Thread thread = new Thread(task, ROLE_NAME);
+            thread.setDaemon(true); // a forgotten test client must not keep the JVM alive
+            return thread;
+        });
+        return client;
+    }
+
+    private static IdleStrategy idleStrategy(final IdleMode mode)
+    {
+        switch (mode)
+        {
+            case SPIN:
+                return new BusySpinIdleStrategy();
+            case BACKOFF:
+                return new BackoffIdleStrategy();
+            default:
+                return NoOpIdleStrategy.INSTANCE; // the loop blocks in select itself
+        }
+    }
+
+    /**
+     * Open a WebSocket.
+     *
+     * @param uri         {@code ws://host[:port]/path[?query]} (no TLS).
+     * @param subprotocol to ask for with Sec-WebSocket-Protocol, or null; the server must confirm it.
+     * @param handler     the connection's callbacks, on the client's thread.
+     * @return completes with the open connection (after {@link ClientHandler#onOpen}, on the client's thread), or
+     * fails: {@link IllegalArgumentException} for a bad URI, {@link IOException} when TCP cannot connect,
+     * {@link WebSocketHandshakeException} when the server does not accept the upgrade.
+     */
+    public CompletableFuture<WebSocketClientConnection> connect(
+        final URI uri, final String subprotocol, final ClientHandler handler)
+    {
+        return connect(uri, subprotocol, handler, null);
+    }
+
+    /**
+     * Open a WebSocket from a given source address (to spread many connections over 127.0.0.x, say).
+     *
+     * @param uri          {@code ws://host[:port]/path[?query]} (no TLS).
+     * @param subprotocol  to ask for with Sec-WebSocket-Protocol, or null; the server must confirm it.
+     * @param handler      the connection's callbacks, on the client's thread.
+     * @param localAddress source address to bind, or null for any.
+     * @return completes with the open connection, or fails (see {@link #connect(URI, String, ClientHandler)}).
+     */
+    public CompletableFuture<WebSocketClientConnection> connect(
+        final URI uri, final String subprotocol, final ClientHandler handler, final InetSocketAddress localAddress)
+    {
+        if (null == handler)
+        {
+            throw new NullPointerException("handler");
+        }
+        final CompletableFuture<WebSocketClientConnection> future = new CompletableFuture<>();
+        final ConnectRequest request;
+        try
+        {
+            request = ConnectRequest.of(uri, subprotocol, handler, future);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            future.completeExceptionally(ex);
+            return future;
+        }
+        if (request.remote.isUnresolved())
+        {
+            future.completeExceptionally(new UnknownHostException("cannot resolve " + uri.getHost() + " of " + uri));
+            return future;
+        }
+
+        context.pending.add(request);
+        if (context.closed)
+        {
+            failPending(request, "client closed");
+        }
+        else if (!loop.connect(request.remote, localAddress, request))
+        {
+            failPending(request, "client task queue full");
+        }
+        else if (context.closed)
+        {
+            // Raced with close(): it may have drained the pending set before this request was in it.
+            failPending(request, "client closed");
+        }
+        return future;
+    }
+
+    /**
+     * @return connections open or connecting now.
+     */
+    public int openConnections()
+    {
+        return limiter.open();
+    }
+
+    /**
+     * @return the settings in use.
+     */
+    public ClientSettings settings()
+    {
+        return settings;
+    }
+
+    /**
+     * Close every connection and stop the thread: open connections start the close handshake with 1001 (going
+     * away) and get up to the close timeout to finish it; connections still handshaking or connecting fail.
+     * Idempotent.
+     *
+     * @throws IllegalStateException when called from the client's own thread (a handler callback), which would
+     *                               wait for itself.
+     */
+    @Override
+    public void close()
+    {
+        if (loop.isLoopThread())
+        {
+            throw new IllegalStateException("close() called from the client's own I/O thread");
+        }
+        synchronized (this)
+        {
+            if (closed)
+            {
+                return;
+            }
+            closed = true;
+        }
+        context.closed = true;
+
+        final boolean queued = loop.execute(() -> loop.forEachConnection(
+            (connection) -> ((WebSocketClientConnection)connection).onClientClose()));
+        final long deadlineNs = System.nanoTime() + settings.closeTimeoutNs();
+        while (queued && limiter.open() > context.pending.size() && System.nanoTime() - deadlineNs < 0)
+        {
+            try
+            {
+                Thread.sleep(CLOSE_POLL_MS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+
+        loop.prepareClose();
+        runner.close();
+        for (final ConnectRequest request : new ArrayList<>(context.pending))
+        {
+            failPending(request, "client closed");
+        }
+    }
+
+    private void failPending(final ConnectRequest request, final String why)
+    {
+        if (context.pending.remove(request))
+        {
+            request.future.completeExceptionally(new IOException("cannot connect to " + request.uri + ": " + why));
+        }
+    }
+
+    /**
+     * The loop under the client's own role name: the runner names its thread after the agent's role, and the
+     * loop's own role name ("wsmux-io-0") would make client and server threads look alike in a thread dump.
+     */
+    private static final class ClientAgent implements Agent
+    {
+        private final IoLoop loop;
+
+        ClientAgent(final IoLoop loop)
+        {
+            this.loop = loop;
+        }
+
+        @Override
+        public void onStart()
+        {
+            loop.onStart();
+        }
+
+        @Override
+        public int doWork()
+        {
+            return loop.doWork();
+        }
+
+        @Override
+        public void onClose()
+        {
+            loop.onClose();
+        }
+
+        @Override
+        public String roleName()
+        {
+            return ROLE_NAME;
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "WsmuxClient{openConnections=" + limiter.open() + ", closeTimeoutMs=" +
+            TimeUnit.NANOSECONDS.toMillis(settings.closeTimeoutNs()) + "}";
+    }
+}
