@@ -52,6 +52,7 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
     static final int COMMAND_CHANNEL_CLOSE = 6;
 
     private static final UnsafeBuffer EMPTY = new UnsafeBuffer(new byte[0]);
+    private static final int MAX_QUEUED_CONTROL_BYTES = 1024;
     private static final UnsafeBuffer SLOW_CONSUMER = new UnsafeBuffer(LoopContext.utf8("slow consumer"));
     private static final UnsafeBuffer IDLE_TIMEOUT = new UnsafeBuffer(LoopContext.utf8("idle timeout"));
     private static final UnsafeBuffer INTERNAL_ERROR = new UnsafeBuffer(LoopContext.utf8("internal error"));
@@ -467,7 +468,9 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
         switch (frameOpcode)
         {
             case Opcode.PING:
-                if (STATE_OPEN == state)
+                // RFC 6455 §5.5.3: an endpoint MAY answer only the most recent ping. A peer that pings without
+                // reading would otherwise make us queue pongs without bound: with pongs already waiting, skip it.
+                if (STATE_OPEN == state && queuedControlBytes() <= MAX_QUEUED_CONTROL_BYTES)
                 {
                     // RFC 6455 §5.5.3: "A Pong frame sent in response to a Ping frame must have identical
                     // Application data".
@@ -574,7 +577,8 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
     {
         final int length =
             FrameEncoder.encodeClose(context.controlScratch, 0, code, reason, reasonOffset, reasonLength);
-        writeControlFrame(context.controlScratch, 0, length);
+        // RFC 6455 §5.5.1: no data frame may follow a close frame, so it goes behind the queued data, not ahead.
+        writeFrame(context.controlScratch, 0, length, null, 0, 0);
     }
 
     private void notifyClose(final int code, final String reason)

@@ -358,7 +358,11 @@ final class OutboundWriter
             starts = false;
         }
 
-        if (!control)
+        if (control)
+        {
+            connection.queuedControlBytes += length;
+        }
+        else
         {
             connection.queuedBytes += length;
         }
@@ -593,6 +597,7 @@ final class OutboundWriter
             {
                 connection.controlTail = null;
             }
+            connection.queuedControlBytes -= entry.length;
         }
         else
         {
@@ -628,6 +633,7 @@ final class OutboundWriter
         connection.controlHead = null;
         connection.controlTail = null;
         connection.queuedBytes = 0;
+        connection.queuedControlBytes = 0;
         if (null != connection.dataChunk)
         {
             releaseChunkReference(connection.dataChunk);

@@ -41,6 +41,7 @@ public abstract class TcpConnection
     OutboundChunk dataChunk;
     OutboundChunk controlChunk;
     long queuedBytes;
+    long queuedControlBytes;
     long timerId = NULL_TIMER;
     long deadlineNs = NO_DEADLINE;
     boolean closeWhenFlushed;
@@ -134,6 +135,14 @@ public abstract class TcpConnection
     }
 
     /**
+     * @return bytes of control frames queued (not counted in {@link #queuedBytes()}).
+     */
+    public final long queuedControlBytes()
+    {
+        return queuedControlBytes;
+    }
+
+    /**
      * @return true once the socket is closed.
      */
     public final boolean isClosed()
@@ -180,8 +189,9 @@ public abstract class TcpConnection
     }
 
     /**
-     * Send one whole control frame (ping, pong, close) in its own lane: it goes out before any queued data frame
-     * the socket has not started on, and is not counted against the data budget.
+     * Send one whole control frame (ping, pong) in its own lane: it goes out before any queued data frame the socket
+     * has not started on, and is not counted against the data budget. A close frame must not overtake data
+     * (RFC 6455 §5.5.1): send it with {@link #writeFrame}.
      *
      * @param buffer the frame, not retained.
      * @param offset of the frame.
