@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Locale;
 
+import io.wsmux.demo.DemoServer;
 import org.agrona.DirectBuffer;
 
 /**
- * The runnable jar: {@code java -jar core/target/wsmux.jar --mode echo --port 9001}. Options override the
- * corresponding {@code wsmux.*} properties.
+ * The runnable jar: {@code java -jar core/target/wsmux.jar} starts the demo on http://127.0.0.1:8080/;
+ * {@code --mode echo --port 9001} starts an echo server. Options override the corresponding {@code wsmux.*}
+ * properties.
  */
 public final class Main
 {
@@ -51,9 +53,14 @@ public final class Main
             }
         }
 
+        if (null == mode || "demo".equals(mode))
+        {
+            startDemo(settings);
+            return;
+        }
         if (!"echo".equals(mode))
         {
-            fail(null == mode ? "--mode is required (the demo mode is not available yet)" : "unknown mode: " + mode);
+            fail("unknown mode: " + mode);
         }
 
         settings.defaultLimits(ECHO_MESSAGE_LIMIT, ECHO_MESSAGE_LIMIT);
@@ -71,6 +78,24 @@ public final class Main
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "wsmux-shutdown"));
         System.out.println("wsmux echo server listening on ws://" + server.address().getHostString() + ":" +
             server.port() + "/ (any path, " + settings.ioThreads() + " I/O threads); Ctrl-C stops it");
+    }
+
+    private static void startDemo(final WsmuxSettings settings)
+    {
+        final DemoServer demo;
+        try
+        {
+            demo = DemoServer.start(settings);
+        }
+        catch (final IOException | IllegalArgumentException ex)
+        {
+            fail(ex.getMessage());
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(demo::close, "wsmux-shutdown"));
+        final WsmuxServer server = demo.server();
+        System.out.println("wsmux demo: open http://" + server.address().getHostString() + ":" + server.port() +
+            "/ in a browser (" + settings.ioThreads() + " I/O threads, multiplexed endpoint /mux); Ctrl-C stops it");
     }
 
     private static String value(final String[] args, final int index, final String option)
@@ -91,7 +116,8 @@ public final class Main
 
     private static void usage(final PrintStream out)
     {
-        out.println("usage: java -jar wsmux.jar --mode echo [--port N] [--bind ADDRESS] [--threads N]");
+        out.println("usage: java -jar wsmux.jar [--mode demo|echo] [--port N] [--bind ADDRESS] [--threads N]");
+        out.println("  --mode demo     (default) the trading-desk demo: a page at / and channels on /mux");
         out.println("  --mode echo     echo every text and binary message on every path (message limit 16 MiB)");
         out.println("  --port N        TCP port (default 8080, property wsmux.port)");
         out.println("  --bind ADDRESS  address to listen on (default 127.0.0.1, property wsmux.bind.address)");

@@ -343,6 +343,58 @@ public final class WsmuxServer implements AutoCloseable
         return total;
     }
 
+    /**
+     * @return bytes written to sockets by all loops (racy sum).
+     */
+    public long bytesWritten()
+    {
+        long total = 0;
+        for (final IoLoop loop : loops)
+        {
+            total += loop.bytesWritten();
+        }
+        return total;
+    }
+
+    /**
+     * @return bytes of data frames waiting in outbound queues on all loops (racy sum).
+     */
+    public long queuedBytes()
+    {
+        long total = 0;
+        for (final IoLoop loop : loops)
+        {
+            total += loop.queuedBytes();
+        }
+        return total;
+    }
+
+    /**
+     * @return multiplexed channels open on all loops (racy).
+     */
+    public long openChannels()
+    {
+        long total = 0;
+        for (final LoopContext context : contexts)
+        {
+            total += context.channelsOpened - context.channelsClosed;
+        }
+        return total;
+    }
+
+    /**
+     * @return messages received on channels and sent to channels and subscribers (racy sum).
+     */
+    public long channelMessages()
+    {
+        long total = 0;
+        for (final LoopContext context : contexts)
+        {
+            total += context.channelMessagesIn + context.channelMessagesOut + context.deliveries;
+        }
+        return total;
+    }
+
     void onConnectionClosed(final WsConnection connection)
     {
     }

@@ -464,6 +464,14 @@ public final class IoLoop implements Agent
     }
 
     /**
+     * @return bytes of data frames queued on this loop's connections (racy snapshot from other threads).
+     */
+    public long queuedBytes()
+    {
+        return writer.queuedBytes();
+    }
+
+    /**
      * @return sockets refused at the connection limit.
      */
     public long refusedConnections()

@@ -49,6 +49,7 @@ final class OutboundWriter
     private final ByteBuffer[] gather = new ByteBuffer[GATHER_LIMIT];
     private final OutboundEntry[] gatherEntries = new OutboundEntry[GATHER_LIMIT * 4];
     private long bytesWritten;
+    private long queuedBytes;
 
     OutboundWriter(final IoLoop loop, final int corkLength, final int chunkLength, final int maxPooledChunks)
     {
@@ -68,6 +69,11 @@ final class OutboundWriter
     long chunksAllocated()
     {
         return chunksAllocated;
+    }
+
+    long queuedBytes()
+    {
+        return queuedBytes;
     }
 
     /**
@@ -365,6 +371,7 @@ final class OutboundWriter
         else
         {
             connection.queuedBytes += length;
+            queuedBytes += length;
         }
         if (wasIdle && !connection.batched && null != connection.key && connection.key.isValid())
         {
@@ -589,6 +596,7 @@ final class OutboundWriter
                 connection.dataTail = null;
             }
             connection.queuedBytes -= entry.length;
+            queuedBytes -= entry.length;
         }
         else if (entry == connection.controlHead)
         {
@@ -632,6 +640,7 @@ final class OutboundWriter
         connection.dataTail = null;
         connection.controlHead = null;
         connection.controlTail = null;
+        queuedBytes -= connection.queuedBytes;
         connection.queuedBytes = 0;
         connection.queuedControlBytes = 0;
         if (null != connection.dataChunk)

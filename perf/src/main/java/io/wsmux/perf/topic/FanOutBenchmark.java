@@ -36,8 +36,13 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The publish → fan-out path end to end: one operation publishes a 64-byte text message to a topic with N
  * subscribers (text protocol, real loopback sockets, one I/O thread) and waits until every subscriber's socket
- * has received it. Measures the cost of one fan-out and, with {@code -prof gc}, the allocation of the whole path
- * (publisher, I/O loop and the allocation-free drain thread together): it must be about 0 B/op.
+ * has received it.
+ * <p>
+ * Allocation: {@code -prof gc} counts every thread, and the drain thread standing in for the N clients reads
+ * through the JDK 17 epoll selector, which boxes each ready file descriptor into an {@code Integer} (16 B per
+ * ready socket per select, beyond the small-integer cache). So each iteration also prints what the server's I/O
+ * thread and the publishing (JMH) thread allocated per operation, measured with
+ * {@code ThreadMXBean.getThreadAllocatedBytes}: that is the server's fan-out path, and it must be 0 B/op.
  */
 @Fork(value = 1, jvmArgsAppend = { "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
     "-Dagrona.disable.bounds.checks=true" })
@@ -61,6 +66,12 @@ public class FanOutBenchmark
     private volatile boolean running;
     private long frameLength;
     private long expected;
+    private long operations;
+    private long loopThreadId;
+    private long loopAllocatedAtStart;
+    private long publisherAllocatedAtStart;
+    private final com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
 
     /**
      * Start the server, connect and subscribe every subscriber, start the drain thread.
@@ -90,6 +101,14 @@ public class FanOutBenchmark
         while (topic.subscriberCount() < subscribers)
         {
             Thread.onSpinWait();
+        }
+
+        for (final Thread thread : Thread.getAllStackTraces().keySet())
+        {
+            if (thread.getName().startsWith("wsmux-io-"))
+            {
+                loopThreadId = thread.getId();
+            }
         }
 
         running = true;
@@ -137,6 +156,30 @@ public class FanOutBenchmark
     }
 
     /**
+     * Start counting per-thread allocation for this iteration.
+     */
+    @Setup(Level.Iteration)
+    public void startCounting()
+    {
+        operations = 0;
+        loopAllocatedAtStart = threads.getThreadAllocatedBytes(loopThreadId);
+        publisherAllocatedAtStart = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+    }
+
+    /**
+     * Print what the server's I/O thread and the publisher allocated per operation in this iteration.
+     */
+    @TearDown(Level.Iteration)
+    public void reportServerAllocation()
+    {
+        final long loop = threads.getThreadAllocatedBytes(loopThreadId) - loopAllocatedAtStart;
+        final long publisher =
+            threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - publisherAllocatedAtStart;
+        System.out.printf("%n[fan-out allocation] operations=%d ioThreadBytesPerOp=%.3f publisherBytesPerOp=%.3f%n",
+            operations, loop / (double)Math.max(1, operations), publisher / (double)Math.max(1, operations));
+    }
+
+    /**
      * Publish one message and wait until all subscribers have it.
      *
      * @return bytes received so far.
@@ -145,6 +188,7 @@ public class FanOutBenchmark
     public long publishToAllSubscribers()
     {
         expected += frameLength * subscribers;
+        operations++;
         topic.publish(payload, 0, 64);
         long now;
         while ((now = received.get()) < expected)

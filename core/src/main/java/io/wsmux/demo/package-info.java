@@ -1,0 +1,6 @@
+/**
+ * The trading-desk demo: a simulated price feed, a chat room, an echo service and live server statistics, all
+ * channels of one WebSocket per browser tab. Written only against wsmux's public API, as example code; the feed and
+ * statistics run on their own threads, the services on the I/O loops.
+ */
+package io.wsmux.demo;
