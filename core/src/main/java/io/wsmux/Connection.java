@@ -8,7 +8,8 @@ import org.agrona.DirectBuffer;
  * One WebSocket connection as the application sees it. Sending and closing are safe from any thread: on the
  * connection's own I/O loop they take the fast path (straight to the socket, or gathered with the other replies of
  * the current read); from other threads the bytes are copied into the loop's command ring buffer without allocating
- * (messages larger than an eighth of {@code wsmux.command.buffer.length} are copied into a fresh array instead).
+ * (messages larger than an eighth of {@code wsmux.command.buffer.length} are copied into a fresh array, and only a
+ * ticket for them goes through the ring). Messages one thread sends to one connection arrive in the order sent.
  * Accessors other than {@link #id()} and {@link #isOpen()} are for the loop thread.
  */
 public interface Connection

@@ -5,6 +5,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.wsmux.codec.FrameDescriptor;
 import io.wsmux.codec.http.UpgradeRequestParser;
@@ -59,6 +61,8 @@ final class LoopContext implements ConnectionFactory
     final UnsafeBuffer controlScratch = new UnsafeBuffer(new byte[FrameDescriptor.MAX_SERVER_HEADER_LENGTH + 125]);
 
     private final ArrayDeque<UpgradeRequestParser> parsers = new ArrayDeque<>();
+    private final ConcurrentHashMap<Long, UnsafeBuffer> largeCommands = new ConcurrentHashMap<>();
+    private final AtomicLong largeCommandTickets = new AtomicLong();
     private final ArrayDeque<ExpandableArrayBuffer> messageBuffers = new ArrayDeque<>();
     private final UnsafeBuffer refusalResponse;
 
@@ -135,6 +139,22 @@ final class LoopContext implements ConnectionFactory
     {
         final Endpoint endpoint = endpoints.get(path);
         return null != endpoint ? endpoint : anyPath;
+    }
+
+    /**
+     * Keep a cross-thread message too large for the command ring until the loop reaches its ticket in the ring.
+     * Any thread.
+     */
+    long parkLargeCommand(final UnsafeBuffer message)
+    {
+        final long ticket = largeCommandTickets.incrementAndGet();
+        largeCommands.put(ticket, message);
+        return ticket;
+    }
+
+    UnsafeBuffer takeLargeCommand(final long ticket)
+    {
+        return largeCommands.remove(ticket);
     }
 
     UpgradeRequestParser acquireParser()

@@ -50,6 +50,7 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
     static final int COMMAND_CHANNEL_TEXT = 4;
     static final int COMMAND_CHANNEL_BINARY = 5;
     static final int COMMAND_CHANNEL_CLOSE = 6;
+    static final int COMMAND_LARGE = 0x100;
 
     private static final UnsafeBuffer EMPTY = new UnsafeBuffer(new byte[0]);
     private static final int MAX_QUEUED_CONTROL_BYTES = 1024;
@@ -173,6 +174,15 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
     protected void onCommand(
         final int type, final int arg, final DirectBuffer buffer, final int offset, final int length, final long nowNs)
     {
+        if ((type & COMMAND_LARGE) != 0)
+        {
+            final UnsafeBuffer large = context.takeLargeCommand(buffer.getLong(offset));
+            if (null != large)
+            {
+                onCommand(type & ~COMMAND_LARGE, arg, large, 0, large.capacity(), nowNs);
+            }
+            return;
+        }
         switch (type)
         {
             case COMMAND_SEND_TEXT:
@@ -894,10 +904,19 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
         {
             return loop.offerCommand(type, id(), arg, buffer, offset, length);
         }
-        // Larger than the ring buffer can carry: a copy in a task (allocates; documented on Connection).
+        // Larger than the ring buffer can carry: the bytes are copied aside (allocates; documented on Connection) and
+        // only their ticket goes through the ring, so the message keeps its place among this thread's commands.
         final UnsafeBuffer copy = new UnsafeBuffer(new byte[length]);
         copy.putBytes(0, buffer, offset, length);
-        return loop.execute(() -> onCommand(type, arg, copy, 0, length, loop.nowNs()));
+        final long ticket = context.parkLargeCommand(copy);
+        final UnsafeBuffer ticketBuffer = new UnsafeBuffer(new byte[Long.BYTES]);
+        ticketBuffer.putLong(0, ticket);
+        if (loop.offerCommand(type | COMMAND_LARGE, id(), arg, ticketBuffer, 0, Long.BYTES))
+        {
+            return true;
+        }
+        context.takeLargeCommand(ticket);
+        return false;
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -240,6 +241,16 @@ public final class IoLoop implements Agent
             close(connection, null);
         }
         closeListener();
+        for (final SelectionKey key : selector.isOpen() ? selector.keys() : Set.<SelectionKey>of())
+        {
+            if (key.attachment() instanceof PendingConnect)
+            {
+                final PendingConnect pending = (PendingConnect)key.attachment();
+                CloseHelper.quietClose(pending.channel);
+                limiter.release();
+                factory.onConnectFailed(pending.context, new IOException("loop closed before the connection was made"));
+            }
+        }
         Object task;
         while (null != (task = tasks.poll()))
         {
@@ -849,6 +860,10 @@ public final class IoLoop implements Agent
             errorHandler.onError(ex);
             CloseHelper.quietClose(channel);
             limiter.release();
+            if (client)
+            {
+                factory.onConnectFailed(context, ex);
+            }
             return;
         }
 
