@@ -27,7 +27,9 @@ import org.agrona.DirectBuffer;
  * java -cp wsmux-perf.jar io.wsmux.perf.load.ConnectionFootprint client 127.0.0.1 9100 10000 60
  * </pre>
  * The server prints a baseline, then one line per {@code measure} it reads on standard input; the client opens the
- * connections, prints "ready", holds them for the given seconds and exits (closing them).
+ * connections, prints "ready", holds them for the given seconds and exits (closing them). By default the server runs
+ * without keep-alive pings or idle timeout (no timer per connection); {@code server <port> keepalive} keeps the
+ * defaults, one timer per connection in the loop's timer wheel.
  */
 public final class ConnectionFootprint
 {
@@ -43,7 +45,7 @@ public final class ConnectionFootprint
     {
         if (args.length >= 2 && "server".equals(args[0]))
         {
-            server(Integer.parseInt(args[1]));
+            server(Integer.parseInt(args[1]), args.length > 2 && "keepalive".equals(args[2]));
         }
         else if (args.length >= 5 && "client".equals(args[0]))
         {
@@ -51,14 +53,18 @@ public final class ConnectionFootprint
         }
         else
         {
-            System.err.println("usage: server <port> | client <host> <port> <count> <holdSeconds>");
+            System.err.println("usage: server <port> [keepalive] | client <host> <port> <count> <holdSeconds>");
             System.exit(2);
         }
     }
 
-    private static void server(final int port) throws IOException
+    private static void server(final int port, final boolean keepAlive) throws IOException
     {
-        final WsmuxSettings settings = new WsmuxSettings().port(port).ioThreads(1).pingIntervalNs(0).idleTimeoutNs(0);
+        final WsmuxSettings settings = new WsmuxSettings().port(port).ioThreads(1);
+        if (!keepAlive)
+        {
+            settings.pingIntervalNs(0).idleTimeoutNs(0); // no timer per connection: the bare connection's cost
+        }
         try (WsmuxServer server = WsmuxServer.builder(settings).anyPath(new WebSocketHandler()
         {
             @Override
