@@ -58,6 +58,11 @@ public final class Main
             startDemo(settings);
             return;
         }
+        if ("fanout".equals(mode))
+        {
+            startFanOut(settings);
+            return;
+        }
         if (!"echo".equals(mode))
         {
             fail("unknown mode: " + mode);
@@ -98,6 +103,30 @@ public final class Main
             "/ in a browser (" + settings.ioThreads() + " I/O threads, multiplexed endpoint /mux); Ctrl-C stops it");
     }
 
+    private static void startFanOut(final WsmuxSettings settings)
+    {
+        final Multiplexer[] holder = new Multiplexer[1];
+        final Multiplexer multiplexer = Multiplexer.builder()
+            .topicPrefix("bench.", TopicOptions.RELIABLE)
+            .servicePrefix("publish.", new PublishService(holder))
+            .build();
+        holder[0] = multiplexer;
+        final WsmuxServer server;
+        try
+        {
+            server = WsmuxServer.builder(settings).mux("/", multiplexer).anyPath(new EchoHandler()).build().start();
+        }
+        catch (final IOException | IllegalArgumentException ex)
+        {
+            fail(ex.getMessage());
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "wsmux-shutdown"));
+        System.out.println("wsmux fanout server listening on ws://" + server.address().getHostString() + ":" +
+            server.port() + "/ (topics bench.*, publish with msg,publish.<topic>,<payload>; " +
+            settings.ioThreads() + " I/O threads)");
+    }
+
     private static String value(final String[] args, final int index, final String option)
     {
         if (index >= args.length)
@@ -119,10 +148,39 @@ public final class Main
         out.println("usage: java -jar wsmux.jar [--mode demo|echo] [--port N] [--bind ADDRESS] [--threads N]");
         out.println("  --mode demo     (default) the trading-desk demo: a page at / and channels on /mux");
         out.println("  --mode echo     echo every text and binary message on every path (message limit 16 MiB)");
+        out.println("  --mode fanout   the perf suite's fan-out server: text multiplex protocol on every path,");
+        out.println("                  topics bench.*, and publish.<topic> channels that publish what they receive");
         out.println("  --port N        TCP port (default 8080, property wsmux.port)");
         out.println("  --bind ADDRESS  address to listen on (default 127.0.0.1, property wsmux.bind.address)");
         out.println("  --threads N     I/O threads (default: processors, property wsmux.io.threads)");
         out.println("Every other setting is a wsmux.* system property: see docs/tuning.md.");
+    }
+
+    /**
+     * The fan-out benchmark's publishing channels: a message on {@code publish.<topic>} is published to
+     * {@code <topic>}. The topic is looked up once, when the channel opens.
+     */
+    static final class PublishService implements WebSocketHandler
+    {
+        private static final String PREFIX = "publish.";
+        private final Multiplexer[] multiplexer;
+
+        PublishService(final Multiplexer[] multiplexer)
+        {
+            this.multiplexer = multiplexer;
+        }
+
+        @Override
+        public void onOpen(final Connection channel)
+        {
+            channel.attach(multiplexer[0].topic(channel.path().substring(PREFIX.length())));
+        }
+
+        @Override
+        public void onText(final Connection channel, final DirectBuffer buffer, final int offset, final int length)
+        {
+            ((Topic)channel.attachment()).publish(buffer, offset, length);
+        }
     }
 
     /**
