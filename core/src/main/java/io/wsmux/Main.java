@@ -145,7 +145,7 @@ public final class Main
 
     private static void usage(final PrintStream out)
     {
-        out.println("usage: java -jar wsmux.jar [--mode demo|echo] [--port N] [--bind ADDRESS] [--threads N]");
+        out.println("usage: java -jar wsmux.jar [--mode demo|echo|fanout] [--port N] [--bind ADDRESS] [--threads N]");
         out.println("  --mode demo     (default) the trading-desk demo: a page at / and channels on /mux");
         out.println("  --mode echo     echo every text and binary message on every path (message limit 16 MiB)");
         out.println("  --mode fanout   the perf suite's fan-out server: text multiplex protocol on every path,");

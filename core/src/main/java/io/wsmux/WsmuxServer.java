@@ -2,6 +2,8 @@ package io.wsmux;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -138,6 +140,16 @@ public final class WsmuxServer implements AutoCloseable
         try
         {
             InetSocketAddress bindAddress = new InetSocketAddress(settings.bindAddress(), settings.port());
+            if (reusePort && 0 != settings.port())
+            {
+                // With SO_REUSEPORT a second server would silently share the port with the first: bind once
+                // without it to find out whether the port is taken.
+                try (ServerSocketChannel probe = ServerSocketChannel.open())
+                {
+                    probe.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                    probe.bind(bindAddress);
+                }
+            }
             for (int i = 0; i < loopCount; i++)
             {
                 if (0 == i || reusePort)

@@ -1,6 +1,7 @@
 package io.wsmux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -28,6 +29,20 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class ShutdownIntegrationTest
 {
+    @Test
+    void shouldRefuseToStartOnAPortAnotherServerHoldsEvenWithReusePort() throws Exception
+    {
+        try (WsmuxServer first = WsmuxServer.builder(new WsmuxSettings().port(0).ioThreads(2))
+            .anyPath(new Main.EchoHandler()).build().start())
+        {
+            final WsmuxServer second = WsmuxServer.builder(new WsmuxSettings().port(first.port()).ioThreads(2))
+                .anyPath(new Main.EchoHandler()).build();
+            final IOException refused = assertThrows(IOException.class, second::start);
+            assertTrue(refused.getMessage().contains("cannot listen on"), refused.getMessage());
+            second.close();
+        }
+    }
+
     @Test
     void shouldSendGoingAwayToEveryConnectionAndStopAccepting() throws Exception
     {
