@@ -4,27 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import io.wsmux.codec.CloseReason;
 import io.wsmux.codec.FrameDecoder;
-import io.wsmux.codec.FrameEncoder;
 import io.wsmux.codec.FrameHandler;
-import io.wsmux.codec.Opcode;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -53,24 +46,7 @@ class MuxConflationIntegrationTest
             socket.setReceiveBufferSize(4096);
             socket.connect(address);
             socket.setSoTimeout(10_000);
-            final String key = Base64.getEncoder().encodeToString(new byte[16]);
-            final OutputStream out = socket.getOutputStream();
-            out.write(("GET /mux HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-                "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
-            final InputStream in = socket.getInputStream();
-            int matched = 0;
-            while (matched < 4)
-            {
-                final int b = in.read();
-                matched = (b == '\r' && matched % 2 == 0) || (b == '\n' && matched % 2 == 1) ? matched + 1 : 0;
-            }
-            final byte[] sub = ("sub," + channel).getBytes(StandardCharsets.US_ASCII);
-            final UnsafeBuffer frame = new UnsafeBuffer(new byte[sub.length + 14]);
-            final int length = FrameEncoder.encodeMasked(frame, 0, true, Opcode.TEXT, new UnsafeBuffer(sub), 0,
-                sub.length, ThreadLocalRandom.current().nextInt());
-            out.write(frame.byteArray(), 0, length);
-            out.flush();
+            MuxTestSockets.upgradeAndSubscribe(socket, channel);
         }
 
         void readUntil(final String lastMessage) throws IOException

@@ -3,25 +3,17 @@ package io.wsmux;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import io.wsmux.codec.CloseReason;
 import io.wsmux.codec.FrameDecoder;
-import io.wsmux.codec.FrameEncoder;
 import io.wsmux.codec.FrameHandler;
-import io.wsmux.codec.Opcode;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -93,7 +85,7 @@ class MuxFanOutIntegrationTest
             for (int i = 0; i < SUBSCRIBERS; i++)
             {
                 final SocketChannel channel = SocketChannel.open(server.address());
-                handshakeAndSubscribe(channel);
+                MuxTestSockets.upgradeAndSubscribe(channel.socket(), "fan");
                 channel.configureBlocking(false);
                 final Subscriber subscriber = new Subscriber(channel);
                 channel.register(selector, SelectionKey.OP_READ, subscriber);
@@ -152,30 +144,5 @@ class MuxFanOutIntegrationTest
             }
             assertEquals((long)SUBSCRIBERS * PUBLICATIONS, server.deliveries());
         }
-    }
-
-    private static void handshakeAndSubscribe(final SocketChannel channel) throws IOException
-    {
-        final OutputStream out = channel.socket().getOutputStream();
-        out.write(("GET /mux HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-            "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(new byte[16]) +
-            "\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        final InputStream in = channel.socket().getInputStream();
-        int matched = 0;
-        while (matched < 4)
-        {
-            final int b = in.read();
-            if (b < 0)
-            {
-                throw new IOException("closed during handshake");
-            }
-            matched = (b == '\r' && matched % 2 == 0) || (b == '\n' && matched % 2 == 1) ? matched + 1 : 0;
-        }
-        final byte[] sub = "sub,fan".getBytes(StandardCharsets.US_ASCII);
-        final UnsafeBuffer frame = new UnsafeBuffer(new byte[32]);
-        final int length = FrameEncoder.encodeMasked(frame, 0, true, Opcode.TEXT, new UnsafeBuffer(sub), 0,
-            sub.length, ThreadLocalRandom.current().nextInt());
-        out.write(frame.byteArray(), 0, length);
-        out.flush();
     }
 }
