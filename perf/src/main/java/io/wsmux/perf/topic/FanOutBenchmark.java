@@ -70,6 +70,7 @@ public class FanOutBenchmark
     private long loopThreadId;
     private long loopAllocatedAtStart;
     private long publisherAllocatedAtStart;
+    private long drainAllocatedAtStart;
     private final com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
 
@@ -164,6 +165,7 @@ public class FanOutBenchmark
         operations = 0;
         loopAllocatedAtStart = threads.getThreadAllocatedBytes(loopThreadId);
         publisherAllocatedAtStart = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+        drainAllocatedAtStart = threads.getThreadAllocatedBytes(drain.getId());
     }
 
     /**
@@ -175,8 +177,10 @@ public class FanOutBenchmark
         final long loop = threads.getThreadAllocatedBytes(loopThreadId) - loopAllocatedAtStart;
         final long publisher =
             threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - publisherAllocatedAtStart;
-        System.out.printf("%n[fan-out allocation] operations=%d ioThreadBytesPerOp=%.3f publisherBytesPerOp=%.3f%n",
-            operations, loop / (double)Math.max(1, operations), publisher / (double)Math.max(1, operations));
+        final long drained = threads.getThreadAllocatedBytes(drain.getId()) - drainAllocatedAtStart;
+        final double ops = Math.max(1, operations);
+        System.out.printf("%n[fan-out allocation] operations=%d ioThreadBytesPerOp=%.3f publisherBytesPerOp=%.3f " +
+            "clientDrainBytesPerOp=%.3f%n", operations, loop / ops, publisher / ops, drained / ops);
     }
 
     /**
