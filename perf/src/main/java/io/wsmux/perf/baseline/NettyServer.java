@@ -1,0 +1,309 @@
+package io.wsmux.perf.baseline;
+
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.AdaptiveByteBufAllocator;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+/**
+ * The Netty 4.2 baseline the perf suite measures wsmux against, in the same run and on the same machine:
+ * <pre>
+ * java -cp perf/target/wsmux-perf.jar io.wsmux.perf.baseline.NettyServer \
+ *     --mode echo|fanout --port 9002 --transport nio|epoll --threads 1 \
+ *     [--bind 127.0.0.1] [--allocator pooled|adaptive] [--fanout-write frame|wire]
+ * </pre>
+ * {@code echo} sends every text and binary message back on any path (frames up to 16 MiB, as wsmux's echo mode);
+ * {@code fanout} speaks the text multiplex protocol with topics {@code bench.*} and publishing channels
+ * {@code publish.<topic>}. One boss thread accepts; {@code --threads} event loops do the I/O. Prints one line when
+ * listening and stops gracefully on SIGTERM or Ctrl-C (printing the fan-out drop count).
+ * <p>
+ * Child pipeline as built: {@link FlushConsolidationHandler}, {@link HttpServerCodec}, {@link HttpObjectAggregator},
+ * {@link WebSocketServerProtocolHandler} (which inserts its handshake handler and the UTF-8 validator before
+ * itself), then {@link EchoHandler}, or {@link WebSocketFrameAggregator} and {@link FanOutHandler}. After the
+ * handshake: {@code FlushConsolidationHandler, WebSocket13FrameEncoder, WebSocket13FrameDecoder, Utf8FrameValidator,
+ * WebSocketServerProtocolHandler}, then the same mode handlers.
+ */
+public final class NettyServer
+{
+    /** Largest frame payload, and in fan-out mode largest aggregated message: wsmux echo mode's 16 MiB limit. */
+    static final int MAX_PAYLOAD_LENGTH = 16 * 1024 * 1024;
+    /** Bound on the aggregated upgrade request. */
+    static final int MAX_HTTP_CONTENT_LENGTH = 64 * 1024;
+    /** Explicit flush after this many consolidated flushes, so a long read batch still streams out. */
+    static final int EXPLICIT_FLUSH_AFTER_FLUSHES = 256;
+    /** Outbound bytes above which a channel turns unwritable (fan-out drops), comparable to wsmux's 1 MiB budget. */
+    static final int WRITE_BUFFER_HIGH_WATER_MARK = 1024 * 1024;
+    /** Outbound bytes below which an unwritable channel is writable again. */
+    static final int WRITE_BUFFER_LOW_WATER_MARK = 512 * 1024;
+    /** Listen backlog. */
+    static final int SO_BACKLOG = 1024;
+
+    private static final ChannelHandler ECHO_HANDLER = new EchoHandler();
+
+    private NettyServer()
+    {
+    }
+
+    /**
+     * @param args command line: see the class comment.
+     */
+    public static void main(final String[] args)
+    {
+        String mode = null;
+        String transport = "nio";
+        String bindAddress = "127.0.0.1";
+        String allocatorName = "pooled";
+        String fanOutWrite = "frame";
+        int port = 9002;
+        int threads = 1;
+        for (int i = 0; i < args.length; i++)
+        {
+            final String arg = args[i];
+            switch (arg)
+            {
+                case "--mode":
+                    mode = value(args, ++i, arg).toLowerCase(Locale.ROOT);
+                    break;
+                case "--port":
+                    port = Integer.parseInt(value(args, ++i, arg));
+                    break;
+                case "--transport":
+                    transport = value(args, ++i, arg).toLowerCase(Locale.ROOT);
+                    break;
+                case "--threads":
+                    threads = Integer.parseInt(value(args, ++i, arg));
+                    break;
+                case "--bind":
+                    bindAddress = value(args, ++i, arg);
+                    break;
+                case "--allocator":
+                    allocatorName = value(args, ++i, arg).toLowerCase(Locale.ROOT);
+                    break;
+                case "--fanout-write":
+                    fanOutWrite = value(args, ++i, arg).toLowerCase(Locale.ROOT);
+                    break;
+                case "--help":
+                case "-h":
+                    usage(System.out);
+                    return;
+                default:
+                    fail("unknown option: " + arg);
+            }
+        }
+        if (!"echo".equals(mode) && !"fanout".equals(mode))
+        {
+            fail("--mode must be echo or fanout: mode=" + mode);
+        }
+        if (!"nio".equals(transport) && !"epoll".equals(transport))
+        {
+            fail("--transport must be nio or epoll: transport=" + transport);
+        }
+        if (!"frame".equals(fanOutWrite) && !"wire".equals(fanOutWrite))
+        {
+            fail("--fanout-write must be frame or wire: fanout-write=" + fanOutWrite);
+        }
+        if (threads < 1)
+        {
+            fail("--threads must be at least 1: threads=" + threads);
+        }
+        final boolean epoll = "epoll".equals(transport);
+        if (epoll && !Epoll.isAvailable())
+        {
+            System.err.println("netty: epoll requested but unavailable: " + Epoll.unavailabilityCause());
+            System.exit(1);
+        }
+
+        run(mode, transport, bindAddress, port, threads, allocator(allocatorName), "wire".equals(fanOutWrite));
+    }
+
+    private static void run(
+        final String mode,
+        final String transport,
+        final String bindAddress,
+        final int port,
+        final int threads,
+        final ByteBufAllocator allocator,
+        final boolean wireFrames)
+    {
+        final boolean epoll = "epoll".equals(transport);
+        final IoHandlerFactory ioHandlerFactory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        final Class<? extends ServerChannel> channelClass =
+            epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        final EventLoopGroup bossGroup =
+            new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("netty-boss"), ioHandlerFactory);
+        final EventLoopGroup workerGroup =
+            new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("netty-io"), ioHandlerFactory);
+        final TopicRegistry registry = "fanout".equals(mode) ? new TopicRegistry() : null;
+
+        final Channel serverChannel;
+        try
+        {
+            serverChannel = new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(channelClass)
+                .option(ChannelOption.SO_BACKLOG, SO_BACKLOG)
+                .option(ChannelOption.ALLOCATOR, allocator)
+                .childOption(ChannelOption.ALLOCATOR, allocator)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.AUTO_READ, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                    new WriteBufferWaterMark(WRITE_BUFFER_LOW_WATER_MARK, WRITE_BUFFER_HIGH_WATER_MARK))
+                .childHandler(new Initializer(newProtocolConfig(), registry, wireFrames))
+                .bind(bindAddress, port)
+                .syncUninterruptibly()
+                .channel();
+        }
+        catch (final RuntimeException ex)
+        {
+            System.err.println("netty: cannot listen on " + bindAddress + ":" + port + ": " + ex);
+            bossGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            workerGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            System.exit(1);
+            return;
+        }
+
+        Runtime.getRuntime().addShutdownHook(new Thread(
+            () -> shutdown(serverChannel, bossGroup, workerGroup, registry), "netty-shutdown"));
+        final InetSocketAddress address = (InetSocketAddress)serverChannel.localAddress();
+        System.out.println("netty " + mode + " listening on ws://" + address.getHostString() + ":" +
+            address.getPort() + "/ transport=" + transport + " threads=" + threads);
+        serverChannel.closeFuture().syncUninterruptibly();
+    }
+
+    private static WebSocketServerProtocolConfig newProtocolConfig()
+    {
+        return WebSocketServerProtocolConfig.newBuilder()
+            .websocketPath("/")
+            .checkStartsWith(true)                  // "/" then matches every path
+            .maxFramePayloadLength(MAX_PAYLOAD_LENGTH)
+            .allowExtensions(false)
+            .withUTF8Validator(true)                // RFC 6455 §8.1, across fragments, as wsmux does
+            .build();
+    }
+
+    private static ByteBufAllocator allocator(final String name)
+    {
+        switch (name)
+        {
+            case "pooled":
+                return PooledByteBufAllocator.DEFAULT;
+            case "adaptive":
+                return new AdaptiveByteBufAllocator();
+            default:
+                fail("--allocator must be pooled or adaptive: allocator=" + name);
+                return null;
+        }
+    }
+
+    private static void shutdown(
+        final Channel serverChannel,
+        final EventLoopGroup bossGroup,
+        final EventLoopGroup workerGroup,
+        final TopicRegistry registry)
+    {
+        serverChannel.close().awaitUninterruptibly();
+        bossGroup.shutdownGracefully(100, 5000, TimeUnit.MILLISECONDS);
+        workerGroup.shutdownGracefully(100, 5000, TimeUnit.MILLISECONDS).awaitUninterruptibly();
+        if (null != registry)
+        {
+            System.out.println("netty fanout stopped: droppedPublications=" + registry.droppedCount());
+        }
+    }
+
+    private static String value(final String[] args, final int index, final String option)
+    {
+        if (index >= args.length)
+        {
+            fail(option + " needs a value");
+        }
+        return args[index];
+    }
+
+    private static void fail(final String message)
+    {
+        System.err.println("netty: " + message);
+        usage(System.err);
+        System.exit(2);
+    }
+
+    private static void usage(final PrintStream out)
+    {
+        out.println("usage: java -cp wsmux-perf.jar io.wsmux.perf.baseline.NettyServer --mode echo|fanout");
+        out.println("         [--port N] [--transport nio|epoll] [--threads N] [--bind ADDRESS] [--allocator A]");
+        out.println("  --mode echo      echo every text and binary message on every path (frames up to 16 MiB)");
+        out.println("  --mode fanout    text multiplex protocol: topics bench.*, publish with msg,publish.<topic>,..");
+        out.println("  --port N         TCP port (default 9002; 0 picks a free one)");
+        out.println("  --transport T    nio (default) or epoll (fails if the native transport does not load)");
+        out.println("  --threads N      I/O event loops (default 1), plus one boss thread that accepts");
+        out.println("  --bind ADDRESS   address to listen on (default 127.0.0.1)");
+        out.println("  --allocator A    pooled (default: PooledByteBufAllocator.DEFAULT) or adaptive (4.2 default)");
+        out.println("  --fanout-write W frame (default): a TextWebSocketFrame per subscriber, encoded by Netty each");
+        out.println("                   time; wire: the WebSocket frame encoded once, same bytes to every subscriber");
+    }
+
+    /** Builds each accepted channel's pipeline. */
+    private static final class Initializer extends ChannelInitializer<Channel>
+    {
+        private final WebSocketServerProtocolConfig protocolConfig;
+        private final TopicRegistry registry;
+        private final boolean wireFrames;
+
+        Initializer(
+            final WebSocketServerProtocolConfig protocolConfig, final TopicRegistry registry, final boolean wireFrames)
+        {
+            this.protocolConfig = protocolConfig;
+            this.registry = registry;
+            this.wireFrames = wireFrames;
+        }
+
+        @Override
+        protected void initChannel(final Channel channel)
+        {
+            final ChannelPipeline pipeline = channel.pipeline();
+            // At the head, so it sees every flush. Flushes during a read batch become one at channelReadComplete
+            // (echo: as fast as write + flush in channelReadComplete, 5x a flush per message). With true, flushes
+            // outside a read (fan-out deliveries written by a publisher's channel) become one task per loop cycle:
+            // 15x the deliveries per second of a flush per publication with 100 subscribers of 64-byte messages.
+            pipeline.addLast(new FlushConsolidationHandler(EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+            pipeline.addLast(new HttpServerCodec());
+            pipeline.addLast(new HttpObjectAggregator(MAX_HTTP_CONTENT_LENGTH));
+            pipeline.addLast(new WebSocketServerProtocolHandler(protocolConfig));
+            if (null == registry)
+            {
+                pipeline.addLast(ECHO_HANDLER);
+            }
+            else
+            {
+                pipeline.addLast(new WebSocketFrameAggregator(MAX_PAYLOAD_LENGTH));
+                pipeline.addLast(new FanOutHandler(registry, wireFrames));
+            }
+        }
+    }
+}
