@@ -90,6 +90,7 @@ public final class IoLoop implements Agent
     private Thread thread;
     private volatile boolean accepting = true;
     private volatile boolean closing;
+    private boolean clockStale;
 
     private long bytesRead;
     private long refusedConnections;
@@ -520,8 +521,10 @@ public final class IoLoop implements Agent
                     parked.set(false);
                     return selector.selectNow(onKeyReady);
                 }
+                clockStale = true; // the wait may be long: the first event after it reads the clock again
                 final int selected = selector.select(onKeyReady, selectTimeoutMs());
                 parked.set(false);
+                clockStale = false;
                 nowNs = clock.nanoTime();
                 return selected;
             }
@@ -627,6 +630,11 @@ public final class IoLoop implements Agent
 
     private void onKeyReady(final SelectionKey key)
     {
+        if (clockStale)
+        {
+            nowNs = clock.nanoTime();
+            clockStale = false;
+        }
         final Object attachment = key.attachment();
         if (attachment instanceof PendingConnect)
         {

@@ -77,20 +77,23 @@ final class OutboundWriter
     }
 
     /**
-     * Start gathering the replies to the connection about to be read.
+     * Start gathering the replies to the connection about to be read, and batching what goes to other connections
+     * meanwhile.
      */
     void cork(final TcpConnection connection)
     {
         corkOwner = connection;
+        batching = true; // what reading it makes us send to others (a publication, a chat line) is batched too
     }
 
     /**
-     * Send what the cork gathered and stop gathering.
+     * Send what the cork gathered, write every connection the read sent something to, and stop gathering.
      */
     void uncork()
     {
         flushCork();
         corkOwner = null;
+        endBatch();
     }
 
     /**

@@ -1,0 +1,134 @@
+package io.wsmux.perf.load;
+
+import io.wsmux.client.ClientSettings;
+import io.wsmux.client.WsmuxClient;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The client loops of a run: connection i belongs to loop i % n. Thread safe for the main thread's reads; each
+ * loop's own state is written by its thread.
+ */
+final class LoadClients implements AutoCloseable
+{
+    private final LoadClient[] clients;
+
+    LoadClients(final int count, final int scratchLength, final Errors errors)
+    {
+        clients = new LoadClient[count];
+        for (int i = 0; i < count; i++)
+        {
+            final ClientSettings settings = new ClientSettings()
+                .maxFrameLength(Math.max(ClientSettings.MAX_FRAME_LENGTH_DEFAULT, scratchLength))
+                .maxMessageLength(Math.max(ClientSettings.MAX_MESSAGE_LENGTH_DEFAULT, scratchLength))
+                .errorHandler((throwable) ->
+                {
+                    if (errors.record(ErrorKind.CLIENT_ERROR))
+                    {
+                        errors.log("client loop: " + throwable);
+                    }
+                });
+            clients[i] = new LoadClient(settings, scratchLength);
+        }
+    }
+
+    /**
+     * @return how many loops.
+     */
+    int count()
+    {
+        return clients.length;
+    }
+
+    /**
+     * @param connectionIndex a connection's number in the run.
+     * @return the loop that owns it.
+     */
+    LoadClient forConnection(final int connectionIndex)
+    {
+        return clients[connectionIndex % clients.length];
+    }
+
+    /**
+     * @param index 0 .. count - 1.
+     * @return that loop.
+     */
+    LoadClient get(final int index)
+    {
+        return clients[index];
+    }
+
+    /**
+     * @param connectionIndex a connection's number in the run.
+     * @return the client that opens it.
+     */
+    WsmuxClient clientFor(final int connectionIndex)
+    {
+        return forConnection(connectionIndex).client;
+    }
+
+    /**
+     * @return messages sent by every loop so far.
+     */
+    long sent()
+    {
+        long total = 0;
+        for (final LoadClient client : clients)
+        {
+            total += client.sent.get();
+        }
+        return total;
+    }
+
+    /**
+     * @return messages received by every loop so far.
+     */
+    long received()
+    {
+        long total = 0;
+        for (final LoadClient client : clients)
+        {
+            total += client.received.get();
+        }
+        return total;
+    }
+
+    /**
+     * @return connections open (or connecting) over every loop.
+     */
+    int openConnections()
+    {
+        int total = 0;
+        for (final LoadClient client : clients)
+        {
+            total += client.client.openConnections();
+        }
+        return total;
+    }
+
+    /**
+     * Collect every loop's latencies since the last call and start new intervals.
+     *
+     * @return their sum.
+     */
+    Histogram intervalHistogram()
+    {
+        final Histogram histogram = LoadClient.newHistogram();
+        for (final LoadClient client : clients)
+        {
+            client.drainHistogramInto(histogram);
+        }
+        return histogram;
+    }
+
+    /**
+     * Close every connection (the close handshake, up to the client's close timeout) and stop the loops.
+     */
+    @Override
+    public void close()
+    {
+        for (final LoadClient client : clients)
+        {
+            client.close();
+        }
+    }
+}

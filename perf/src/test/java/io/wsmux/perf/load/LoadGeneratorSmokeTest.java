@@ -1,0 +1,203 @@
+package io.wsmux.perf.load;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.concurrent.TimeUnit;
+
+import io.wsmux.Connection;
+import io.wsmux.Main;
+import io.wsmux.Multiplexer;
+import io.wsmux.Topic;
+import io.wsmux.TopicOptions;
+import io.wsmux.WebSocketHandler;
+import io.wsmux.WsmuxServer;
+import io.wsmux.WsmuxSettings;
+import org.agrona.DirectBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Each scenario of the {@link LoadGenerator} against an in-process server, with small counts and short times: the
+ * runs must deliver everything, intact and in order. Correctness only; the numbers mean nothing here.
+ */
+@Timeout(120)
+class LoadGeneratorSmokeTest
+{
+    private static final long WARMUP_NS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final long DURATION_NS = TimeUnit.MILLISECONDS.toNanos(800);
+
+    @Test
+    void shouldEchoEveryMessageInOrderInClosedLoop() throws IOException
+    {
+        try (WsmuxServer server = echoServer())
+        {
+            final EchoResult result = EchoScenario.run(new LoadOptions()
+                .url(url(server))
+                .connections(8)
+                .inFlight(4)
+                .payloadLength(100)
+                .clientThreads(2)
+                .warmupNs(WARMUP_NS)
+                .durationNs(DURATION_NS)
+                .quiet(true));
+
+            assertEquals(0, result.errors().total(), result.errors()::toString);
+            assertEquals("closed", result.mode());
+            assertEquals(8, result.connectionsOpened());
+            assertTrue(result.messages() > 0, result::toString);
+            assertEquals(result.sent(), result.received());
+            assertTrue(result.latency().count() > 0, result::toString);
+        }
+    }
+
+    @Test
+    void shouldEchoEveryMessageInOrderAtFixedRate() throws IOException
+    {
+        try (WsmuxServer server = echoServer())
+        {
+            final EchoResult result = EchoScenario.run(new LoadOptions()
+                .url(url(server))
+                .connections(4)
+                .rate(2_000)
+                .payloadLength(16)
+                .sourceAddresses(2)
+                .warmupNs(WARMUP_NS)
+                .durationNs(DURATION_NS)
+                .quiet(true));
+
+            assertEquals(0, result.errors().total(), result.errors()::toString);
+            assertEquals("rate", result.mode());
+            assertEquals(result.sent(), result.received());
+            // 1 s at 2,000/s: the pacer sends on schedule (a generous bound for a loaded machine).
+            assertTrue(result.sent() >= 1_800 && result.sent() <= 2_001, result::toString);
+            assertTrue(result.latency().count() > 0, result::toString);
+        }
+    }
+
+    @Test
+    void shouldDeliverEveryPublicationInOrderToEverySubscriber() throws IOException
+    {
+        try (WsmuxServer server = fanOutServer())
+        {
+            final FanOutResult result = FanOutScenario.run(new LoadOptions()
+                .url(url(server))
+                .subscribers(30)
+                .topics(3)
+                .window(8)
+                .payloadLength(64)
+                .warmupNs(WARMUP_NS)
+                .durationNs(DURATION_NS)
+                .quiet(true));
+
+            assertEquals(0, result.errors().total(), result.errors()::toString);
+            assertEquals("max", result.mode());
+            assertEquals(30, result.subscribersSubscribed());
+            assertTrue(result.published() > 0, result::toString);
+            assertEquals(result.expectedDeliveries(), result.received());
+            assertEquals(result.received(),
+                result.deliveriesWarmup() + result.deliveries() + result.deliveriesDrain());
+        }
+    }
+
+    @Test
+    void shouldDeliverEveryPublicationInOrderAtFixedRate() throws IOException
+    {
+        try (WsmuxServer server = fanOutServer())
+        {
+            final FanOutResult result = FanOutScenario.run(new LoadOptions()
+                .url(url(server))
+                .subscribers(20)
+                .topics(2)
+                .rate(500)
+                .clientThreads(2)
+                .warmupNs(WARMUP_NS)
+                .durationNs(DURATION_NS)
+                .quiet(true));
+
+            assertEquals(0, result.errors().total(), result.errors()::toString);
+            assertEquals("rate", result.mode());
+            assertTrue(result.published() >= 450 && result.published() <= 501, result::toString);
+            assertEquals(result.published() * 10, result.expectedDeliveries());
+            assertEquals(result.expectedDeliveries(), result.received());
+        }
+    }
+
+    @Test
+    void shouldOpenAndHoldIdleConnections() throws IOException
+    {
+        try (WsmuxServer server = echoServer())
+        {
+            final ConnectionsResult result = ConnectionsScenario.run(new LoadOptions()
+                .url(url(server))
+                .connections(200)
+                .sourceAddresses(4)
+                .holdNs(TimeUnit.MILLISECONDS.toNanos(300))
+                .quiet(true));
+
+            assertEquals(0, result.errors().total(), result.errors()::toString);
+            assertEquals(200, result.opened());
+            assertEquals(1, result.processes());
+            assertTrue(result.handshakesPerSecond() > 0, result::toString);
+        }
+    }
+
+    @Test
+    void shouldSpreadConnectionsOverChildProcesses() throws IOException
+    {
+        try (WsmuxServer server = echoServer())
+        {
+            final ConnectionsResult result = ConnectionsScenario.run(new LoadOptions()
+                .url(url(server))
+                .connections(200)
+                .perProcess(100)
+                .sourceAddresses(2)
+                .holdNs(TimeUnit.MILLISECONDS.toNanos(300))
+                .quiet(true));
+
+            assertEquals(0, result.errors().total(), result.errors()::toString);
+            assertEquals(2, result.processes());
+            assertEquals(200, result.opened());
+        }
+    }
+
+    private static URI url(final WsmuxServer server)
+    {
+        return URI.create("ws://127.0.0.1:" + server.port() + "/");
+    }
+
+    private static WsmuxServer echoServer() throws IOException
+    {
+        return WsmuxServer.builder(new WsmuxSettings().port(0)).anyPath(new Main.EchoHandler()).build().start();
+    }
+
+    /**
+     * Configured like {@code --mode fanout}: topics {@code bench.*}, and {@code publish.<topic>} channels that
+     * publish what they receive.
+     */
+    private static WsmuxServer fanOutServer() throws IOException
+    {
+        final Multiplexer[] multiplexer = new Multiplexer[1];
+        multiplexer[0] = Multiplexer.builder()
+            .topicPrefix("bench.", TopicOptions.RELIABLE)
+            .servicePrefix("publish.", new WebSocketHandler()
+            {
+                @Override
+                public void onOpen(final Connection channel)
+                {
+                    channel.attach(multiplexer[0].topic(channel.path().substring("publish.".length())));
+                }
+
+                @Override
+                public void onText(
+                    final Connection channel, final DirectBuffer buffer, final int offset, final int length)
+                {
+                    ((Topic)channel.attachment()).publish(buffer, offset, length);
+                }
+            })
+            .build();
+        return WsmuxServer.builder(new WsmuxSettings().port(0)).mux("/", multiplexer[0]).build().start();
+    }
+}
