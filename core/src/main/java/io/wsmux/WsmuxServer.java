@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToLongFunction;
 
 import java.nio.charset.StandardCharsets;
 
@@ -243,12 +244,7 @@ public final class WsmuxServer implements AutoCloseable
      */
     public long messagesIn()
     {
-        long total = 0;
-        for (final LoopContext context : contexts)
-        {
-            total += context.messagesIn;
-        }
-        return total;
+        return sumOverLoops((context) -> context.messagesIn);
     }
 
     /**
@@ -256,12 +252,7 @@ public final class WsmuxServer implements AutoCloseable
      */
     public long messagesOut()
     {
-        long total = 0;
-        for (final LoopContext context : contexts)
-        {
-            total += context.messagesOut;
-        }
-        return total;
+        return sumOverLoops((context) -> context.messagesOut);
     }
 
     /**
@@ -269,12 +260,7 @@ public final class WsmuxServer implements AutoCloseable
      */
     public long protocolErrors()
     {
-        long total = 0;
-        for (final LoopContext context : contexts)
-        {
-            total += context.protocolErrors;
-        }
-        return total;
+        return sumOverLoops((context) -> context.protocolErrors);
     }
 
     /**
@@ -282,12 +268,7 @@ public final class WsmuxServer implements AutoCloseable
      */
     public long handshakesRejected()
     {
-        long total = 0;
-        for (final LoopContext context : contexts)
-        {
-            total += context.handshakesRejected;
-        }
-        return total;
+        return sumOverLoops((context) -> context.handshakesRejected);
     }
 
     /**
@@ -295,12 +276,7 @@ public final class WsmuxServer implements AutoCloseable
      */
     public long refusedConnections()
     {
-        long total = 0;
-        for (final IoLoop loop : loops)
-        {
-            total += loop.refusedConnections();
-        }
-        return total;
+        return sumOverLoops((context) -> context.loop.refusedConnections());
     }
 
     /**
@@ -308,12 +284,7 @@ public final class WsmuxServer implements AutoCloseable
      */
     public long slowConsumerCloses()
     {
-        long total = 0;
-        for (final LoopContext context : contexts)
-        {
-            total += context.slowConsumerCloses;
-        }
-        return total;
+        return sumOverLoops((context) -> context.slowConsumerCloses);
     }
 
     /**
@@ -321,12 +292,7 @@ public final class WsmuxServer implements AutoCloseable
      */
     public long deliveries()
     {
-        long total = 0;
-        for (final LoopContext context : contexts)
-        {
-            total += context.deliveries;
-        }
-        return total;
+        return sumOverLoops((context) -> context.deliveries);
     }
 
     /**
@@ -334,12 +300,7 @@ public final class WsmuxServer implements AutoCloseable
      */
     public long conflations()
     {
-        long total = 0;
-        for (final LoopContext context : contexts)
-        {
-            total += context.conflations;
-        }
-        return total;
+        return sumOverLoops((context) -> context.conflations);
     }
 
     /**
@@ -347,12 +308,7 @@ public final class WsmuxServer implements AutoCloseable
      */
     public long outboundChunksAllocated()
     {
-        long total = 0;
-        for (final IoLoop loop : loops)
-        {
-            total += loop.chunksAllocated();
-        }
-        return total;
+        return sumOverLoops((context) -> context.loop.chunksAllocated());
     }
 
     /**
@@ -360,12 +316,7 @@ public final class WsmuxServer implements AutoCloseable
      */
     public long bytesWritten()
     {
-        long total = 0;
-        for (final IoLoop loop : loops)
-        {
-            total += loop.bytesWritten();
-        }
-        return total;
+        return sumOverLoops((context) -> context.loop.bytesWritten());
     }
 
     /**
@@ -373,12 +324,7 @@ public final class WsmuxServer implements AutoCloseable
      */
     public long queuedBytes()
     {
-        long total = 0;
-        for (final IoLoop loop : loops)
-        {
-            total += loop.queuedBytes();
-        }
-        return total;
+        return sumOverLoops((context) -> context.loop.queuedBytes());
     }
 
     /**
@@ -386,12 +332,7 @@ public final class WsmuxServer implements AutoCloseable
      */
     public long openChannels()
     {
-        long total = 0;
-        for (final LoopContext context : contexts)
-        {
-            total += context.channelsOpened - context.channelsClosed;
-        }
-        return total;
+        return sumOverLoops((context) -> context.channelsOpened - context.channelsClosed);
     }
 
     /**
@@ -399,10 +340,15 @@ public final class WsmuxServer implements AutoCloseable
      */
     public long channelMessages()
     {
+        return sumOverLoops((context) -> context.channelMessagesIn + context.channelMessagesOut + context.deliveries);
+    }
+
+    private long sumOverLoops(final ToLongFunction<LoopContext> counter)
+    {
         long total = 0;
         for (final LoopContext context : contexts)
         {
-            total += context.channelMessagesIn + context.channelMessagesOut + context.deliveries;
+            total += counter.applyAsLong(context);
         }
         return total;
     }
