@@ -19,7 +19,9 @@ import java.util.concurrent.TimeUnit;
  * Runs the perf suite's scenarios against wsmux and the Netty baselines side by side: each server in its own JVM
  * with the same flags, pinned to CPU 0 while the load generator runs on CPU 1 (when {@code taskset} exists), rounds
  * interleaved (wsmux, Netty NIO, Netty epoll, wsmux, ...), and prints for every scenario the median, min and max
- * of each server and the ratio wsmux / Netty. Writes the same table as Markdown to
+ * of each server and wsmux's advantage (throughput ratio, or latency and memory ratio the other way round). After
+ * the throughput scenarios it measures echo latency at half the slower server's maximum rate, and the heap and RSS
+ * each server needs per idle connection. Writes the same table as Markdown to
  * {@code perf/target/comparison.md}.
  * <pre>
  * mvn -B -q package -DskipTests
@@ -35,21 +37,32 @@ public final class Comparison
     private static final List<String> CLIENT_JVM = List.of("-Xms1g", "-Xmx2g", ADD_EXPORTS);
     private static final int PORT = 9301;
     private static final String NETTY_TUNING = "-Dio.netty.leakDetection.level=disabled";
+    private static final long MAX_OPEN_LOOP_RATE = 20_000;
 
     /** A server under test. */
     record Server(String name, String mode, List<String> command)
     {
     }
 
-    /** A load scenario: the load generator's arguments and the RESULT key it is judged by. */
-    record Scenario(String name, String serverMode, String metric, boolean higherIsBetter, List<String> arguments)
+    /**
+     * A load scenario: the load generator's arguments and the RESULT keys it is judged by (the first one decides
+     * the progress line); lower is better for latency and memory.
+     */
+    record Scenario(
+        String name, String serverMode, List<String> metrics, boolean higherIsBetter, List<String> arguments)
     {
+        Scenario(final String name, final String serverMode, final String metric, final boolean higherIsBetter,
+            final List<String> arguments)
+        {
+            this(name, serverMode, List.of(metric), higherIsBetter, arguments);
+        }
     }
 
     private final boolean quick;
     private final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     private final boolean taskset = new File("/usr/bin/taskset").canExecute();
     private final Map<String, Map<String, List<Double>>> results = new LinkedHashMap<>();
+    private final Map<String, Boolean> higherIsBetter = new LinkedHashMap<>();
 
     private Comparison(final boolean quick)
     {
@@ -129,18 +142,11 @@ public final class Comparison
             taskset ? "yes" : "no (taskset missing)");
         for (final Scenario scenario : scenarios())
         {
-            for (int round = 1; round <= rounds; round++)
-            {
-                for (final Server server : servers(scenario.serverMode()))
-                {
-                    final double value = measure(server, scenario);
-                    results.computeIfAbsent(scenario.name(), (key) -> new LinkedHashMap<>())
-                        .computeIfAbsent(server.name(), (key) -> new ArrayList<>()).add(value);
-                    System.out.printf(Locale.ROOT, "  %-28s round %d %-12s %s=%,.0f%n", scenario.name(), round,
-                        server.name(), scenario.metric(), value);
-                }
-            }
+            runScenario(scenario, rounds);
         }
+        runScenario(latencyScenario(), rounds);
+        runScenario(connectionsScenario(), quick ? 1 : 2);
+
         final String table = table();
         System.out.println();
         System.out.println(table);
@@ -148,7 +154,59 @@ public final class Comparison
         Files.writeString(Path.of("perf", "target", "comparison.md"), table, StandardCharsets.UTF_8);
     }
 
-    private double measure(final Server server, final Scenario scenario) throws IOException, InterruptedException
+    private void runScenario(final Scenario scenario, final int rounds) throws IOException, InterruptedException
+    {
+        for (int round = 1; round <= rounds; round++)
+        {
+            for (final Server server : servers(scenario.serverMode()))
+            {
+                final Map<String, Double> values = measure(server, scenario);
+                for (final String metric : scenario.metrics())
+                {
+                    final String key = scenario.name() + ", " + metric;
+                    higherIsBetter.put(key, scenario.higherIsBetter());
+                    results.computeIfAbsent(key, (k) -> new LinkedHashMap<>())
+                        .computeIfAbsent(server.name(), (k) -> new ArrayList<>()).add(values.get(metric));
+                }
+                System.out.printf(Locale.ROOT, "  %-28s round %d %-16s %s%n", scenario.name(), round,
+                    server.name(), values);
+            }
+        }
+    }
+
+    /**
+     * Echo latency at a fixed rate of half the slower server's closed-loop maximum (100 connections, 32 B), capped
+     * at what the open-loop client can pace.
+     */
+    private Scenario latencyScenario()
+    {
+        double slowest = Double.MAX_VALUE;
+        for (final List<Double> values : results.get("echo 100 conns 32 B, messagesPerSecond").values())
+        {
+            slowest = Math.min(slowest, median(values));
+        }
+        // The load generator's open loop paces every send from one thread through the client loop's queue and
+        // sustains about 40 k messages/s on this machine; beyond that its own lag, not the server, is measured.
+        final long rate = Math.min(Math.round(slowest / 2), MAX_OPEN_LOOP_RATE);
+        return new Scenario("echo latency at " + rate + "/s", "echo", List.of("p50Us", "p99Us", "p999Us"), false,
+            List.of("echo", "--connections", "100", "--payload", "32", "--rate", String.valueOf(rate),
+            "--duration", quick ? "3s" : "10s", "--warmup", quick ? "2s" : "3s"));
+    }
+
+    /**
+     * Idle connections held open: the server's heap and RSS per connection.
+     */
+    private Scenario connectionsScenario()
+    {
+        final int connections = quick ? 5000 : 19000;
+        return new Scenario(connections + " idle connections", "echo",
+            List.of("heapPerConnectionBytes", "rssPerConnectionBytes"), false,
+            List.of("connections", "--connections", String.valueOf(connections), "--hold", "3s",
+            "--source-addresses", "4"));
+    }
+
+    private Map<String, Double> measure(final Server server, final Scenario scenario)
+        throws IOException, InterruptedException
     {
         final List<String> serverCommand = new ArrayList<>(pinned(0));
         serverCommand.add(java);
@@ -163,12 +221,18 @@ public final class Comparison
             clientCommand.addAll(CLIENT_JVM);
             clientCommand.addAll(List.of("-cp", "perf/target/wsmux-perf.jar", "io.wsmux.perf.load.LoadGenerator"));
             clientCommand.addAll(scenario.arguments());
-            clientCommand.addAll(List.of("--url", "ws://127.0.0.1:" + PORT + "/", "--label", server.name()));
+            clientCommand.addAll(List.of("--url", "ws://127.0.0.1:" + PORT + "/", "--label", server.name(),
+                "--server-pid", String.valueOf(serverProcess.pid())));
             final Process client = new ProcessBuilder(clientCommand).redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
             final String result = awaitLine(client, "RESULT", 600);
             client.waitFor(30, TimeUnit.SECONDS);
-            return value(result, scenario.metric());
+            final Map<String, Double> values = new LinkedHashMap<>();
+            for (final String metric : scenario.metrics())
+            {
+                values.put(metric, value(result, metric));
+            }
+            return values;
         }
         finally
         {
@@ -220,21 +284,24 @@ public final class Comparison
     private String table()
     {
         final StringBuilder out = new StringBuilder();
-        out.append("| scenario | server | median | min | max | wsmux / this |\n|---|---|---|---|---|---|\n");
+        out.append("| scenario, metric | server | median | min | max | wsmux advantage |\n|---|---|---|---|---|---|\n");
         for (final Map.Entry<String, Map<String, List<Double>>> scenario : results.entrySet())
         {
+            final boolean higher = higherIsBetter.get(scenario.getKey());
             final double wsmux = median(scenario.getValue().get("wsmux"));
             for (final Map.Entry<String, List<Double>> server : scenario.getValue().entrySet())
             {
                 final List<Double> values = server.getValue();
                 final double median = median(values);
+                final double advantage = higher ? wsmux / median : median / wsmux;
                 out.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %,.0f | %,.0f | %s |%n",
                     scenario.getKey(), server.getKey(), median,
                     values.stream().mapToDouble(Double::doubleValue).min().orElse(0),
                     values.stream().mapToDouble(Double::doubleValue).max().orElse(0),
-                    "wsmux".equals(server.getKey()) ? "-" : String.format(Locale.ROOT, "%.2f", wsmux / median)));
+                    "wsmux".equals(server.getKey()) ? "-" : String.format(Locale.ROOT, "%.2fx", advantage)));
             }
         }
+        out.append("\nwsmux advantage: wsmux / this for throughput, this / wsmux for latency and memory.\n");
         return out.toString();
     }
 
