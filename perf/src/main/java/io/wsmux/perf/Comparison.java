@@ -25,8 +25,8 @@ import java.util.concurrent.TimeUnit;
  * {@code perf/target/comparison.md}.
  * <pre>
  * mvn -B -q package -DskipTests
- * java -cp perf/target/wsmux-perf.jar io.wsmux.perf.Comparison            # full: about 10 minutes
- * java -cp perf/target/wsmux-perf.jar io.wsmux.perf.Comparison --quick    # about 2 minutes
+ * java -jar perf/target/wsmux-perf.jar compare            # full: about 20 minutes on 2 cores
+ * java -jar perf/target/wsmux-perf.jar compare --quick    # about 4 minutes
  * </pre>
  * Run from the repository root. Every child process is stopped by the runner, also on failure.
  */
