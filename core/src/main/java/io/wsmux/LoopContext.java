@@ -36,7 +36,6 @@ final class LoopContext implements ConnectionFactory
     private static final int MAX_POOLED_MESSAGE_BUFFER_LENGTH = 1024 * 1024;
     private static final int SCRATCH_LENGTH = 16 * 1024;
 
-    final WsmuxServer server;
     final int maxFrameLength;
     final int maxMessageLength;
     final int maxHandshakeLength;
@@ -83,17 +82,16 @@ final class LoopContext implements ConnectionFactory
     long deliveries;
     long conflations;
     long muxErrors;
+    long muxIgnoredMessages;
     IoLoop loop;
 
     LoopContext(
-        final WsmuxServer server,
         final WsmuxSettings settings,
         final Map<String, Endpoint> endpoints,
         final Map<String, DirectBuffer> resources,
         final Endpoint anyPath,
         final ErrorHandler errorHandler)
     {
-        this.server = server;
         this.maxFrameLength = settings.maxFrameLength();
         this.maxMessageLength = settings.maxMessageLength();
         this.maxHandshakeLength = settings.maxHandshakeLength();

@@ -1,5 +1,7 @@
 package io.wsmux;
 
+import java.util.Arrays;
+
 /**
  * One loop's share of a topic: the channels of that loop subscribed to it, and the latest publication the loop has
  * seen (for last-value topics). Subscribers are an array iterated by index; removal during a delivery leaves a hole
@@ -26,7 +28,7 @@ final class LoopTopic
     {
         if (count == subscribers.length)
         {
-            subscribers = java.util.Arrays.copyOf(subscribers, count * 2);
+            subscribers = Arrays.copyOf(subscribers, count * 2);
         }
         channel.subscriberIndex = count;
         subscribers[count++] = channel;

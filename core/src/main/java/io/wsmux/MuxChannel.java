@@ -237,14 +237,6 @@ final class MuxChannel implements Connection
         this.attachment = attachment;
     }
 
-    /**
-     * @return the WebSocket carrying this channel.
-     */
-    Connection webSocket()
-    {
-        return session.connection;
-    }
-
     @Override
     public String toString()
     {

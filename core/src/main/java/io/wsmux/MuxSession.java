@@ -2,6 +2,7 @@ package io.wsmux;
 
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 import io.wsmux.codec.CloseCode;
 import io.wsmux.codec.Opcode;
@@ -33,7 +34,6 @@ final class MuxSession
     final LoopContext context;
     final boolean binary;
     long conflated;
-    long ignoredMessages;
     private MuxChannel[] channels = new MuxChannel[4];
     private int channelCount;
     private MuxChannel[] pending = new MuxChannel[4];
@@ -80,7 +80,7 @@ final class MuxSession
                 }
                 else
                 {
-                    ignoredMessages++;
+                    context.muxIgnoredMessages++;
                 }
                 break;
             }
@@ -96,7 +96,7 @@ final class MuxSession
             }
 
             default:
-                ignoredMessages++;
+                context.muxIgnoredMessages++;
                 break;
         }
     }
@@ -141,7 +141,7 @@ final class MuxSession
                 }
                 else if (null == channel.service)
                 {
-                    ignoredMessages++;
+                    context.muxIgnoredMessages++;
                 }
                 else
                 {
@@ -291,7 +291,7 @@ final class MuxSession
             this, ++nextSerial, name, wireName, channelId, target.service(), loopTopic, maxRate);
         if (channelCount == channels.length)
         {
-            channels = java.util.Arrays.copyOf(channels, channelCount * 2);
+            channels = Arrays.copyOf(channels, channelCount * 2);
         }
         channels[channelCount++] = channel;
         context.channelsOpened++;
@@ -549,7 +549,7 @@ final class MuxSession
         byte[] bytes = utf8(reason);
         if (bytes.length > MAX_REASON_LENGTH)
         {
-            bytes = java.util.Arrays.copyOf(bytes, MAX_REASON_LENGTH);
+            bytes = Arrays.copyOf(bytes, MAX_REASON_LENGTH);
         }
         final int length = BinaryMuxDescriptor.writeCodeAndReason(
             context.muxScratch, 0, type, channelId, code, new UnsafeBuffer(bytes), 0, bytes.length);
@@ -572,7 +572,7 @@ final class MuxSession
         channel.pendingListed = true;
         if (pendingCount == pending.length)
         {
-            pending = java.util.Arrays.copyOf(pending, pendingCount * 2);
+            pending = Arrays.copyOf(pending, pendingCount * 2);
         }
         pending[pendingCount++] = channel;
     }

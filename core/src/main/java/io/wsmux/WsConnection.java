@@ -234,7 +234,6 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
             context.releaseMessageBuffer(controlBuffer);
             controlBuffer = null;
         }
-        context.server.onConnectionClosed(this);
     }
 
     // ---- handshake ----

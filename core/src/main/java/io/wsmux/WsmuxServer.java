@@ -126,7 +126,7 @@ public final class WsmuxServer implements AutoCloseable
         final IoLoop[] acceptTargets = reusePort ? null : new IoLoop[loopCount];
         for (int i = 0; i < loopCount; i++)
         {
-            final LoopContext context = new LoopContext(this, settings, endpoints, resources, anyPath, errorHandler);
+            final LoopContext context = new LoopContext(settings, endpoints, resources, anyPath, errorHandler);
             final IoLoop loop = new IoLoop(
                 i, config, context, limiter, new SystemNanoClock(), errorHandler, 0 == i ? acceptTargets : null);
             context.loop = loop;
@@ -288,6 +288,15 @@ public final class WsmuxServer implements AutoCloseable
     }
 
     /**
+     * @return multiplex messages ignored: for channels not open, to topic channels, or malformed text-protocol
+     * messages (racy sum).
+     */
+    public long muxIgnoredMessages()
+    {
+        return sumOverLoops((context) -> context.muxIgnoredMessages);
+    }
+
+    /**
      * @return topic publications written to subscribers (racy sum).
      */
     public long deliveries()
@@ -351,10 +360,6 @@ public final class WsmuxServer implements AutoCloseable
             total += counter.applyAsLong(context);
         }
         return total;
-    }
-
-    void onConnectionClosed(final WsConnection connection)
-    {
     }
 
     /**

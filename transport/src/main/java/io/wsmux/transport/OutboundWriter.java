@@ -3,6 +3,7 @@ package io.wsmux.transport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
+import java.util.Arrays;
 
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -172,7 +173,7 @@ final class OutboundWriter
                 connection.batched = true;
                 if (dirtyCount == dirty.length)
                 {
-                    dirty = java.util.Arrays.copyOf(dirty, dirtyCount * 2);
+                    dirty = Arrays.copyOf(dirty, dirtyCount * 2);
                 }
                 dirty[dirtyCount++] = connection;
             }
@@ -208,7 +209,8 @@ final class OutboundWriter
 
         if (!connection.closed)
         {
-            enqueue(connection, control, true, first, firstOffset, firstLength, second, secondOffset, secondLength);
+            enqueueRange(connection, control, true, first, firstOffset, firstLength, second, secondOffset,
+                secondLength, 0, total);
         }
     }
 
@@ -290,21 +292,6 @@ final class OutboundWriter
         }
         corkByteBuffer.clear().limit(0);
         corkFrameCount = 0;
-    }
-
-    private void enqueue(
-        final TcpConnection connection,
-        final boolean control,
-        final boolean startsFrame,
-        final DirectBuffer first,
-        final int firstOffset,
-        final int firstLength,
-        final DirectBuffer second,
-        final int secondOffset,
-        final int secondLength)
-    {
-        enqueueRange(connection, control, startsFrame, first, firstOffset, firstLength, second, secondOffset,
-            secondLength, 0, firstLength + secondLength);
     }
 
     /**
