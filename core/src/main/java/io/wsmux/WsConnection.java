@@ -37,7 +37,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <b>Not thread safe</b> but for {@link Connection}'s sending and closing methods, which hand work from other
  * threads to the loop.
  */
-final class WsConnection extends TcpConnection implements Connection, FrameHandler, HandshakeRequest
+final class WsConnection extends MessageAssembler implements Connection, FrameHandler, HandshakeRequest
 {
     static final int STATE_HANDSHAKE = 0;
     static final int STATE_OPEN = 1;
@@ -69,17 +69,6 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
     private Object attachment;
     private long lastReadNs;
     private long lastPingNs;
-    private long frameLength;
-    private int frameOpcode;
-    private boolean frameFin;
-    private boolean frameDelivered;
-    private int messageOpcode;
-    private MutableDirectBuffer messageBuffer;
-    private MutableDirectBuffer wholeMessage;
-    private int wholeMessageOffset;
-    private int messageLength;
-    private MutableDirectBuffer controlBuffer;
-    private int controlLength;
     private int closeCode = CloseCode.ABNORMAL;
     private String closeReason = "";
     private boolean opened;
@@ -228,12 +217,7 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
             context.releaseParser(parser);
             parser = null;
         }
-        releaseMessageBuffer();
-        if (null != controlBuffer)
-        {
-            context.releaseMessageBuffer(controlBuffer);
-            controlBuffer = null;
-        }
+        releaseReceiveBuffers();
     }
 
     // ---- handshake ----
@@ -373,97 +357,25 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
     @Override
     public void onFrameStart(final int opcode, final boolean fin, final long payloadLength)
     {
-        frameOpcode = opcode;
-        frameFin = fin;
-        frameLength = payloadLength;
-        frameDelivered = false;
-        controlLength = 0;
-        if (Opcode.TEXT == opcode || Opcode.BINARY == opcode)
-        {
-            messageOpcode = opcode;
-            messageLength = 0;
-        }
+        frameStart(opcode, fin, payloadLength);
     }
 
     @Override
     public void onFramePayload(final MutableDirectBuffer buffer, final int offset, final int length)
     {
-        if (Opcode.isControl(frameOpcode))
-        {
-            if (length == frameLength)
-            {
-                frameDelivered = true;
-                onControlFrame(buffer, offset, length);
-            }
-            else
-            {
-                if (null == controlBuffer)
-                {
-                    controlBuffer = context.acquireMessageBuffer();
-                }
-                controlBuffer.putBytes(controlLength, buffer, offset, length);
-                controlLength += length;
-            }
-            return;
-        }
-
-        if (STATE_OPEN != state)
-        {
-            return; // RFC 6455 §5.5.1: data after our close frame is discarded.
-        }
-
-        if (frameFin && Opcode.CONTINUATION != frameOpcode && length == frameLength)
-        {
-            // The whole message is in this read: hand it over in place, but only from onFrameEnd, once the decoder
-            // has also checked that a text message does not end inside a UTF-8 sequence.
-            frameDelivered = true;
-            wholeMessage = buffer;
-            wholeMessageOffset = offset;
-        }
-        else
-        {
-            if (null == messageBuffer)
-            {
-                messageBuffer = context.acquireMessageBuffer();
-            }
-            messageBuffer.putBytes(messageLength, buffer, offset, length);
-            messageLength += length;
-        }
+        framePayload(buffer, offset, length);
     }
 
     @Override
     public void onFrameEnd()
     {
-        if (Opcode.isControl(frameOpcode))
-        {
-            if (!frameDelivered)
-            {
-                final MutableDirectBuffer buffer = null == controlBuffer ? EMPTY : controlBuffer;
-                onControlFrame(buffer, 0, controlLength);
-            }
-            return;
-        }
-
-        if (null != wholeMessage)
-        {
-            final MutableDirectBuffer buffer = wholeMessage;
-            wholeMessage = null;
-            if (STATE_OPEN == state)
-            {
-                deliver(buffer, wholeMessageOffset, (int)frameLength);
-            }
-        }
-        else if (frameFin && !frameDelivered && STATE_OPEN == state)
-        {
-            deliver(null == messageBuffer ? EMPTY : messageBuffer, 0, messageLength);
-            releaseMessageBuffer();
-        }
+        frameEnd();
     }
 
     @Override
     public void onProtocolError(final CloseReason reason)
     {
-        wholeMessage = null;
+        frameFailed();
         context.protocolErrors++;
         if (STATE_OPEN == state)
         {
@@ -472,9 +384,11 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
         finishClose(reason.code(), reason.text());
     }
 
-    private void onControlFrame(final MutableDirectBuffer buffer, final int offset, final int length)
+    @Override
+    protected void onControlFrame(
+        final int opcode, final MutableDirectBuffer buffer, final int offset, final int length)
     {
-        switch (frameOpcode)
+        switch (opcode)
         {
             case Opcode.PING:
                 // RFC 6455 §5.5.3: an endpoint MAY answer only the most recent ping. A peer that pings without
@@ -512,10 +426,7 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
             // RFC 6455 §5.5.1: reply with a close frame, typically echoing the status code received.
             final int code = CloseFrame.code(buffer, offset, length);
             writeClose(code, EMPTY, 0, 0);
-            final String reason = length > CloseFrame.CODE_LENGTH ?
-                buffer.getStringWithoutLengthUtf8(offset + CloseFrame.CODE_LENGTH, length - CloseFrame.CODE_LENGTH) :
-                "";
-            finishClose(code, reason);
+            finishClose(code, closeReason(buffer, offset, length));
         }
         else if (STATE_CLOSE_SENT == state)
         {
@@ -523,12 +434,19 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
         }
     }
 
-    private void deliver(final DirectBuffer buffer, final int offset, final int length)
+    @Override
+    protected boolean acceptsData()
+    {
+        return STATE_OPEN == state;
+    }
+
+    @Override
+    protected void onMessage(final int opcode, final DirectBuffer buffer, final int offset, final int length)
     {
         context.messagesIn++;
         try
         {
-            if (Opcode.TEXT == messageOpcode)
+            if (Opcode.TEXT == opcode)
             {
                 handler.onText(this, buffer, offset, length);
             }
@@ -560,7 +478,7 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
         {
             decoder.halt();
         }
-        releaseMessageBuffer();
+        discardMessage();
         notifyClose(code, reason);
         deadline(loop.nowNs() + context.closeTimeoutNs);
         closeWhenFlushed();
@@ -578,7 +496,7 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
         closeCode = code;
         closeReason = reason;
         state = STATE_CLOSE_SENT;
-        releaseMessageBuffer();
+        discardMessage();
         deadline(loop.nowNs() + context.closeTimeoutNs);
     }
 
@@ -697,14 +615,22 @@ final class WsConnection extends TcpConnection implements Connection, FrameHandl
         return next;
     }
 
-    private void releaseMessageBuffer()
+    @Override
+    protected MutableDirectBuffer acquireMessageBuffer()
     {
-        if (null != messageBuffer)
-        {
-            context.releaseMessageBuffer(messageBuffer);
-            messageBuffer = null;
-        }
-        messageLength = 0;
+        return context.acquireMessageBuffer();
+    }
+
+    @Override
+    protected MutableDirectBuffer acquireControlBuffer()
+    {
+        return context.acquireMessageBuffer();
+    }
+
+    @Override
+    protected void releaseMessageBuffer(final MutableDirectBuffer buffer)
+    {
+        context.releaseMessageBuffer(buffer);
     }
 
     /**

@@ -15,6 +15,7 @@ import io.wsmux.transport.TcpConnection;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
 import org.agrona.ExpandableArrayBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -107,14 +108,14 @@ final class ClientContext implements ConnectionFactory
     }
 
     /**
-     * @param buffer no longer used by its connection.
+     * @param buffer no longer used by its connection; pooled if it came from {@link #acquireMessageBuffer}.
      */
-    void releaseMessageBuffer(final ExpandableArrayBuffer buffer)
+    void releaseMessageBuffer(final MutableDirectBuffer buffer)
     {
-        if (messageBuffers.size() < MAX_POOLED_MESSAGE_BUFFERS &&
+        if (buffer instanceof ExpandableArrayBuffer && messageBuffers.size() < MAX_POOLED_MESSAGE_BUFFERS &&
             buffer.capacity() <= MAX_POOLED_MESSAGE_BUFFER_LENGTH)
         {
-            messageBuffers.addLast(buffer);
+            messageBuffers.addLast((ExpandableArrayBuffer)buffer);
         }
     }
 }

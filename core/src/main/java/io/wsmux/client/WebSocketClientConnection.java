@@ -9,6 +9,7 @@ import java.util.Base64;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
+import io.wsmux.MessageAssembler;
 import io.wsmux.codec.CloseCode;
 import io.wsmux.codec.CloseFrame;
 import io.wsmux.codec.CloseReason;
@@ -55,7 +56,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p>
  * <b>Not thread safe</b> but for the send, close and accessor methods, which hand work to the loop.
  */
-public final class WebSocketClientConnection extends TcpConnection
+public final class WebSocketClientConnection extends MessageAssembler
 {
     static final int STATE_HANDSHAKE = 0;
     static final int STATE_OPEN = 1;
@@ -84,15 +85,6 @@ public final class WebSocketClientConnection extends TcpConnection
     private LoopCommandListener commandListener;
     private volatile Object attachment;
 
-    private int frameOpcode;
-    private boolean frameFin;
-    private long frameLength;
-    private boolean frameDelivered;
-    private int messageOpcode;
-    private ExpandableArrayBuffer messageBuffer;
-    private int messageLength;
-    private UnsafeBuffer controlBuffer;
-    private int controlLength;
     private ExpandableArrayBuffer partsBuffer;
     private int partsLength;
 
@@ -490,9 +482,8 @@ public final class WebSocketClientConnection extends TcpConnection
             notifyClose();
         }
         responseParser = null;
-        releaseMessageBuffer();
+        releaseReceiveBuffers();
         partsBuffer = null;
-        controlBuffer = null;
     }
 
     // ---- handshake ----
@@ -570,90 +561,34 @@ public final class WebSocketClientConnection extends TcpConnection
         @Override
         public void onFrameStart(final int opcode, final boolean fin, final long payloadLength)
         {
-            frameOpcode = opcode;
-            frameFin = fin;
-            frameLength = payloadLength;
-            frameDelivered = false;
-            controlLength = 0;
-            if (Opcode.TEXT == opcode || Opcode.BINARY == opcode)
-            {
-                messageOpcode = opcode;
-                messageLength = 0;
-            }
+            frameStart(opcode, fin, payloadLength);
         }
 
         @Override
         public void onFramePayload(final MutableDirectBuffer buffer, final int offset, final int length)
         {
-            if (Opcode.isControl(frameOpcode))
-            {
-                if (length == frameLength)
-                {
-                    frameDelivered = true;
-                    onControlFrame(buffer, offset, length);
-                }
-                else
-                {
-                    if (null == controlBuffer)
-                    {
-                        controlBuffer = new UnsafeBuffer(new byte[FrameDescriptor.MAX_CONTROL_PAYLOAD_LENGTH]);
-                    }
-                    controlBuffer.putBytes(controlLength, buffer, offset, length);
-                    controlLength += length;
-                }
-                return;
-            }
-
-            if (STATE_OPEN != state)
-            {
-                return; // RFC 6455 §1.4: data after our close frame is discarded.
-            }
-
-            if (frameFin && Opcode.CONTINUATION != frameOpcode && length == frameLength)
-            {
-                frameDelivered = true;
-                deliver(buffer, offset, length); // the whole message in this read: no copy
-            }
-            else
-            {
-                if (null == messageBuffer)
-                {
-                    messageBuffer = context.acquireMessageBuffer();
-                }
-                messageBuffer.putBytes(messageLength, buffer, offset, length);
-                messageLength += length;
-            }
+            framePayload(buffer, offset, length);
         }
 
         @Override
         public void onFrameEnd()
         {
-            if (Opcode.isControl(frameOpcode))
-            {
-                if (!frameDelivered)
-                {
-                    onControlFrame(null == controlBuffer ? EMPTY : controlBuffer, 0, controlLength);
-                }
-                return;
-            }
-
-            if (frameFin && !frameDelivered && STATE_OPEN == state)
-            {
-                deliver(null == messageBuffer ? EMPTY : messageBuffer, 0, messageLength);
-                releaseMessageBuffer();
-            }
+            frameEnd();
         }
 
         @Override
         public void onProtocolError(final CloseReason reason)
         {
+            frameFailed();
             failConnection(reason);
         }
     }
 
-    private void onControlFrame(final MutableDirectBuffer buffer, final int offset, final int length)
+    @Override
+    protected void onControlFrame(
+        final int opcode, final MutableDirectBuffer buffer, final int offset, final int length)
     {
-        switch (frameOpcode)
+        switch (opcode)
         {
             case Opcode.PING:
                 if (STATE_OPEN == state)
@@ -694,8 +629,7 @@ public final class WebSocketClientConnection extends TcpConnection
         }
 
         final int code = CloseFrame.code(buffer, offset, length);
-        recordClose(code, length > CloseFrame.CODE_LENGTH ?
-            buffer.getStringWithoutLengthUtf8(offset + CloseFrame.CODE_LENGTH, length - CloseFrame.CODE_LENGTH) : "");
+        recordClose(code, closeReason(buffer, offset, length));
         if (STATE_OPEN == state)
         {
             // RFC 6455 §5.5.1: reply with a close frame, "typically echoing the status code it received"; an empty
@@ -707,7 +641,7 @@ public final class WebSocketClientConnection extends TcpConnection
             // §7.1.1: "the server SHOULD close the underlying TCP connection first": wait for its FIN, within reason.
             state = STATE_CLOSED;
             decoder.halt();
-            releaseMessageBuffer();
+            discardMessage();
             deadline(loop.nowNs() + context.closeTimeoutNs);
         }
     }
@@ -726,7 +660,7 @@ public final class WebSocketClientConnection extends TcpConnection
         final boolean wasClosed = STATE_CLOSED == state;
         state = STATE_CLOSED;
         decoder.halt();
-        releaseMessageBuffer();
+        discardMessage();
         if (!wasClosed)
         {
             notifyError(new ProtocolException("server broke RFC 6455: " + reason.text() + " (" + reason + ")"));
@@ -735,11 +669,18 @@ public final class WebSocketClientConnection extends TcpConnection
         closeWhenFlushed();
     }
 
-    private void deliver(final DirectBuffer buffer, final int offset, final int length)
+    @Override
+    protected boolean acceptsData()
+    {
+        return STATE_OPEN == state;
+    }
+
+    @Override
+    protected void onMessage(final int opcode, final DirectBuffer buffer, final int offset, final int length)
     {
         try
         {
-            if (Opcode.TEXT == messageOpcode)
+            if (Opcode.TEXT == opcode)
             {
                 handler.onText(this, buffer, offset, length);
             }
@@ -809,7 +750,7 @@ public final class WebSocketClientConnection extends TcpConnection
         }
         writeClose(code, reason, reasonOffset, reasonLength);
         state = STATE_CLOSE_SENT;
-        releaseMessageBuffer();
+        discardMessage();
         deadline(loop.nowNs() + context.closeTimeoutNs);
     }
 
@@ -878,14 +819,22 @@ public final class WebSocketClientConnection extends TcpConnection
         startClose(CloseCode.INTERNAL_ERROR, INTERNAL_ERROR, 0, INTERNAL_ERROR.capacity());
     }
 
-    private void releaseMessageBuffer()
+    @Override
+    protected MutableDirectBuffer acquireMessageBuffer()
     {
-        if (null != messageBuffer)
-        {
-            context.releaseMessageBuffer(messageBuffer);
-            messageBuffer = null;
-        }
-        messageLength = 0;
+        return context.acquireMessageBuffer();
+    }
+
+    @Override
+    protected MutableDirectBuffer acquireControlBuffer()
+    {
+        return new UnsafeBuffer(new byte[FrameDescriptor.MAX_CONTROL_PAYLOAD_LENGTH]);
+    }
+
+    @Override
+    protected void releaseMessageBuffer(final MutableDirectBuffer buffer)
+    {
+        context.releaseMessageBuffer(buffer);
     }
 
     private static byte[] utf8(final String text)

@@ -1,0 +1,254 @@
+package io.wsmux;
+
+import java.nio.channels.SocketChannel;
+
+import io.wsmux.codec.CloseFrame;
+import io.wsmux.codec.FrameDecoder;
+import io.wsmux.codec.FrameHandler;
+import io.wsmux.codec.Opcode;
+import io.wsmux.transport.IoLoop;
+import io.wsmux.transport.TcpConnection;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The receiving half that the server's {@link WsConnection} and the client's
+ * {@link io.wsmux.client.WebSocketClientConnection} share: it follows a {@link FrameDecoder}'s {@link FrameHandler}
+ * events (the subclass forwards them to {@link #frameStart}, {@link #framePayload}, {@link #frameEnd} and
+ * {@link #frameFailed}) and turns them into whole data messages ({@link #onMessage}) and whole control frames
+ * ({@link #onControlFrame}).
+ * <ul>
+ *     <li>A message that arrived unfragmented in one read is handed over in place, from the read buffer, but only
+ *     at the frame's end: by then the decoder has also checked that a text message does not end inside a UTF-8
+ *     sequence.</li>
+ *     <li>A message that spans reads or fragments is copied into a message buffer from
+ *     {@link #acquireMessageBuffer()}, held only until it is delivered or discarded; the decoder has already
+ *     enforced the frame and message length limits (1009) before a byte of it arrives here.</li>
+ *     <li>A control frame split across reads is collected in a buffer from {@link #acquireControlBuffer()}.</li>
+ * </ul>
+ * A base class rather than an object of its own so that a connection carries no extra object header: the state here
+ * is fields the two connection classes each used to declare. Opcodes are the frame's own; the subclass owns the
+ * close handshake and decides, through {@link #acceptsData()}, whether data is still wanted.
+ * <p>
+ * <b>Internal</b>: public only so that {@code io.wsmux.client} can extend it; not part of the API.
+ * <b>Not thread safe</b>: owned by the connection's loop. Allocates nothing itself.
+ */
+public abstract class MessageAssembler extends TcpConnection
+{
+    private static final UnsafeBuffer EMPTY = new UnsafeBuffer(new byte[0]);
+
+    private long frameLength;
+    private int frameOpcode;
+    private boolean frameFin;
+    private boolean frameDelivered;
+    private int messageOpcode;
+    private MutableDirectBuffer messageBuffer;
+    private int messageLength;
+    private MutableDirectBuffer wholeMessage;
+    private int wholeMessageOffset;
+    private MutableDirectBuffer controlBuffer;
+    private int controlLength;
+
+    /**
+     * @param loop    owning loop.
+     * @param channel the socket.
+     * @param id      unique id from the loop.
+     */
+    protected MessageAssembler(final IoLoop loop, final SocketChannel channel, final long id)
+    {
+        super(loop, channel, id);
+    }
+
+    /**
+     * The reason text of a close frame body that passed {@link CloseFrame#validate}.
+     *
+     * @param buffer holding the body.
+     * @param offset of the body.
+     * @param length of the body.
+     * @return the UTF-8 reason after the status code, or "" when there is none.
+     */
+    protected static String closeReason(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return length > CloseFrame.CODE_LENGTH ?
+            buffer.getStringWithoutLengthUtf8(offset + CloseFrame.CODE_LENGTH, length - CloseFrame.CODE_LENGTH) : "";
+    }
+
+    /**
+     * {@link FrameHandler#onFrameStart}: a text or binary opcode starts a new message.
+     *
+     * @param opcode        as on the wire.
+     * @param fin           whether this is the final fragment of its message.
+     * @param payloadLength announced payload length.
+     */
+    protected final void frameStart(final int opcode, final boolean fin, final long payloadLength)
+    {
+        frameOpcode = opcode;
+        frameFin = fin;
+        frameLength = payloadLength;
+        frameDelivered = false;
+        controlLength = 0;
+        if (Opcode.TEXT == opcode || Opcode.BINARY == opcode)
+        {
+            messageOpcode = opcode;
+            messageLength = 0;
+        }
+    }
+
+    /**
+     * {@link FrameHandler#onFramePayload}: use the chunk in place when it is the whole frame, else collect it.
+     *
+     * @param buffer holding the chunk.
+     * @param offset of the chunk.
+     * @param length of the chunk.
+     */
+    protected final void framePayload(final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        if (Opcode.isControl(frameOpcode))
+        {
+            if (length == frameLength)
+            {
+                frameDelivered = true;
+                onControlFrame(frameOpcode, buffer, offset, length);
+            }
+            else
+            {
+                if (null == controlBuffer)
+                {
+                    controlBuffer = acquireControlBuffer();
+                }
+                controlBuffer.putBytes(controlLength, buffer, offset, length);
+                controlLength += length;
+            }
+            return;
+        }
+
+        if (!acceptsData())
+        {
+            return; // RFC 6455 §5.5.1: data after our close frame is discarded.
+        }
+
+        if (frameFin && Opcode.CONTINUATION != frameOpcode && length == frameLength)
+        {
+            // The whole message is in this read: hand it over in place, but only from frameEnd, once the decoder
+            // has also checked that a text message does not end inside a UTF-8 sequence.
+            frameDelivered = true;
+            wholeMessage = buffer;
+            wholeMessageOffset = offset;
+        }
+        else
+        {
+            if (null == messageBuffer)
+            {
+                messageBuffer = acquireMessageBuffer();
+            }
+            messageBuffer.putBytes(messageLength, buffer, offset, length);
+            messageLength += length;
+        }
+    }
+
+    /**
+     * {@link FrameHandler#onFrameEnd}: deliver a control frame not yet delivered, or a message that is now whole.
+     */
+    protected final void frameEnd()
+    {
+        if (Opcode.isControl(frameOpcode))
+        {
+            if (!frameDelivered)
+            {
+                onControlFrame(frameOpcode, null == controlBuffer ? EMPTY : controlBuffer, 0, controlLength);
+            }
+            return;
+        }
+
+        if (null != wholeMessage)
+        {
+            final MutableDirectBuffer buffer = wholeMessage;
+            wholeMessage = null;
+            if (acceptsData())
+            {
+                onMessage(messageOpcode, buffer, wholeMessageOffset, (int)frameLength);
+            }
+        }
+        else if (frameFin && !frameDelivered && acceptsData())
+        {
+            onMessage(messageOpcode, null == messageBuffer ? EMPTY : messageBuffer, 0, messageLength);
+            discardMessage();
+        }
+    }
+
+    /**
+     * {@link FrameHandler#onProtocolError}: forget a message waiting in the read buffer, which is not ours to keep.
+     */
+    protected final void frameFailed()
+    {
+        wholeMessage = null;
+    }
+
+    /**
+     * Drop the message being assembled, giving its buffer back.
+     */
+    protected final void discardMessage()
+    {
+        if (null != messageBuffer)
+        {
+            releaseMessageBuffer(messageBuffer);
+            messageBuffer = null;
+        }
+        messageLength = 0;
+    }
+
+    /**
+     * The connection is gone: give back every buffer held for receiving.
+     */
+    protected final void releaseReceiveBuffers()
+    {
+        discardMessage();
+        if (null != controlBuffer)
+        {
+            releaseMessageBuffer(controlBuffer);
+            controlBuffer = null;
+        }
+    }
+
+    /**
+     * @return true while data frames should be assembled and delivered (the connection is open).
+     */
+    protected abstract boolean acceptsData();
+
+    /**
+     * A whole data message.
+     *
+     * @param opcode {@link Opcode#TEXT} or {@link Opcode#BINARY}.
+     * @param buffer holding the message; valid only during the call.
+     * @param offset of the message.
+     * @param length of the message.
+     */
+    protected abstract void onMessage(int opcode, DirectBuffer buffer, int offset, int length);
+
+    /**
+     * A whole control frame: ping, pong or close, its payload not yet checked beyond the decoder's rules.
+     *
+     * @param opcode {@link Opcode#PING}, {@link Opcode#PONG} or {@link Opcode#CLOSE}.
+     * @param buffer holding the payload; valid only during the call.
+     * @param offset of the payload.
+     * @param length of the payload, at most 125.
+     */
+    protected abstract void onControlFrame(int opcode, MutableDirectBuffer buffer, int offset, int length);
+
+    /**
+     * @return a growable buffer to assemble a message in, given back with {@link #releaseMessageBuffer}.
+     */
+    protected abstract MutableDirectBuffer acquireMessageBuffer();
+
+    /**
+     * @return a buffer of at least 125 bytes to collect a control frame's payload in, kept until
+     * {@link #releaseReceiveBuffers()} gives it to {@link #releaseMessageBuffer}.
+     */
+    protected abstract MutableDirectBuffer acquireControlBuffer();
+
+    /**
+     * @param buffer from {@link #acquireMessageBuffer()} or {@link #acquireControlBuffer()}, no longer used.
+     */
+    protected abstract void releaseMessageBuffer(MutableDirectBuffer buffer);
+}
