@@ -56,6 +56,7 @@ public final class ClientSettings
     private int commandBufferLength = COMMAND_BUFFER_LENGTH_DEFAULT;
     private IdleMode idleMode = IDLE_MODE_DEFAULT;
     private ErrorHandler errorHandler = Throwable::printStackTrace;
+    private DutyCycleWork dutyCycleWork;
 
     /**
      * Check every value.
@@ -271,6 +272,25 @@ public final class ClientSettings
         return this;
     }
 
+    /**
+     * @return work the I/O thread does once per duty cycle, or null for none.
+     */
+    public DutyCycleWork dutyCycleWork()
+    {
+        return dutyCycleWork;
+    }
+
+    /**
+     * @param dutyCycleWork work the I/O thread does once per duty cycle after its I/O, or null (the default) for
+     *                      none; see {@link DutyCycleWork} for the idle mode it needs.
+     * @return this.
+     */
+    public ClientSettings dutyCycleWork(final DutyCycleWork dutyCycleWork)
+    {
+        this.dutyCycleWork = dutyCycleWork;
+        return this;
+    }
+
     @Override
     public String toString()
     {
@@ -284,6 +304,7 @@ public final class ClientSettings
             ", readBufferLength=" + readBufferLength +
             ", commandBufferLength=" + commandBufferLength +
             ", idleMode=" + idleMode +
+            ", dutyCycleWork=" + dutyCycleWork +
             '}';
     }
 }

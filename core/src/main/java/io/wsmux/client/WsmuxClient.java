@@ -75,7 +75,10 @@ public final class WsmuxClient implements AutoCloseable
         this.loop = new IoLoop(
             0, config, context, limiter, new SystemNanoClock(), settings.errorHandler(), null);
         this.runner = new AgentRunner(
-            idleStrategy(settings.idleMode()), settings.errorHandler(), null, new ClientAgent(loop));
+            idleStrategy(settings.idleMode()),
+            settings.errorHandler(),
+            null,
+            new ClientAgent(loop, settings.dutyCycleWork()));
     }
 
     /**
@@ -265,10 +268,12 @@ public final class WsmuxClient implements AutoCloseable
     private static final class ClientAgent implements Agent
     {
         private final IoLoop loop;
+        private final DutyCycleWork work;
 
-        ClientAgent(final IoLoop loop)
+        ClientAgent(final IoLoop loop, final DutyCycleWork work)
         {
             this.loop = loop;
+            this.work = work;
         }
 
         @Override
@@ -280,7 +285,8 @@ public final class WsmuxClient implements AutoCloseable
         @Override
         public int doWork()
         {
-            return loop.doWork();
+            final int ioWork = loop.doWork();
+            return null == work ? ioWork : ioWork + work.doWork(loop.nowNs());
         }
 
         @Override

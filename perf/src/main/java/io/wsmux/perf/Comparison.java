@@ -18,44 +18,45 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs the perf suite's scenarios against wsmux and the Netty baselines side by side: each server in its own JVM
  * with the same flags, pinned to CPU 0 while the load generator runs on CPU 1 (when {@code taskset} exists), rounds
- * interleaved (wsmux, Netty NIO, Netty epoll, wsmux, ...), and prints for every scenario the median, min and max
- * of each server and wsmux's advantage (throughput ratio, or latency and memory ratio the other way round). After
- * the throughput scenarios it measures echo latency at half the slower server's maximum rate, and the heap and RSS
- * each server needs per idle connection. Writes the same table as Markdown to
- * {@code perf/target/comparison.md}.
+ * interleaved (wsmux, Netty NIO, Netty epoll, wsmux, ...; a server runs all scenarios of its mode in one JVM per
+ * round), and prints for every scenario the median, min and max of each server and wsmux's advantage (throughput
+ * ratio, or latency, CPU and memory ratio the other way round). Beside each throughput it reports the server's CPU
+ * time per message (its cores busy over its rate): where the one client core is the limit, throughput ties and
+ * the CPU per message still tells the servers apart. After the throughput scenarios it measures echo latency at a
+ * fixed rate of half the slower server's maximum, and the heap and RSS each server needs per idle connection.
+ * Writes the same table as Markdown to {@code perf/target/comparison.md}.
  * <pre>
  * mvn -B -q package -DskipTests
- * java -jar perf/target/wsmux-perf.jar compare            # full: about 20 minutes on 2 cores
- * java -jar perf/target/wsmux-perf.jar compare --quick    # about 4 minutes
+ * java -jar perf/target/wsmux-perf.jar compare            # full: 3 rounds, about 9 minutes on 2 cores
+ * java -jar perf/target/wsmux-perf.jar compare --quick    # 1 round, fewer scenarios, under 2 minutes
  * </pre>
  * Run from the repository root. Every child process is stopped by the runner, also on failure.
  */
 public final class Comparison
 {
     private static final String ADD_EXPORTS = "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED";
-    private static final List<String> SERVER_JVM = List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC", ADD_EXPORTS);
+    /** Pre-touched heap: its pages are resident from the start, so RSS grows only by what is not heap. */
+    private static final List<String> SERVER_JVM =
+        List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC", "-XX:+AlwaysPreTouch", ADD_EXPORTS);
     private static final List<String> CLIENT_JVM = List.of("-Xms1g", "-Xmx2g", ADD_EXPORTS);
     private static final int PORT = 9301;
     private static final String NETTY_TUNING = "-Dio.netty.leakDetection.level=disabled";
-    private static final long MAX_OPEN_LOOP_RATE = 20_000;
+    /** The derived metric: server CPU nanoseconds per message (or delivery). */
+    private static final String SERVER_NS_PER_MESSAGE = "serverNsPerMessage";
 
     /** A server under test. */
     record Server(String name, String mode, List<String> command)
     {
     }
 
-    /**
-     * A load scenario: the load generator's arguments and the RESULT keys it is judged by (the first one decides
-     * the progress line); lower is better for latency and memory.
-     */
-    record Scenario(
-        String name, String serverMode, List<String> metrics, boolean higherIsBetter, List<String> arguments)
+    /** A RESULT key a scenario is judged by, and which way is better. */
+    record Metric(String key, boolean higherIsBetter)
     {
-        Scenario(final String name, final String serverMode, final String metric, final boolean higherIsBetter,
-            final List<String> arguments)
-        {
-            this(name, serverMode, List.of(metric), higherIsBetter, arguments);
-        }
+    }
+
+    /** A load scenario: the load generator's arguments and the metrics it is judged by. */
+    record Scenario(String name, String serverMode, List<Metric> metrics, List<String> arguments)
+    {
     }
 
     private final boolean quick;
@@ -105,78 +106,103 @@ public final class Comparison
         return servers;
     }
 
-    private List<Scenario> scenarios()
+    private List<String> timing()
     {
-        final String duration = quick ? "3s" : "10s";
-        final String warmup = quick ? "2s" : "3s";
+        return List.of("--duration", quick ? "2s" : "3s", "--warmup", quick ? "1s" : "1500ms");
+    }
+
+    private List<Scenario> echoScenarios()
+    {
         final List<Scenario> scenarios = new ArrayList<>();
         for (final int connections : quick ? new int[]{ 100 } : new int[]{ 100, 1000 })
         {
             for (final int payload : new int[]{ 32, 1024 })
             {
+                final List<String> arguments = new ArrayList<>(List.of("echo", "--connections",
+                    String.valueOf(connections), "--payload", String.valueOf(payload), "--in-flight", "10"));
+                arguments.addAll(timing());
                 scenarios.add(new Scenario("echo " + connections + " conns " + payload + " B", "echo",
-                    "messagesPerSecond", true, List.of("echo", "--connections", String.valueOf(connections),
-                    "--payload", String.valueOf(payload), "--in-flight", "10", "--duration", duration,
-                    "--warmup", warmup)));
+                    List.of(new Metric("messagesPerSecond", true), new Metric(SERVER_NS_PER_MESSAGE, false)),
+                    arguments));
             }
         }
-        scenarios.add(new Scenario("fanout 1 topic 1000 subs", "fanout", "deliveriesPerSecond", true,
-            List.of("fanout", "--subscribers", "1000", "--topics", "1", "--rate", "max", "--payload", "64",
-            "--duration", duration, "--warmup", warmup)));
-        if (!quick)
+        return scenarios;
+    }
+
+    private List<Scenario> fanOutScenarios()
+    {
+        final List<Scenario> scenarios = new ArrayList<>();
+        final int[][] shapes = quick ? new int[][]{ { 1, 1000 } } :
+            new int[][]{ { 1, 1000 }, { 1, 10000 }, { 100, 10000 } };
+        for (final int[] shape : shapes)
         {
-            scenarios.add(new Scenario("fanout 1 topic 10000 subs", "fanout", "deliveriesPerSecond", true,
-                List.of("fanout", "--subscribers", "10000", "--topics", "1", "--rate", "max", "--payload", "64",
-                "--duration", duration, "--warmup", warmup)));
-            scenarios.add(new Scenario("fanout 100 topics 10000 subs", "fanout", "deliveriesPerSecond", true,
-                List.of("fanout", "--subscribers", "10000", "--topics", "100", "--rate", "max", "--payload", "64",
-                "--duration", duration, "--warmup", warmup)));
+            final List<String> arguments = new ArrayList<>(List.of("fanout", "--subscribers",
+                String.valueOf(shape[1]), "--topics", String.valueOf(shape[0]), "--rate", "max", "--payload", "64"));
+            arguments.addAll(timing());
+            scenarios.add(new Scenario("fanout " + shape[0] + " topic" + (1 == shape[0] ? "" : "s") + " " +
+                shape[1] + " subs", "fanout",
+                List.of(new Metric("deliveriesPerSecond", true), new Metric(SERVER_NS_PER_MESSAGE, false)),
+                arguments));
         }
         return scenarios;
     }
 
     private void run() throws Exception
     {
+        final long startNs = System.nanoTime();
         final int rounds = quick ? 1 : 3;
         System.out.printf("wsmux vs Netty, %d round(s), server pinned to CPU 0 and client to CPU 1: %s%n", rounds,
             taskset ? "yes" : "no (taskset missing)");
-        for (final Scenario scenario : scenarios())
-        {
-            runScenario(scenario, rounds);
-        }
-        runScenario(latencyScenario(), rounds);
-        runScenario(connectionsScenario(), quick ? 1 : 2);
+        runRounds(rounds, echoScenarios());
+        runRounds(rounds, fanOutScenarios());
+        runRounds(rounds, List.of(latencyScenario()));
+        runRounds(rounds, List.of(connectionsScenario()));
 
         final String table = table();
         System.out.println();
         System.out.println(table);
+        System.out.printf(Locale.ROOT, "comparison took %.1f minutes%n", (System.nanoTime() - startNs) / 60e9);
         Files.createDirectories(Path.of("perf", "target"));
         Files.writeString(Path.of("perf", "target", "comparison.md"), table, StandardCharsets.UTF_8);
     }
 
-    private void runScenario(final Scenario scenario, final int rounds) throws IOException, InterruptedException
+    /**
+     * Each round starts every server in turn (one JVM per server per round) and runs the scenarios against it.
+     */
+    private void runRounds(final int rounds, final List<Scenario> scenarios)
+        throws IOException, InterruptedException
     {
         for (int round = 1; round <= rounds; round++)
         {
-            for (final Server server : servers(scenario.serverMode()))
+            for (final Server server : servers(scenarios.get(0).serverMode()))
             {
-                final Map<String, Double> values = measure(server, scenario);
-                for (final String metric : scenario.metrics())
+                final Process serverProcess = startServer(server);
+                try
                 {
-                    final String key = scenario.name() + ", " + metric;
-                    higherIsBetter.put(key, scenario.higherIsBetter());
-                    results.computeIfAbsent(key, (k) -> new LinkedHashMap<>())
-                        .computeIfAbsent(server.name(), (k) -> new ArrayList<>()).add(values.get(metric));
+                    for (final Scenario scenario : scenarios)
+                    {
+                        final Map<String, Double> values = measure(server, serverProcess, scenario);
+                        for (final Metric metric : scenario.metrics())
+                        {
+                            final String key = scenario.name() + ", " + metric.key();
+                            higherIsBetter.put(key, metric.higherIsBetter());
+                            results.computeIfAbsent(key, (k) -> new LinkedHashMap<>())
+                                .computeIfAbsent(server.name(), (k) -> new ArrayList<>()).add(values.get(metric.key()));
+                        }
+                        System.out.printf(Locale.ROOT, "  %-28s round %d %-16s %s%n", scenario.name(), round,
+                            server.name(), values);
+                    }
                 }
-                System.out.printf(Locale.ROOT, "  %-28s round %d %-16s %s%n", scenario.name(), round,
-                    server.name(), values);
+                finally
+                {
+                    stop(serverProcess);
+                }
             }
         }
     }
 
     /**
-     * Echo latency at a fixed rate of half the slower server's closed-loop maximum (100 connections, 32 B), capped
-     * at what the open-loop client can pace.
+     * Echo latency at a fixed rate of half the slower server's closed-loop maximum (100 connections, 32 B).
      */
     private Scenario latencyScenario()
     {
@@ -185,12 +211,13 @@ public final class Comparison
         {
             slowest = Math.min(slowest, median(values));
         }
-        // The load generator's open loop paces every send from one thread through the client loop's queue and
-        // sustains about 40 k messages/s on this machine; beyond that its own lag, not the server, is measured.
-        final long rate = Math.min(Math.round(slowest / 2), MAX_OPEN_LOOP_RATE);
-        return new Scenario("echo latency at " + rate + "/s", "echo", List.of("p50Us", "p99Us", "p999Us"), false,
-            List.of("echo", "--connections", "100", "--payload", "32", "--rate", String.valueOf(rate),
-            "--duration", quick ? "3s" : "10s", "--warmup", quick ? "2s" : "3s"));
+        final long rate = Math.round(slowest / 2 / 1000) * 1000;
+        final List<String> arguments = new ArrayList<>(List.of("echo", "--connections", "100", "--payload", "32",
+            "--rate", String.valueOf(rate)));
+        arguments.addAll(timing());
+        return new Scenario("echo latency at " + rate + "/s", "echo",
+            List.of(new Metric("p50Us", false), new Metric("p99Us", false), new Metric("p999Us", false)),
+            arguments);
     }
 
     /**
@@ -200,13 +227,12 @@ public final class Comparison
     {
         final int connections = quick ? 5000 : 19000;
         return new Scenario(connections + " idle connections", "echo",
-            List.of("heapPerConnectionBytes", "rssPerConnectionBytes"), false,
-            List.of("connections", "--connections", String.valueOf(connections), "--hold", "3s",
-            "--source-addresses", "4"));
+            List.of(new Metric("heapPerConnectionBytes", false), new Metric("rssPerConnectionBytes", false)),
+            List.of("connections", "--connections", String.valueOf(connections), "--hold", "1s",
+            "--source-addresses", "4", "--warmup-connections", quick ? "500" : "1000"));
     }
 
-    private Map<String, Double> measure(final Server server, final Scenario scenario)
-        throws IOException, InterruptedException
+    private Process startServer(final Server server) throws IOException, InterruptedException
     {
         final List<String> serverCommand = new ArrayList<>(pinned(0));
         serverCommand.add(java);
@@ -216,32 +242,64 @@ public final class Comparison
         try
         {
             awaitLine(serverProcess, "listening", 30);
-            final List<String> clientCommand = new ArrayList<>(pinned(1));
-            clientCommand.add(java);
-            clientCommand.addAll(CLIENT_JVM);
-            clientCommand.addAll(List.of("-cp", "perf/target/wsmux-perf.jar", "io.wsmux.perf.load.LoadGenerator"));
-            clientCommand.addAll(scenario.arguments());
-            clientCommand.addAll(List.of("--url", "ws://127.0.0.1:" + PORT + "/", "--label", server.name(),
-                "--server-pid", String.valueOf(serverProcess.pid())));
-            final Process client = new ProcessBuilder(clientCommand).redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-            final String result = awaitLine(client, "RESULT", 600);
+        }
+        catch (final IOException ex)
+        {
+            stop(serverProcess);
+            throw ex;
+        }
+        return serverProcess;
+    }
+
+    private static void stop(final Process process) throws InterruptedException
+    {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS))
+        {
+            process.destroyForcibly().waitFor();
+        }
+    }
+
+    private Map<String, Double> measure(final Server server, final Process serverProcess, final Scenario scenario)
+        throws IOException, InterruptedException
+    {
+        final List<String> clientCommand = new ArrayList<>(pinned(1));
+        clientCommand.add(java);
+        clientCommand.addAll(CLIENT_JVM);
+        clientCommand.addAll(List.of("-cp", "perf/target/wsmux-perf.jar", "io.wsmux.perf.load.LoadGenerator"));
+        clientCommand.addAll(scenario.arguments());
+        clientCommand.addAll(List.of("--url", "ws://127.0.0.1:" + PORT + "/", "--label", server.name(),
+            "--server-pid", String.valueOf(serverProcess.pid())));
+        final Process client = new ProcessBuilder(clientCommand).redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+        final String result;
+        try
+        {
+            result = awaitLine(client, "RESULT", 600);
             client.waitFor(30, TimeUnit.SECONDS);
-            final Map<String, Double> values = new LinkedHashMap<>();
-            for (final String metric : scenario.metrics())
-            {
-                values.put(metric, value(result, metric));
-            }
-            return values;
         }
         finally
         {
-            serverProcess.destroy();
-            if (!serverProcess.waitFor(10, TimeUnit.SECONDS))
+            if (client.isAlive())
             {
-                serverProcess.destroyForcibly().waitFor();
+                client.destroyForcibly().waitFor();
             }
         }
+        final Map<String, Double> values = new LinkedHashMap<>();
+        for (final Metric metric : scenario.metrics())
+        {
+            if (SERVER_NS_PER_MESSAGE.equals(metric.key()))
+            {
+                final double rate = value(result, scenario.metrics().get(0).key());
+                final double cores = value(result, "serverCores");
+                values.put(metric.key(), cores < 0 || rate <= 0 ? Double.NaN : cores * 1e9 / rate);
+            }
+            else
+            {
+                values.put(metric.key(), value(result, metric.key()));
+            }
+        }
+        return values;
     }
 
     private List<String> pinned(final int cpu)
@@ -301,7 +359,8 @@ public final class Comparison
                     "wsmux".equals(server.getKey()) ? "-" : String.format(Locale.ROOT, "%.2fx", advantage)));
             }
         }
-        out.append("\nwsmux advantage: wsmux / this for throughput, this / wsmux for latency and memory.\n");
+        out.append("\nwsmux advantage: wsmux / this for throughput, this / wsmux for latency, server CPU per message ")
+            .append("(serverNsPerMessage: server cores busy x 1e9 / rate) and memory.\n");
         return out.toString();
     }
 

@@ -23,7 +23,8 @@ import io.wsmux.client.WebSocketClientConnection;
  * The connections scenario: C idle WebSocket connections (a plain upgrade to the URL's path, nothing sent after),
  * spread over loopback source addresses, held open for a while. Reports handshakes per second and, given the
  * server's pid, its RSS and its heap after a full GC before the connections and while they are held, and the
- * difference per connection.
+ * difference per connection; before the first sample it opens and closes {@code --warmup-connections}, so that the
+ * server's one-off costs are not counted per connection.
  * <p>
  * One process may hold at most {@code --per-process} connections (the open-files hard limit is 20,000 here); above
  * that the run spreads them over child JVMs of this class with the same classpath, each on its own block of source
@@ -67,6 +68,10 @@ public final class ConnectionsScenario
         final Errors errors = new Errors();
         final long pid = options.serverPid();
         final ServerProbe.MemorySample none = new ServerProbe.MemorySample(ServerProbe.UNKNOWN, ServerProbe.UNKNOWN);
+        if (pid > 0)
+        {
+            warmUp(options, errors);
+        }
         final ServerProbe.MemorySample before = pid > 0 ? ServerProbe.sample(pid) : none;
         final ServerProbe.MemorySample[] after = {none};
         final Runnable sampleAfter = () ->
@@ -78,7 +83,7 @@ public final class ConnectionsScenario
         };
         if (options.connections() <= options.perProcess())
         {
-            final Local local = new Local(options, errors, !options.quiet());
+            final Local local = new Local(options, options.connections(), errors, !options.quiet());
             try
             {
                 local.open();
@@ -96,11 +101,34 @@ public final class ConnectionsScenario
     }
 
     /**
+     * Open and close the warm-up connections, so that what the server pays once (compiling its handshake path,
+     * growing buffer pools, touching heap pages) is in the first memory sample and not counted per connection.
+     */
+    private static void warmUp(final LoadOptions options, final Errors errors)
+    {
+        final int count = Math.min(options.warmupConnections(), Math.min(options.connections(), options.perProcess()));
+        if (0 == count)
+        {
+            return;
+        }
+        final Local local = new Local(options, count, errors, false);
+        try
+        {
+            local.open();
+        }
+        finally
+        {
+            local.close();
+        }
+    }
+
+    /**
      * In-process: open, hold, close.
      */
     private static final class Local
     {
         final LoadOptions options;
+        final int count;
         final Connector connector = new Connector();
         final IdleHandler handler;
         final LoadClients clients;
@@ -108,9 +136,10 @@ public final class ConnectionsScenario
         long openNs;
         long holdStartNs;
 
-        Local(final LoadOptions options, final Errors errors, final boolean showProgress)
+        Local(final LoadOptions options, final int count, final Errors errors, final boolean showProgress)
         {
             this.options = options;
+            this.count = count;
             this.handler = new IdleHandler(errors);
             this.clients = new LoadClients(options.clientThreads(), SCRATCH_LENGTH, errors);
             this.progress = Progress.start(!showProgress, "connections", () -> handler.phase, "handshakes/s",
@@ -119,7 +148,7 @@ public final class ConnectionsScenario
 
         void open()
         {
-            connector.openAll(clients, options.url(), null, options.connections(), (i) -> handler,
+            connector.openAll(clients, options.url(), null, count, (i) -> handler,
                 options.sourceSocketAddresses(), options.connectConcurrency(), options.connectTimeoutNs(),
                 handler.errors);
             openNs = connector.durationNs();
@@ -141,7 +170,7 @@ public final class ConnectionsScenario
         final Errors errors = new Errors();
         final PrintStream out = System.out;
         final BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        final Local local = new Local(options, errors, false);
+        final Local local = new Local(options, options.connections(), errors, false);
         out.println("STARTED");
         out.flush();
         final Thread reporter = new Thread(() ->

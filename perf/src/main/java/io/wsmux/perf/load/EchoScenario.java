@@ -1,9 +1,9 @@
 package io.wsmux.perf.load;
 
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 import io.wsmux.client.ClientHandler;
+import io.wsmux.client.DutyCycleWork;
 import io.wsmux.client.WebSocketClientConnection;
 import org.HdrHistogram.Histogram;
 import org.agrona.DirectBuffer;
@@ -19,10 +19,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  *     time. Every connection starts at once, when all are open: the main thread pings each, and the pong starts it
  *     on its own loop thread, so all of a connection's sends come from one thread and go out in order.</li>
  *     <li><b>Open loop</b> (rate R): message i of the run is due at start + i / R on connection i % C, whatever
- *     the echoes do. The main thread paces the sends (handing them to the client loops) and writes the
- *     <i>intended</i> send time into each, so latency counts the time a message waited because the sender fell
- *     behind: no coordinated omission. The pacer parks between sends, so on Linux messages go out in bursts of
- *     about 50 µs (the timer slack); that wait is part of the measured latency, as it would be for a real sender.</li>
+ *     the echoes do. Each client loop paces its own connections' sends on its own thread (spinning, so a message
+ *     leaves within a duty cycle of its time) and writes the <i>intended</i> send time into each, so latency
+ *     counts the time a message waited because the sender fell behind: no coordinated omission.</li>
  * </ul>
  * Not thread safe: {@link #run} owns the run on the calling thread.
  */
@@ -36,8 +35,6 @@ public final class EchoScenario
      * messages are unanswered: a server that cannot keep up would otherwise grow the client's queues without bound.
      */
     private static final long MAX_OUTSTANDING_BYTES = 64L * 1024 * 1024;
-    /** How long the pacer parks while too much is outstanding. */
-    private static final long OUTSTANDING_PARK_NS = TimeUnit.MICROSECONDS.toNanos(50);
 
     private EchoScenario()
     {
@@ -56,7 +53,9 @@ public final class EchoScenario
         final EchoRun run = new EchoRun(options, errors);
         final int count = options.connections();
         final EchoConnection[] handlers = new EchoConnection[count];
-        final LoadClients clients = new LoadClients(options.clientThreads(), options.payloadLength(), errors);
+        final Pacer[] pacers = new Pacer[run.openLoop ? options.clientThreads() : 0];
+        final LoadClients clients = new LoadClients(options.clientThreads(), options.payloadLength(), errors,
+            run.openLoop ? (i) -> pacers[i] = new Pacer(run, i, pacers.length) : null);
         final Connector connector = new Connector();
         final Histogram histogram;
         final long measuredNs;
@@ -81,7 +80,7 @@ public final class EchoScenario
             }
             else if (run.openLoop)
             {
-                marks = pace(run, clients, handlers, connections, startNs, measureStartNs, endNs);
+                marks = pace(run, clients, handlers, connections, pacers, startNs, measureStartNs, endNs);
             }
             else
             {
@@ -191,7 +190,7 @@ public final class EchoScenario
     }
 
     /**
-     * The open loop, on the calling thread: send message i at start + i / R on connection i % C.
+     * The open loop: arm each client loop's {@link Pacer}, then only watch the clock.
      *
      * @return nanoTime and messages received at the start and at the end of the measured window.
      */
@@ -200,56 +199,127 @@ public final class EchoScenario
         final LoadClients clients,
         final EchoConnection[] handlers,
         final WebSocketClientConnection[] connections,
+        final Pacer[] pacers,
         final long startNs,
         final long measureStartNs,
         final long endNs)
     {
-        final int count = handlers.length;
-        final int payloadLength = run.payloadLength;
         final double periodNs = 1e9 / run.rate;
-        final UnsafeBuffer message = Payloads.template(payloadLength);
-        final long maxOutstanding = Math.max(count, MAX_OUTSTANDING_BYTES / (payloadLength + 14));
-        final long[] marks = new long[4];
+        final long maxOutstanding = Math.max(handlers.length, MAX_OUTSTANDING_BYTES / (run.payloadLength + 14));
         run.periodNs = periodNs;
         run.startRelativeNs = startNs - run.baseNs; // volatile: published before any message that needs it
-
-        boolean measuring = false;
-        long index = 0;
-        while (true)
+        for (final Pacer pacer : pacers)
         {
-            final long nowNs = System.nanoTime();
-            if (!measuring && nowNs - measureStartNs >= 0)
+            pacer.arm(clients, handlers, connections, periodNs, maxOutstanding, startNs, endNs);
+        }
+
+        final long[] marks = new long[4];
+        Sleeps.until(measureStartNs);
+        clients.intervalHistogram(); // drop the warm-up's latencies
+        marks[0] = System.nanoTime();
+        marks[1] = clients.received();
+        run.cpuStart = CpuSample.take(run.serverPid);
+        run.phase = "measure";
+        Sleeps.until(endNs);
+        marks[2] = System.nanoTime();
+        marks[3] = clients.received();
+        run.cpuEnd = CpuSample.take(run.serverPid);
+        for (final Pacer pacer : pacers)
+        {
+            while (!pacer.done)
             {
-                measuring = true;
-                clients.intervalHistogram(); // drop the warm-up's latencies
-                marks[0] = nowNs;
-                marks[1] = clients.received();
-                run.cpuStart = CpuSample.take(run.serverPid);
-                run.phase = "measure";
+                Sleeps.ms(1);
             }
+        }
+        return marks;
+    }
+
+    /**
+     * The open loop's sender on one client loop's thread, run every duty cycle: message i of the run is due at
+     * start + i / R on connection i % C, and each loop sends the due messages of its own connections (i % C % L is
+     * its index). Sending from the loop thread writes directly, with no hand-off between threads, so one spinning
+     * client loop paces a few hundred thousand messages a second. A message that goes out late carries its
+     * intended time, so the wait counts as latency: no coordinated omission.
+     */
+    private static final class Pacer implements DutyCycleWork
+    {
+        final EchoRun run;
+        final int loopIndex;
+        final int loops;
+        final UnsafeBuffer message;
+        LoadClients clients;
+        EchoConnection[] handlers;
+        WebSocketClientConnection[] connections;
+        double periodNs;
+        long maxOutstanding;
+        long startNs;
+        long endNs;
+        long index;
+        volatile boolean armed;
+        volatile boolean done;
+
+        Pacer(final EchoRun run, final int loopIndex, final int loops)
+        {
+            this.run = run;
+            this.loopIndex = loopIndex;
+            this.loops = loops;
+            this.message = Payloads.template(run.payloadLength);
+        }
+
+        void arm(
+            final LoadClients clients,
+            final EchoConnection[] handlers,
+            final WebSocketClientConnection[] connections,
+            final double periodNs,
+            final long maxOutstanding,
+            final long startNs,
+            final long endNs)
+        {
+            this.clients = clients;
+            this.handlers = handlers;
+            this.connections = connections;
+            this.periodNs = periodNs;
+            this.maxOutstanding = maxOutstanding;
+            this.startNs = startNs;
+            this.endNs = endNs;
+            armed = true; // publishes the fields above to the loop thread
+        }
+
+        @Override
+        public int doWork(final long cycleNs)
+        {
+            if (!armed || done)
+            {
+                return 0;
+            }
+            final long nowNs = System.nanoTime();
             if (nowNs - endNs >= 0)
             {
-                marks[2] = nowNs;
-                marks[3] = clients.received();
-                run.cpuEnd = CpuSample.take(run.serverPid);
-                return marks;
+                done = true;
+                return 0;
             }
-
+            // Stop sending (the schedule runs on, so the wait counts as latency) while too much is unanswered: a
+            // server that cannot keep up would otherwise grow the client's queues without bound.
             if (clients.sent() - clients.received() >= maxOutstanding)
             {
-                LockSupport.parkNanos(OUTSTANDING_PARK_NS);
-                continue;
+                return 0;
             }
-
+            final int count = handlers.length;
+            final int payloadLength = run.payloadLength;
+            int work = 0;
             long intendedNs;
-            while ((intendedNs = startNs + (long)(index * periodNs)) - nowNs <= 0 && intendedNs - endNs < 0)
+            while ((intendedNs = startNs + (long)(index * periodNs)) - nowNs <= 0)
             {
-                final int connectionIndex = (int)(index % count);
+                if (intendedNs - endNs >= 0)
+                {
+                    done = true;
+                    break;
+                }
+                final int connectionIndex = (int)(index++ % count);
                 final EchoConnection handler = handlers[connectionIndex];
                 final WebSocketClientConnection connection = connections[connectionIndex];
-                if (null == connection || handler.dead)
+                if (connectionIndex % loops != loopIndex || null == connection || handler.dead)
                 {
-                    index++;
                     continue;
                 }
                 final long sequence = handler.sendSequence;
@@ -257,32 +327,18 @@ public final class EchoScenario
                 message.putLong(Payloads.ECHO_TIME_OFFSET, intendedNs - run.baseNs);
                 if (!connection.sendBinary(message, 0, payloadLength))
                 {
-                    if (connection.isOpen())
-                    {
-                        break; // the loop's command ring is full: retry once it has drained a little
-                    }
                     handler.dead = true;
                     if (run.errors.record(ErrorKind.SEND_FAILED))
                     {
                         run.errors.log("connection " + connectionIndex + " is no longer open; not sending to it");
                     }
-                    index++;
                     continue;
                 }
                 handler.sendSequence = sequence + 1;
                 LoadClient.increment(clients.forConnection(connectionIndex).sent);
-                index++;
+                work++;
             }
-
-            final long waitNs = startNs + (long)(index * periodNs) - System.nanoTime();
-            if (waitNs > 0)
-            {
-                LockSupport.parkNanos(Math.min(waitNs, endNs - System.nanoTime()));
-            }
-            else
-            {
-                Thread.yield(); // behind schedule, or the ring was full
-            }
+            return work;
         }
     }
 

@@ -24,7 +24,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  *     <li>The publisher publishes {@code msg,publish.bench.<t>,<payload>} round-robin over the topics, the payload
  *     carrying the topic's sequence number and the publish time ({@link Payloads}): at a fixed rate (open loop,
  *     the intended time, so latency is corrected for coordinated omission), or with {@code --rate max} as fast as
- *     the server delivers, keeping at most W publications' deliveries outstanding.</li>
+ *     the server delivers, keeping the deliveries of at most W publications per topic outstanding.</li>
  *     <li>Every subscriber checks each {@code msg,bench.<t>,<payload>}: intact, next in its topic's sequence; and
  *     records publish-to-receive latency (one clock: same JVM).</li>
  *     <li>After the measured window the publisher stops; the run waits for the deliveries still in flight, then
@@ -248,7 +248,9 @@ public final class FanOutScenario
             payloadOffsets[t] = prefix.length;
             subscribedTotal += subscribedPerTopic[t];
         }
-        final long windowDeliveries = Math.max(1, run.window * subscribedTotal / topics);
+        // The window is per topic: W publications of each topic in flight, so the pipeline is as deep with 100 topics
+        // as with one.
+        final long windowDeliveries = Math.max(1, run.window * subscribedTotal);
         final double periodNs = run.openLoop ? 1e9 / run.rate : 0;
 
         final long startNs = System.nanoTime() + START_DELAY_NS;

@@ -1,7 +1,11 @@
 package io.wsmux.perf.load;
 
+import java.util.function.IntFunction;
+
 import io.wsmux.client.ClientSettings;
+import io.wsmux.client.DutyCycleWork;
 import io.wsmux.client.WsmuxClient;
+import io.wsmux.transport.IdleMode;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -13,6 +17,18 @@ final class LoadClients implements AutoCloseable
     private final LoadClient[] clients;
 
     LoadClients(final int count, final int scratchLength, final Errors errors)
+    {
+        this(count, scratchLength, errors, null);
+    }
+
+    /**
+     * @param count         loops.
+     * @param scratchLength bytes of each loop's scratch buffer, and the least frame and message length it accepts.
+     * @param errors        where loop errors are counted.
+     * @param work          the work each loop does every duty cycle (loop i gets {@code work.apply(i)}), or null
+     *                      for none; with work the loops spin rather than block, so it runs on time.
+     */
+    LoadClients(final int count, final int scratchLength, final Errors errors, final IntFunction<DutyCycleWork> work)
     {
         clients = new LoadClient[count];
         for (int i = 0; i < count; i++)
@@ -27,6 +43,10 @@ final class LoadClients implements AutoCloseable
                         errors.log("client loop: " + throwable);
                     }
                 });
+            if (null != work)
+            {
+                settings.idleMode(IdleMode.SPIN).dutyCycleWork(work.apply(i));
+            }
             clients[i] = new LoadClient(settings, scratchLength);
         }
     }

@@ -54,10 +54,20 @@ public final class LoadOptions
     public static final int SUBSCRIBERS_DEFAULT = 100;
     /** {@code --topics}: topics {@code bench.0} .. {@code bench.<T-1>}. */
     public static final int TOPICS_DEFAULT = 1;
-    /** {@code --window}: publications in flight (not yet received by all their subscribers) with --rate max. */
+    /**
+     * {@code --window}: publications in flight per topic (not yet received by all their subscribers) with --rate
+     * max.
+     */
     public static final int WINDOW_DEFAULT = 32;
     /** {@code --hold}: how long the connections scenario holds its connections open. */
     public static final long HOLD_DEFAULT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    /**
+     * {@code --warmup-connections}: with {@code --server-pid}, connections opened and closed before the server's
+     * memory is first sampled, so its one-off costs (JIT, buffer pools, first-touched heap) are not counted per
+     * connection.
+     */
+    public static final int WARMUP_CONNECTIONS_DEFAULT = 1000;
     /** {@code --per-process}: connections one client process opens (the open-files hard limit here is 20,000). */
     public static final int PER_PROCESS_DEFAULT = 18_000;
     /** {@code --source-addresses} of the connections scenario; the others use one. */
@@ -91,6 +101,7 @@ public final class LoadOptions
     private int window = WINDOW_DEFAULT;
     private long subscribeTimeoutNs = SUBSCRIBE_TIMEOUT_DEFAULT_NS;
     private long holdNs = HOLD_DEFAULT_NS;
+    private int warmupConnections = WARMUP_CONNECTIONS_DEFAULT;
     private int perProcess = PER_PROCESS_DEFAULT;
     private long serverPid;
     private int sourceOffset;
@@ -206,6 +217,9 @@ public final class LoadOptions
                 case "--hold":
                     holdNs(SystemUtil.parseDuration(option, value));
                     break;
+                case "--warmup-connections":
+                    warmupConnections(Integer.parseInt(value));
+                    break;
                 case "--per-process":
                     perProcess(Integer.parseInt(value));
                     break;
@@ -285,6 +299,7 @@ public final class LoadOptions
         else
         {
             check(holdNs >= 0, "hold must be >= 0: holdNs=" + holdNs);
+            check(warmupConnections >= 0, "warmup-connections must be >= 0: warmupConnections=" + warmupConnections);
             check(perProcess >= 1, "per-process must be >= 1: perProcess=" + perProcess);
         }
         return this;
@@ -374,7 +389,7 @@ public final class LoadOptions
         out.println("  --topics T                topics bench.0 .. bench.<T-1>, at most 256 (default 1)");
         out.println("  --rate R|max              publications per second in total, or max: as fast as the server");
         out.println("                            delivers them with --window publications in flight (default max)");
-        out.println("  --window W                publications in flight with --rate max (default 32)");
+        out.println("  --window W                publications in flight per topic with --rate max (default 32)");
         out.println("  --payload S               bytes per publication, at least 33 (default 64)");
         out.println("  --subscribe-timeout T     wait for every subscription to take effect (default 10s)");
         out.println();
@@ -384,6 +399,8 @@ public final class LoadOptions
         out.println("  --per-process N           above N, spread them over child JVMs (default 18000)");
         out.println("  --server-pid P            also sample the server's RSS (/proc/P/status) and its heap after");
         out.println("                            a full GC (jcmd P GC.run, GC.heap_info) before and after");
+        out.println("  --warmup-connections W    with --server-pid: open and close W connections before the first");
+        out.println("                            sample, so one-off costs are not counted (default 1000)");
     }
 
     /**
@@ -727,7 +744,7 @@ public final class LoadOptions
     }
 
     /**
-     * @param window publications in flight with rate max.
+     * @param window publications in flight per topic with rate max.
      * @return this.
      */
     public LoadOptions window(final int window)
@@ -769,6 +786,24 @@ public final class LoadOptions
     public LoadOptions holdNs(final long holdNs)
     {
         this.holdNs = holdNs;
+        return this;
+    }
+
+    /**
+     * @return connections opened and closed before the server's memory is first sampled.
+     */
+    public int warmupConnections()
+    {
+        return warmupConnections;
+    }
+
+    /**
+     * @param warmupConnections connections opened and closed before the server's memory is first sampled.
+     * @return this.
+     */
+    public LoadOptions warmupConnections(final int warmupConnections)
+    {
+        this.warmupConnections = warmupConnections;
         return this;
     }
 
@@ -836,6 +871,7 @@ public final class LoadOptions
             ", topics=" + topics +
             ", window=" + window +
             ", holdNs=" + holdNs +
+            ", warmupConnections=" + warmupConnections +
             ", perProcess=" + perProcess +
             ", serverPid=" + serverPid +
             '}';
