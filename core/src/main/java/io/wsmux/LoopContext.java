@@ -64,6 +64,8 @@ final class LoopContext implements ConnectionFactory
     private final AtomicLong largeCommandTickets = new AtomicLong();
     private final ArrayDeque<ExpandableArrayBuffer> messageBuffers = new ArrayDeque<>();
     private final UnsafeBuffer refusalResponse;
+    /** The request path of the last upgrade on an any-path endpoint: connections to one path share its String. */
+    private String lastRequestPath = "";
 
     long opened;
     long messagesIn;
@@ -143,6 +145,23 @@ final class LoopContext implements ConnectionFactory
      * Keep a cross-thread message too large for the command ring until the loop reaches its ticket in the ring.
      * Any thread.
      */
+    /**
+     * The path a connection keeps: a path the previous upgrade also asked for is that same String, so a hundred
+     * thousand connections to an any-path endpoint at "/" hold one String, not one each.
+     *
+     * @param requestPath as parsed from the request line.
+     * @return an equal String, shared when possible.
+     */
+    String sharedPath(final String requestPath)
+    {
+        if (requestPath.equals(lastRequestPath))
+        {
+            return lastRequestPath;
+        }
+        lastRequestPath = requestPath;
+        return requestPath;
+    }
+
     long parkLargeCommand(final UnsafeBuffer message)
     {
         final long ticket = largeCommandTickets.incrementAndGet();

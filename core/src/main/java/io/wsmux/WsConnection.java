@@ -228,7 +228,8 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         final String rawQuery = parser.query();
         query = null == rawQuery || rawQuery.isEmpty() ? null : rawQuery;
         final Endpoint endpoint = context.endpoint(requestPath);
-        path = null != endpoint && null != endpoint.path() ? endpoint.path() : requestPath; // share, don't copy
+        // Share, don't copy: the endpoint's own path, or for an any-path endpoint the previous equal request path.
+        path = null != endpoint && null != endpoint.path() ? endpoint.path() : context.sharedPath(requestPath);
         if (null == endpoint)
         {
             rejectHandshake(404, "Not Found", "no WebSocket endpoint at this path");

@@ -27,6 +27,9 @@ import org.HdrHistogram.Histogram;
  * @param serverHeapAfterBytes     server heap used after a full GC, with the connections open.
  * @param rssPerConnectionBytes    RSS difference per opened connection.
  * @param heapPerConnectionBytes   heap difference per opened connection.
+ * @param kernelSlabPerConnectionBytes the machine's kernel slab difference per opened connection: over loopback both
+ *                                 ends' sockets, so about twice one socket's own kernel structures (socket buffers
+ *                                 of idle connections are empty).
  * @param errors                   errors by kind.
  */
 public record ConnectionsResult(
@@ -48,6 +51,7 @@ public record ConnectionsResult(
     long serverHeapAfterBytes,
     double rssPerConnectionBytes,
     double heapPerConnectionBytes,
+    double kernelSlabPerConnectionBytes,
     ErrorCounts errors) implements ScenarioResult
 {
     @Override
@@ -77,6 +81,7 @@ public record ConnectionsResult(
         fields.put("serverHeapAfterBytes", serverHeapAfterBytes);
         fields.put("rssPerConnectionBytes", rssPerConnectionBytes);
         fields.put("heapPerConnectionBytes", heapPerConnectionBytes);
+        fields.put("kernelSlabPerConnectionBytes", kernelSlabPerConnectionBytes);
         return fields;
     }
 

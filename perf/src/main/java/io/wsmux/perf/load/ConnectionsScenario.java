@@ -22,9 +22,10 @@ import io.wsmux.client.WebSocketClientConnection;
 /**
  * The connections scenario: C idle WebSocket connections (a plain upgrade to the URL's path, nothing sent after),
  * spread over loopback source addresses, held open for a while. Reports handshakes per second and, given the
- * server's pid, its RSS and its heap after a full GC before the connections and while they are held, and the
- * difference per connection; before the first sample it opens and closes {@code --warmup-connections}, so that the
- * server's one-off costs are not counted per connection.
+ * server's pid, its RSS, its heap after a full GC and the kernel's slab memory with half the connections open and
+ * with all of them, and the difference per connection of the second half (the slope, which leaves out what the
+ * server pays once); before that it opens and closes {@code --warmup-connections}. Spread over child processes, the
+ * first sample is taken before any connection.
  * <p>
  * One process may hold at most {@code --per-process} connections (the open-files hard limit is 20,000 here); above
  * that the run spreads them over child JVMs of this class with the same classpath, each on its own block of source
@@ -67,36 +68,52 @@ public final class ConnectionsScenario
         }
         final Errors errors = new Errors();
         final long pid = options.serverPid();
-        final ServerProbe.MemorySample none = new ServerProbe.MemorySample(ServerProbe.UNKNOWN, ServerProbe.UNKNOWN);
+        final ServerProbe.MemorySample none = ServerProbe.MemorySample.NONE;
         if (pid > 0)
         {
             warmUp(options, errors);
         }
-        final ServerProbe.MemorySample before = pid > 0 ? ServerProbe.sample(pid) : none;
-        final ServerProbe.MemorySample[] after = {none};
-        final Runnable sampleAfter = () ->
-        {
-            if (pid > 0)
-            {
-                after[0] = ServerProbe.sample(pid);
-            }
-        };
         if (options.connections() <= options.perProcess())
         {
-            final Local local = new Local(options, options.connections(), errors, !options.quiet());
+            // The slope: memory with half the connections open, then with all; what the second half added is the
+            // cost of a connection, table growth included, with no one-off cost of the server's in it.
+            final Local local = new Local(options, errors, !options.quiet());
+            ServerProbe.MemorySample before = none;
+            ServerProbe.MemorySample after = none;
+            int openedBefore = 0;
             try
             {
-                local.open();
-                sampleAfter.run();
+                final int firstHalf = pid > 0 ? options.connections() / 2 : 0;
+                if (firstHalf > 0)
+                {
+                    local.open(firstHalf);
+                    before = ServerProbe.sample(pid, options.settleNs());
+                    openedBefore = local.connector.opened();
+                }
+                local.open(options.connections() - firstHalf);
+                if (pid > 0)
+                {
+                    after = ServerProbe.sample(pid, options.settleNs());
+                }
                 Sleeps.until(local.holdStartNs + options.holdNs());
             }
             finally
             {
                 local.close();
             }
-            return result(options, 1, local.connector.opened(), local.connector.failed(), local.openNs,
-                before, after[0], errors);
+            final int opened = local.connector.opened();
+            return result(options, 1, opened, local.connector.failed(), local.openNs, before, after,
+                opened - openedBefore, errors);
         }
+        final ServerProbe.MemorySample before = pid > 0 ? ServerProbe.sample(pid, options.settleNs()) : none;
+        final ServerProbe.MemorySample[] after = {none};
+        final Runnable sampleAfter = () ->
+        {
+            if (pid > 0)
+            {
+                after[0] = ServerProbe.sample(pid, options.settleNs());
+            }
+        };
         return runChildren(options, errors, before, after, sampleAfter);
     }
 
@@ -111,10 +128,10 @@ public final class ConnectionsScenario
         {
             return;
         }
-        final Local local = new Local(options, count, errors, false);
+        final Local local = new Local(options, errors, false);
         try
         {
-            local.open();
+            local.open(count);
         }
         finally
         {
@@ -128,7 +145,6 @@ public final class ConnectionsScenario
     private static final class Local
     {
         final LoadOptions options;
-        final int count;
         final Connector connector = new Connector();
         final IdleHandler handler;
         final LoadClients clients;
@@ -136,22 +152,24 @@ public final class ConnectionsScenario
         long openNs;
         long holdStartNs;
 
-        Local(final LoadOptions options, final int count, final Errors errors, final boolean showProgress)
+        Local(final LoadOptions options, final Errors errors, final boolean showProgress)
         {
             this.options = options;
-            this.count = count;
             this.handler = new IdleHandler(errors);
             this.clients = new LoadClients(options.clientThreads(), SCRATCH_LENGTH, errors);
             this.progress = Progress.start(!showProgress, "connections", () -> handler.phase, "handshakes/s",
                 connector::opened, clients::openConnections, errors::total);
         }
 
-        void open()
+        /**
+         * @param count connections to open now, beside any already open.
+         */
+        void open(final int count)
         {
             connector.openAll(clients, options.url(), null, count, (i) -> handler,
                 options.sourceSocketAddresses(), options.connectConcurrency(), options.connectTimeoutNs(),
                 handler.errors);
-            openNs = connector.durationNs();
+            openNs += connector.durationNs();
             holdStartNs = System.nanoTime();
             handler.phase = "hold";
         }
@@ -170,7 +188,7 @@ public final class ConnectionsScenario
         final Errors errors = new Errors();
         final PrintStream out = System.out;
         final BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        final Local local = new Local(options, options.connections(), errors, false);
+        final Local local = new Local(options, errors, false);
         out.println("STARTED");
         out.flush();
         final Thread reporter = new Thread(() ->
@@ -199,7 +217,7 @@ public final class ConnectionsScenario
                 throw new IllegalStateException("child expected go, got " + go);
             }
             reporter.start();
-            local.open();
+            local.open(options.connections());
             out.println("READY opened=" + local.connector.opened() + " failed=" + local.connector.failed() +
                 " openNs=" + local.openNs);
             out.flush();
@@ -215,9 +233,9 @@ public final class ConnectionsScenario
             reporter.interrupt();
             local.close();
         }
-        final ServerProbe.MemorySample none = new ServerProbe.MemorySample(ServerProbe.UNKNOWN, ServerProbe.UNKNOWN);
+        final ServerProbe.MemorySample none = ServerProbe.MemorySample.NONE;
         return result(options, 1, local.connector.opened(), local.connector.failed(), local.openNs, none, none,
-            errors);
+            local.connector.opened(), errors);
     }
 
     /**
@@ -381,7 +399,7 @@ public final class ConnectionsScenario
                     errors.add(kind, Long.parseLong(result.getOrDefault(kind.key(), "0")));
                 }
             }
-            return result(options, processes, opened, failed, lastReadyNs - goNs, before, after[0], errors);
+            return result(options, processes, opened, failed, lastReadyNs - goNs, before, after[0], opened, errors);
         }
         catch (final IOException | InterruptedException ex)
         {
@@ -395,7 +413,7 @@ public final class ConnectionsScenario
             }
             errors.add(ErrorKind.CHILD_FAILED, 1);
             errors.log("child processes: " + ex);
-            return result(options, processes, 0, 0, 0, before, after[0], errors);
+            return result(options, processes, 0, 0, 0, before, after[0], 0, errors);
         }
         finally
         {
@@ -468,6 +486,7 @@ public final class ConnectionsScenario
         final long openNs,
         final ServerProbe.MemorySample before,
         final ServerProbe.MemorySample after,
+        final int measured,
         final Errors errors)
     {
         return new ConnectionsResult(
@@ -487,8 +506,9 @@ public final class ConnectionsScenario
             after.rssBytes(),
             before.heapUsedBytes(),
             after.heapUsedBytes(),
-            perConnection(before.rssBytes(), after.rssBytes(), opened),
-            perConnection(before.heapUsedBytes(), after.heapUsedBytes(), opened),
+            perConnection(before.rssBytes(), after.rssBytes(), measured),
+            perConnection(before.heapUsedBytes(), after.heapUsedBytes(), measured),
+            perConnection(before.kernelSlabBytes(), after.kernelSlabBytes(), measured),
             new ErrorCounts(errors.snapshot()));
     }
 

@@ -68,6 +68,12 @@ public final class LoadOptions
      * connection.
      */
     public static final int WARMUP_CONNECTIONS_DEFAULT = 1000;
+
+    /**
+     * {@code --settle}: with {@code --server-pid}, the wait before each RSS reading, longer than the 5 s in which a
+     * JVM hands back the memory its compilers used.
+     */
+    public static final long SETTLE_DEFAULT_NS = TimeUnit.MILLISECONDS.toNanos(5500);
     /** {@code --per-process}: connections one client process opens (the open-files hard limit here is 20,000). */
     public static final int PER_PROCESS_DEFAULT = 18_000;
     /** {@code --source-addresses} of the connections scenario; the others use one. */
@@ -102,6 +108,7 @@ public final class LoadOptions
     private long subscribeTimeoutNs = SUBSCRIBE_TIMEOUT_DEFAULT_NS;
     private long holdNs = HOLD_DEFAULT_NS;
     private int warmupConnections = WARMUP_CONNECTIONS_DEFAULT;
+    private long settleNs = SETTLE_DEFAULT_NS;
     private int perProcess = PER_PROCESS_DEFAULT;
     private long serverPid;
     private int sourceOffset;
@@ -220,6 +227,9 @@ public final class LoadOptions
                 case "--warmup-connections":
                     warmupConnections(Integer.parseInt(value));
                     break;
+                case "--settle":
+                    settleNs(SystemUtil.parseDuration(option, value));
+                    break;
                 case "--per-process":
                     perProcess(Integer.parseInt(value));
                     break;
@@ -300,6 +310,7 @@ public final class LoadOptions
         {
             check(holdNs >= 0, "hold must be >= 0: holdNs=" + holdNs);
             check(warmupConnections >= 0, "warmup-connections must be >= 0: warmupConnections=" + warmupConnections);
+            check(settleNs >= 0, "settle must be >= 0: settleNs=" + settleNs);
             check(perProcess >= 1, "per-process must be >= 1: perProcess=" + perProcess);
         }
         return this;
@@ -401,6 +412,8 @@ public final class LoadOptions
         out.println("                            a full GC (jcmd P GC.run, GC.heap_info) before and after");
         out.println("  --warmup-connections W    with --server-pid: open and close W connections before the first");
         out.println("                            sample, so one-off costs are not counted (default 1000)");
+        out.println("  --settle T                with --server-pid: wait before each RSS reading, for the JVM to");
+        out.println("                            free its compilers' memory (default 5500ms)");
     }
 
     /**
@@ -790,6 +803,24 @@ public final class LoadOptions
     }
 
     /**
+     * @return the wait before each RSS reading, in nanoseconds.
+     */
+    public long settleNs()
+    {
+        return settleNs;
+    }
+
+    /**
+     * @param settleNs the wait before each RSS reading, in nanoseconds.
+     * @return this.
+     */
+    public LoadOptions settleNs(final long settleNs)
+    {
+        this.settleNs = settleNs;
+        return this;
+    }
+
+    /**
      * @return connections opened and closed before the server's memory is first sampled.
      */
     public int warmupConnections()
@@ -872,6 +903,7 @@ public final class LoadOptions
             ", window=" + window +
             ", holdNs=" + holdNs +
             ", warmupConnections=" + warmupConnections +
+            ", settleNs=" + settleNs +
             ", perProcess=" + perProcess +
             ", serverPid=" + serverPid +
             '}';

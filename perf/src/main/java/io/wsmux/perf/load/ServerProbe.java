@@ -11,10 +11,10 @@ import java.util.regex.Pattern;
 
 /**
  * Samples another JVM's memory: heap used after a full GC ({@code jcmd <pid> GC.run}, twice, then
- * {@code jcmd <pid> GC.heap_info}) and resident set size from {@code /proc/<pid>/status} (VmRSS) after
- * {@code jcmd <pid> System.trim_native_heap}. The trim hands back to the OS what the C heap holds free: glibc keeps
- * memory a burst of handshakes or a full GC malloc'ed and freed (about 2 KB per connection of a 10,000-connection
- * burst here), which is no connection's cost and which {@code -XX:TrimNativeHeapInterval} also returns in
+ * {@code jcmd <pid> GC.heap_info}), then resident set size from {@code /proc/<pid>/status} (VmRSS) after a settling
+ * wait and {@code jcmd <pid> System.trim_native_heap}, and the kernel's slab memory. The trim hands back to the OS
+ * what the C heap holds free: glibc keeps memory that a burst of handshakes, the compiling it sets off or a full GC
+ * allocated and freed, which is no connection's cost and which {@code -XX:TrimNativeHeapInterval} also returns in
  * production. The JVM must run as the same user. Cold path: starts processes, allocates.
  */
 final class ServerProbe
@@ -31,6 +31,7 @@ final class ServerProbe
     /** Shenandoah: " 6028M max, 6028M soft max, 8192K committed, 2048K used". */
     private static final Pattern SHENANDOAH = Pattern.compile("committed, (\\d+)([KMG]) used");
     private static final Pattern VM_RSS = Pattern.compile("^VmRSS:\\s+(\\d+) kB", Pattern.MULTILINE);
+    private static final Pattern SLAB = Pattern.compile("^Slab:\\s+(\\d+) kB", Pattern.MULTILINE);
 
     private ServerProbe()
     {
@@ -41,19 +42,27 @@ final class ServerProbe
      *
      * @param rssBytes      resident set size, or {@link #UNKNOWN}.
      * @param heapUsedBytes heap used after a full GC, or {@link #UNKNOWN}.
+     * @param kernelSlabBytes the kernel's slab memory, the whole machine's ({@code Slab} in /proc/meminfo), where
+     *                        each socket's own structures live (its sock, inode, file, dentry and epoll entries), or
+     *                        {@link #UNKNOWN}.
      */
-    record MemorySample(long rssBytes, long heapUsedBytes)
+    record MemorySample(long rssBytes, long heapUsedBytes, long kernelSlabBytes)
     {
+        /** A sample of nothing: every value {@link #UNKNOWN}. */
+        static final MemorySample NONE = new MemorySample(UNKNOWN, UNKNOWN, UNKNOWN);
     }
 
     /**
      * Run full GCs in the process and read its heap, then trim its C heap and read its RSS. Failures are described
      * on stderr and leave the value {@link #UNKNOWN}.
      *
-     * @param pid the process.
+     * @param pid      the process.
+     * @param settleNs how long to wait between the heap and the RSS: a JVM keeps the memory its compilers used in
+     *                 a pool it empties every 5 s, so an RSS read right after a burst of handshakes (and the
+     *                 compiling they set off) counts compiler memory as the connections'.
      * @return the sample.
      */
-    static MemorySample sample(final long pid)
+    static MemorySample sample(final long pid, final long settleNs)
     {
         long heapUsedBytes = UNKNOWN;
         try
@@ -75,6 +84,7 @@ final class ServerProbe
             System.err.println("warning: jcmd " + pid + " failed: " + ex.getMessage());
         }
 
+        Sleeps.ms(TimeUnit.NANOSECONDS.toMillis(settleNs));
         try
         {
             jcmd(pid, "System.trim_native_heap");
@@ -85,20 +95,26 @@ final class ServerProbe
                 ex.getMessage());
         }
 
-        long rssBytes = UNKNOWN;
+        final long rssBytes = readKilobytes(Path.of("/proc", Long.toString(pid), "status"), VM_RSS);
+        return new MemorySample(rssBytes, heapUsedBytes, readKilobytes(Path.of("/proc", "meminfo"), SLAB));
+    }
+
+    private static long readKilobytes(final Path file, final Pattern pattern)
+    {
         try
         {
-            final Matcher matcher = VM_RSS.matcher(Files.readString(Path.of("/proc", Long.toString(pid), "status")));
+            final Matcher matcher = pattern.matcher(Files.readString(file));
             if (matcher.find())
             {
-                rssBytes = Long.parseLong(matcher.group(1)) * 1024;
+                return Long.parseLong(matcher.group(1)) * 1024;
             }
+            System.err.println("warning: no " + pattern + " in " + file);
         }
         catch (final IOException ex)
         {
-            System.err.println("warning: cannot read /proc/" + pid + "/status: " + ex);
+            System.err.println("warning: cannot read " + file + ": " + ex);
         }
-        return new MemorySample(rssBytes, heapUsedBytes);
+        return UNKNOWN;
     }
 
     /**
