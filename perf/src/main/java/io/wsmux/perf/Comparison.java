@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * Writes the same table as Markdown to {@code perf/target/comparison.md}.
  * <pre>
  * mvn -B -q package -DskipTests
- * java -jar perf/target/wsmux-perf.jar compare            # full: 3 rounds, about 9 minutes on 2 cores
+ * java -jar perf/target/wsmux-perf.jar compare            # full: 3 rounds (2 for memory), under 10 minutes
  * java -jar perf/target/wsmux-perf.jar compare --quick    # 1 round, fewer scenarios, under 2 minutes
  * </pre>
  * Run from the repository root. Every child process is stopped by the runner, also on failure.
@@ -115,7 +115,7 @@ public final class Comparison
 
     private List<String> timing()
     {
-        return List.of("--duration", quick ? "2s" : "3s", "--warmup", quick ? "1s" : "1500ms");
+        return List.of("--duration", quick ? "2s" : "2500ms", "--warmup", "1s");
     }
 
     private List<Scenario> echoScenarios()
@@ -163,7 +163,8 @@ public final class Comparison
         runRounds(rounds, echoScenarios());
         runRounds(rounds, fanOutScenarios());
         runRounds(rounds, List.of(latencyScenario()));
-        runRounds(rounds, List.of(connectionsScenario()));
+        // Memory varies little between rounds, and each round waits for the JVMs to settle before reading RSS.
+        runRounds(Math.min(rounds, 2), List.of(connectionsScenario()));
 
         final String table = table();
         System.out.println();
