@@ -64,13 +64,19 @@ public final class WsmuxSettings
 
     /** Bytes of each pooled outbound chunk (queued data a socket did not take at once). */
     public static final String OUTBOUND_CHUNK_LENGTH_PROP_NAME = "wsmux.outbound.chunk.length";
-    /** Default chunk: 16 KiB. */
-    public static final int OUTBOUND_CHUNK_LENGTH_DEFAULT = 16 * 1024;
+    /**
+     * Default chunk: 4 KiB. A connection with something queued holds at least one, so with thousands of slow or
+     * busy subscribers at once a small chunk is what keeps them all in the pool.
+     */
+    public static final int OUTBOUND_CHUNK_LENGTH_DEFAULT = 4 * 1024;
 
     /** Free outbound chunks each loop keeps for reuse. */
     public static final String OUTBOUND_POOLED_CHUNKS_PROP_NAME = "wsmux.outbound.pooled.chunks";
-    /** Default pooled chunks per loop (16 MiB at the default chunk size). */
-    public static final int OUTBOUND_POOLED_CHUNKS_DEFAULT = 1024;
+    /**
+     * Default pooled chunks per loop (64 MiB at the default chunk size, kept only once reached): enough for 16,384
+     * connections with a backlog at once, beyond which chunks are allocated (a direct buffer each) and dropped.
+     */
+    public static final int OUTBOUND_POOLED_CHUNKS_DEFAULT = 16384;
 
     /** Bytes a connection may have queued; beyond it the overflow policy applies. */
     public static final String OUTBOUND_BUDGET_PROP_NAME = "wsmux.outbound.budget";

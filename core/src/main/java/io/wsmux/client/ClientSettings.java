@@ -24,6 +24,12 @@ public final class ClientSettings
     /** Largest HTTP response head (status line and headers) accepted in the opening handshake. */
     public static final int MAX_RESPONSE_HEAD_LENGTH_DEFAULT = 8 * 1024;
 
+    /**
+     * Time the TCP handshake may take, after which the connect fails with a {@link java.net.ConnectException}
+     * (unanswered, the kernel would retry the SYN for about two minutes).
+     */
+    public static final long CONNECT_TIMEOUT_DEFAULT_NS = TimeUnit.SECONDS.toNanos(10);
+
     /** Time from TCP connect to a complete upgrade response, after which the connect fails. */
     public static final long HANDSHAKE_TIMEOUT_DEFAULT_NS = TimeUnit.SECONDS.toNanos(10);
 
@@ -49,6 +55,7 @@ public final class ClientSettings
     private int maxFrameLength = MAX_FRAME_LENGTH_DEFAULT;
     private int maxMessageLength = MAX_MESSAGE_LENGTH_DEFAULT;
     private int maxResponseHeadLength = MAX_RESPONSE_HEAD_LENGTH_DEFAULT;
+    private long connectTimeoutNs = CONNECT_TIMEOUT_DEFAULT_NS;
     private long handshakeTimeoutNs = HANDSHAKE_TIMEOUT_DEFAULT_NS;
     private long closeTimeoutNs = CLOSE_TIMEOUT_DEFAULT_NS;
     private int maxConnections = MAX_CONNECTIONS_DEFAULT;
@@ -71,6 +78,7 @@ public final class ClientSettings
             maxMessageLength + ", maxFrameLength=" + maxFrameLength);
         check(maxResponseHeadLength >= 256, "maxResponseHeadLength must be >= 256: maxResponseHeadLength=" +
             maxResponseHeadLength);
+        check(connectTimeoutNs > 0, "connectTimeoutNs must be > 0: connectTimeoutNs=" + connectTimeoutNs);
         check(handshakeTimeoutNs > 0, "handshakeTimeoutNs must be > 0: handshakeTimeoutNs=" + handshakeTimeoutNs);
         check(closeTimeoutNs > 0, "closeTimeoutNs must be > 0: closeTimeoutNs=" + closeTimeoutNs);
         check(maxConnections >= 1, "maxConnections must be >= 1: maxConnections=" + maxConnections);
@@ -145,7 +153,25 @@ public final class ClientSettings
     }
 
     /**
-     * @return time allowed for the opening handshake, in nanoseconds.
+     * @return time the TCP handshake may take, in nanoseconds.
+     */
+    public long connectTimeoutNs()
+    {
+        return connectTimeoutNs;
+    }
+
+    /**
+     * @param connectTimeoutNs time the TCP handshake may take, in nanoseconds.
+     * @return this.
+     */
+    public ClientSettings connectTimeoutNs(final long connectTimeoutNs)
+    {
+        this.connectTimeoutNs = connectTimeoutNs;
+        return this;
+    }
+
+    /**
+     * @return time allowed from TCP connect to a complete upgrade response, in nanoseconds.
      */
     public long handshakeTimeoutNs()
     {
@@ -298,6 +324,7 @@ public final class ClientSettings
             "maxFrameLength=" + maxFrameLength +
             ", maxMessageLength=" + maxMessageLength +
             ", maxResponseHeadLength=" + maxResponseHeadLength +
+            ", connectTimeoutNs=" + connectTimeoutNs +
             ", handshakeTimeoutNs=" + handshakeTimeoutNs +
             ", closeTimeoutNs=" + closeTimeoutNs +
             ", maxConnections=" + maxConnections +

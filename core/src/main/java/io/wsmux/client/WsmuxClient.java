@@ -176,7 +176,7 @@ public final class WsmuxClient implements AutoCloseable
         {
             failPending(request, "client closed");
         }
-        else if (!loop.connect(request.remote, localAddress, request))
+        else if (!loop.connect(request.remote, localAddress, request, settings.connectTimeoutNs()))
         {
             failPending(request, "client task queue full");
         }

@@ -432,6 +432,50 @@ class WebSocketClientIntegrationTest
     }
 
     @Test
+    void shouldFailConnectWhenTheTcpHandshakeGetsNoAnswerWithinTheConnectTimeout() throws Exception
+    {
+        // A listener that never accepts, its accept queue full: Linux drops further SYNs, so a connect would wait
+        // for the kernel's two minutes of retries.
+        try (ServerSocket silent = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
+        {
+            final List<java.net.Socket> queued = new ArrayList<>();
+            try (WsmuxClient shortClient = WsmuxClient.start(
+                new ClientSettings().connectTimeoutNs(TimeUnit.MILLISECONDS.toNanos(300))))
+            {
+                for (int i = 0; i < 4; i++)
+                {
+                    final java.net.Socket socket = new java.net.Socket();
+                    queued.add(socket);
+                    try
+                    {
+                        socket.connect(silent.getLocalSocketAddress(), 200);
+                    }
+                    catch (final IOException expected)
+                    {
+                        break; // the queue is full: this SYN was dropped
+                    }
+                }
+                final URI uri = URI.create("ws://127.0.0.1:" + silent.getLocalPort() + "/echo");
+
+                final Throwable failure = connectFailure(shortClient.connect(uri, null, new Recorder()));
+
+                assertInstanceOf(IOException.class, failure);
+                assertInstanceOf(java.net.ConnectException.class, failure.getCause());
+                assertTrue(failure.getMessage().contains(uri.toString()), failure.getMessage());
+                assertTrue(failure.getMessage().contains("no answer within 300 ms"), failure.getMessage());
+                assertEquals(0, shortClient.openConnections());
+            }
+            finally
+            {
+                for (final java.net.Socket socket : queued)
+                {
+                    socket.close();
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldFailConnectWithTheStatusWhenUpgradeIsRejected() throws Exception
     {
         final Recorder recorder = new Recorder();

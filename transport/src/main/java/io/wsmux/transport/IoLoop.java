@@ -2,6 +2,7 @@ package io.wsmux.transport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -69,6 +70,8 @@ public final class IoLoop implements Agent
     private final DeadlineTimerWheel timerWheel;
     private final Long2ObjectHashMap<TcpConnection> connections = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<TcpConnection> connectionByTimerId = new Long2ObjectHashMap<>();
+    /** Outgoing connections still in their TCP handshake, by the timer of their connect timeout. */
+    private final Long2ObjectHashMap<PendingConnect> connectByTimerId = new Long2ObjectHashMap<>();
     private final ManyToOneRingBuffer commands;
     private final MpscArrayQueue<Object> tasks;
     private final AtomicBoolean parked = new AtomicBoolean();
@@ -246,10 +249,8 @@ public final class IoLoop implements Agent
         {
             if (key.attachment() instanceof PendingConnect)
             {
-                final PendingConnect pending = (PendingConnect)key.attachment();
-                CloseHelper.quietClose(pending.channel);
-                limiter.release();
-                factory.onConnectFailed(pending.context, new IOException("loop closed before the connection was made"));
+                failConnect((PendingConnect)key.attachment(),
+                    new IOException("loop closed before the connection was made"));
             }
         }
         Object task;
@@ -334,14 +335,17 @@ public final class IoLoop implements Agent
      * {@link ConnectionFactory#newClientConnection} creates the connection when the TCP handshake completes, or
      * {@link ConnectionFactory#onConnectFailed} is told why it did not.
      *
-     * @param remote  where to connect.
-     * @param local   source address to bind (spreads clients over 127.0.0.x), or null for any.
-     * @param context handed back to the factory.
+     * @param remote    where to connect.
+     * @param local     source address to bind (spreads clients over 127.0.0.x), or null for any.
+     * @param context   handed back to the factory.
+     * @param timeoutNs how long the TCP handshake may take (the kernel would retry a SYN nobody answers for about
+     *                  two minutes); then the factory is told it failed with a {@link java.net.ConnectException}.
      * @return false if the task queue is full.
      */
-    public boolean connect(final InetSocketAddress remote, final InetSocketAddress local, final Object context)
+    public boolean connect(
+        final InetSocketAddress remote, final InetSocketAddress local, final Object context, final long timeoutNs)
     {
-        return execute(() -> startConnect(remote, local, context));
+        return execute(() -> startConnect(remote, local, context, timeoutNs));
     }
 
     /**
@@ -559,7 +563,8 @@ public final class IoLoop implements Agent
         return expired;
     }
 
-    private void startConnect(final InetSocketAddress remote, final InetSocketAddress local, final Object context)
+    private void startConnect(
+        final InetSocketAddress remote, final InetSocketAddress local, final Object context, final long timeoutNs)
     {
         if (!limiter.tryAcquire())
         {
@@ -575,7 +580,7 @@ public final class IoLoop implements Agent
             {
                 channel.bind(local);
             }
-            final PendingConnect pending = new PendingConnect(channel, context);
+            final PendingConnect pending = new PendingConnect(channel, context, remote, timeoutNs);
             if (channel.connect(remote))
             {
                 onConnected(pending);
@@ -583,6 +588,8 @@ public final class IoLoop implements Agent
             else
             {
                 channel.register(selector, SelectionKey.OP_CONNECT, pending);
+                pending.timerId = timerWheel.scheduleTimer(nowNs + timeoutNs);
+                connectByTimerId.put(pending.timerId, pending);
             }
         }
         catch (final IOException | RuntimeException ex)
@@ -605,12 +612,29 @@ public final class IoLoop implements Agent
         }
         catch (final IOException ex)
         {
-            CloseHelper.quietClose(channel);
-            limiter.release();
-            factory.onConnectFailed(pending.context, ex);
+            failConnect(pending, ex);
             return;
         }
+        cancelConnectTimer(pending);
         register(channel, pending.context, true, channel.keyFor(selector));
+    }
+
+    private void failConnect(final PendingConnect pending, final IOException cause)
+    {
+        cancelConnectTimer(pending);
+        CloseHelper.quietClose(pending.channel);
+        limiter.release();
+        factory.onConnectFailed(pending.context, cause);
+    }
+
+    private void cancelConnectTimer(final PendingConnect pending)
+    {
+        if (TcpConnection.NULL_TIMER != pending.timerId)
+        {
+            timerWheel.cancelTimer(pending.timerId);
+            connectByTimerId.remove(pending.timerId);
+            pending.timerId = TcpConnection.NULL_TIMER;
+        }
     }
 
     /**
@@ -620,11 +644,17 @@ public final class IoLoop implements Agent
     {
         final SocketChannel channel;
         final Object context;
+        final InetSocketAddress remote;
+        final long timeoutNs;
+        long timerId = TcpConnection.NULL_TIMER;
 
-        PendingConnect(final SocketChannel channel, final Object context)
+        PendingConnect(
+            final SocketChannel channel, final Object context, final InetSocketAddress remote, final long timeoutNs)
         {
             this.channel = channel;
             this.context = context;
+            this.remote = remote;
+            this.timeoutNs = timeoutNs;
         }
     }
 
@@ -988,6 +1018,14 @@ public final class IoLoop implements Agent
 
     private boolean onTimerExpiry(final TimeUnit timeUnit, final long now, final long timerId)
     {
+        final PendingConnect pending = connectByTimerId.remove(timerId);
+        if (null != pending)
+        {
+            pending.timerId = TcpConnection.NULL_TIMER;
+            failConnect(pending, new ConnectException("cannot connect to " + pending.remote + ": no answer within " +
+                TimeUnit.NANOSECONDS.toMillis(pending.timeoutNs) + " ms"));
+            return true;
+        }
         final TcpConnection connection = connectionByTimerId.remove(timerId);
         if (null == connection || connection.closed)
         {

@@ -16,7 +16,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  *     the rest of the read's replies in one {@code write}; any other frame is written straight to the socket.</li>
  *     <li>What the socket does not take is copied into pooled chunks and described by entries in the connection's
  *     data or control lane, and {@code OP_WRITE} is set until both lanes are empty.</li>
- *     <li>Flushing gathers up to 16 regions per {@code write}: first the lane whose head frame is half written
+ *     <li>Frames a batch sends to other connections (a read's or a task drain's fan-out) go into one shared arena
+ *     and each such connection is written once at the batch's end; what a socket leaves then moves to the
+ *     connection's own chunks.</li>
+ *     <li>Flushing gathers up to 64 regions per {@code write}: first the lane whose head frame is half written
  *     (only one can be), then the control lane, then data, so a pong or close never waits behind queued data longer
  *     than the frame already on the wire.</li>
  * </ul>
@@ -24,8 +27,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 final class OutboundWriter
 {
-    private static final int GATHER_LIMIT = 16;
-    private static final int MAX_POOLED_ENTRIES = 4096;
+    private static final int GATHER_LIMIT = 64;
+    /** Entries kept for reuse: a batch to 10,000 subscribers takes one or more each. */
+    private static final int MAX_POOLED_ENTRIES = 65536;
+    /** The batch arena holds this many chunks' worth of frames: 4 MiB at the default 4 KiB chunk. */
+    private static final int ARENA_CHUNKS = 1024;
     private static final int MAX_CORK_FRAMES = 4096;
     private static final int CONTROL_FLAG = 1 << 31;
 
@@ -47,6 +53,19 @@ final class OutboundWriter
     private TcpConnection[] dirty = new TcpConnection[64];
     private int dirtyCount;
 
+    /**
+     * Where a batch queues its frames (up to a chunk each) for every connection it writes, one after another, so
+     * that a publication to 10,000 subscribers is 10,000 small copies into one buffer rather than a chunk taken from
+     * the pool per subscriber. The batch's end writes each connection and {@link #evacuate moves} what a socket did
+     * not take into that connection's own chunks, so the arena is empty again after every batch. A gathering write
+     * may take several regions of it, each through a view of its own.
+     */
+    private final ByteBuffer arenaByteBuffer;
+    private final UnsafeBuffer arenaBuffer;
+    private final ByteBuffer[] arenaViews = new ByteBuffer[GATHER_LIMIT];
+    private final boolean[] gatherInArena = new boolean[GATHER_LIMIT];
+    private int arenaPosition;
+
     private final ByteBuffer[] gather = new ByteBuffer[GATHER_LIMIT];
     private final OutboundEntry[] gatherEntries = new OutboundEntry[GATHER_LIMIT * 4];
     private long bytesWritten;
@@ -60,6 +79,12 @@ final class OutboundWriter
         this.corkByteBuffer = ByteBuffer.allocateDirect(corkLength);
         this.corkBuffer = new UnsafeBuffer(corkByteBuffer);
         corkByteBuffer.limit(0); // the limit marks the end of what is corked
+        this.arenaByteBuffer = ByteBuffer.allocateDirect(chunkLength * ARENA_CHUNKS);
+        this.arenaBuffer = new UnsafeBuffer(arenaByteBuffer);
+        for (int i = 0; i < GATHER_LIMIT; i++)
+        {
+            arenaViews[i] = arenaByteBuffer.duplicate();
+        }
     }
 
     long bytesWritten()
@@ -137,12 +162,67 @@ final class OutboundWriter
             {
                 loop.onDrained(connection);
             }
-            else if (!connection.closed && null != connection.key && connection.key.isValid())
+            else if (!connection.closed)
             {
-                connection.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+                evacuate(connection);
+                if (null != connection.key && connection.key.isValid())
+                {
+                    connection.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+                }
             }
         }
         dirtyCount = 0;
+        arenaPosition = 0; // every frame in it is written, evacuated or dropped with its connection
+    }
+
+    /**
+     * Move the frames a connection still has in the batch arena into its own chunks, before the arena is reused.
+     */
+    private void evacuate(final TcpConnection connection)
+    {
+        for (OutboundEntry entry = connection.controlHead; null != entry; entry = entry.next)
+        {
+            if (entry.byteBuffer == arenaByteBuffer)
+            {
+                moveToChunk(connection, true, entry);
+            }
+        }
+        for (OutboundEntry entry = connection.dataHead; null != entry; entry = entry.next)
+        {
+            if (entry.byteBuffer == arenaByteBuffer)
+            {
+                moveToChunk(connection, false, entry);
+            }
+        }
+    }
+
+    private void moveToChunk(final TcpConnection connection, final boolean control, final OutboundEntry entry)
+    {
+        final int length = entry.length; // the whole entry, so its write position stays valid
+        OutboundChunk chunk = control ? connection.controlChunk : connection.dataChunk;
+        if (null == chunk || chunk.freeLength() < length)
+        {
+            if (null != chunk)
+            {
+                releaseChunkReference(chunk);
+            }
+            chunk = acquireChunk(); // an arena entry is at most a chunk long
+            chunk.references = 1;
+            if (control)
+            {
+                connection.controlChunk = chunk;
+            }
+            else
+            {
+                connection.dataChunk = chunk;
+            }
+        }
+        chunk.buffer.putBytes(chunk.appendPosition, arenaBuffer, entry.offset, length);
+        entry.chunk = chunk;
+        entry.byteBuffer = chunk.byteBuffer;
+        entry.offset = chunk.appendPosition;
+        chunk.appendPosition += length;
+        chunk.references++;
     }
 
     static boolean hasBacklog(final TcpConnection connection)
@@ -177,8 +257,16 @@ final class OutboundWriter
                 }
                 dirty[dirtyCount++] = connection;
             }
-            enqueueRange(connection, control, true, first, firstOffset, firstLength, second, secondOffset,
-                secondLength, 0, total);
+            if (total <= chunkLength && arenaPosition + total <= arenaBuffer.capacity())
+            {
+                enqueueInArena(connection, control, first, firstOffset, firstLength, second, secondOffset,
+                    secondLength);
+            }
+            else
+            {
+                enqueueRange(connection, control, true, first, firstOffset, firstLength, second, secondOffset,
+                    secondLength, 0, total);
+            }
             return;
         }
 
@@ -369,6 +457,44 @@ final class OutboundWriter
         }
     }
 
+    /**
+     * Queue a whole frame of a batch in the arena.
+     */
+    private void enqueueInArena(
+        final TcpConnection connection,
+        final boolean control,
+        final DirectBuffer first,
+        final int firstOffset,
+        final int firstLength,
+        final DirectBuffer second,
+        final int secondOffset,
+        final int secondLength)
+    {
+        final int total = firstLength + secondLength;
+        arenaBuffer.putBytes(arenaPosition, first, firstOffset, firstLength);
+        if (secondLength > 0)
+        {
+            arenaBuffer.putBytes(arenaPosition + firstLength, second, secondOffset, secondLength);
+        }
+        final OutboundEntry entry = acquireEntry();
+        entry.byteBuffer = arenaByteBuffer;
+        entry.offset = arenaPosition;
+        entry.length = total;
+        entry.startsFrame = true;
+        entry.endsFrame = true;
+        arenaPosition += total;
+        append(connection, control, entry);
+        if (control)
+        {
+            connection.queuedControlBytes += total;
+        }
+        else
+        {
+            connection.queuedBytes += total;
+            queuedBytes += total;
+        }
+    }
+
     private static void append(final TcpConnection connection, final boolean control, final OutboundEntry entry)
     {
         if (control)
@@ -445,18 +571,22 @@ final class OutboundWriter
                 final OutboundEntry entry = gatherEntries[entryCount];
                 final int start = entry.offset + entry.position;
                 final int end = entry.offset + entry.length;
-                if (regions > 0 && entry.byteBuffer == gather[regions - 1] && start == previousLimit)
+                final boolean inArena = entry.byteBuffer == arenaByteBuffer;
+                if (regions > 0 && start == previousLimit &&
+                    (inArena ? gatherInArena[regions - 1] : entry.byteBuffer == gather[regions - 1]))
                 {
-                    gather[regions - 1].limit(end); // contiguous with the previous entry of the same chunk
+                    gather[regions - 1].limit(end); // contiguous with the previous entry of the same buffer
                 }
                 else
                 {
-                    if (GATHER_LIMIT == regions || isGathered(entry.byteBuffer, regions))
+                    if (GATHER_LIMIT == regions || (!inArena && isGathered(entry.byteBuffer, regions)))
                     {
-                        break; // a buffer may appear only once per gathering write
+                        break; // a buffer may appear only once per gathering write (the arena: once per view)
                     }
-                    entry.byteBuffer.limit(end).position(start);
-                    gather[regions++] = entry.byteBuffer;
+                    final ByteBuffer region = inArena ? arenaViews[regions] : entry.byteBuffer;
+                    region.limit(end).position(start);
+                    gatherInArena[regions] = inArena;
+                    gather[regions++] = region;
                 }
                 requested += end - start;
                 previousLimit = end;

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Timeout;
 class IoLoopTest
 {
     private static final long TICK_NS = 1L << 20;
+    private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
 
     private final CachedNanoClock clock = new CachedNanoClock();
     private final List<RecordingConnection> connections = new ArrayList<>();
@@ -424,7 +425,7 @@ class IoLoopTest
         client.onStart();
         try
         {
-            assertTrue(client.connect(address, new InetSocketAddress("127.0.0.2", 0), "first"));
+            assertTrue(client.connect(address, new InetSocketAddress("127.0.0.2", 0), "first", CONNECT_TIMEOUT_NS));
             final BooleanSupplier connected = () -> clientConnections.size() == 1 && connections.size() == 1;
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (!connected.getAsBoolean() && System.nanoTime() < deadline)
@@ -444,7 +445,7 @@ class IoLoopTest
             }
             assertEquals("ping", clientConnections.get(0).received.toString());
 
-            assertTrue(client.connect(new InetSocketAddress("127.0.0.1", 1), null, "refused"));
+            assertTrue(client.connect(new InetSocketAddress("127.0.0.1", 1), null, "refused", CONNECT_TIMEOUT_NS));
             while (failures.isEmpty() && System.nanoTime() < deadline)
             {
                 client.doWork();

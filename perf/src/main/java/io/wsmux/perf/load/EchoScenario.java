@@ -164,14 +164,7 @@ public final class EchoScenario
                 Thread.yield();
             }
         }
-        final long[] marks = new long[4];
-        Sleeps.until(measureStartNs);
-        clients.intervalHistogram(); // drop the warm-up's latencies
-        marks[0] = System.nanoTime();
-        marks[1] = clients.received();
-        run.cpuStart = CpuSample.take(run.serverPid);
-        run.phase = "measure";
-
+        final long[] marks = startMeasuring(run, clients, measureStartNs);
         int idle = 0;
         for (int i = 0; i < handlers.length; i++)
         {
@@ -182,11 +175,34 @@ public final class EchoScenario
             System.err.println("warning: " + idle + " connections have not started: no pong to the starting ping");
         }
 
+        stopMeasuring(run, clients, endNs, marks);
+        return marks;
+    }
+
+    /**
+     * Wait for the measured window, then drop the warm-up's latencies and take the starting marks.
+     *
+     * @return nanoTime and messages received at the start [0, 1]; the end [2, 3] is for {@link #stopMeasuring}.
+     */
+    private static long[] startMeasuring(final EchoRun run, final LoadClients clients, final long measureStartNs)
+    {
+        final long[] marks = new long[4];
+        Sleeps.until(measureStartNs);
+        clients.intervalHistogram();
+        marks[0] = System.nanoTime();
+        marks[1] = clients.received();
+        run.cpuStart = CpuSample.take(run.serverPid);
+        run.phase = "measure";
+        return marks;
+    }
+
+    private static void stopMeasuring(
+        final EchoRun run, final LoadClients clients, final long endNs, final long[] marks)
+    {
         Sleeps.until(endNs);
         marks[2] = System.nanoTime();
         marks[3] = clients.received();
         run.cpuEnd = CpuSample.take(run.serverPid);
-        return marks;
     }
 
     /**
@@ -213,17 +229,8 @@ public final class EchoScenario
             pacer.arm(clients, handlers, connections, periodNs, maxOutstanding, startNs, endNs);
         }
 
-        final long[] marks = new long[4];
-        Sleeps.until(measureStartNs);
-        clients.intervalHistogram(); // drop the warm-up's latencies
-        marks[0] = System.nanoTime();
-        marks[1] = clients.received();
-        run.cpuStart = CpuSample.take(run.serverPid);
-        run.phase = "measure";
-        Sleeps.until(endNs);
-        marks[2] = System.nanoTime();
-        marks[3] = clients.received();
-        run.cpuEnd = CpuSample.take(run.serverPid);
+        final long[] marks = startMeasuring(run, clients, measureStartNs);
+        stopMeasuring(run, clients, endNs, marks);
         for (final Pacer pacer : pacers)
         {
             while (!pacer.done)

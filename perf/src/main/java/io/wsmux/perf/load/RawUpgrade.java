@@ -13,7 +13,8 @@ import io.wsmux.codec.Opcode;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * Blocking set-up steps the load tools share: the HTTP upgrade on a plain socket and a text-protocol subscription.
+ * Blocking set-up steps for benchmarks on plain sockets (the JMH fan-out benchmark): the HTTP upgrade and a
+ * text-protocol subscription.
  * Cold path: allocates.
  */
 public final class RawUpgrade
