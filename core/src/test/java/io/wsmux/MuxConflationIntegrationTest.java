@@ -38,6 +38,7 @@ class MuxConflationIntegrationTest
     {
         final Socket socket = new Socket();
         final List<String> messages = new ArrayList<>();
+        volatile int received;
         private final StringBuilder text = new StringBuilder();
         private final FrameDecoder decoder = new FrameDecoder(this, false, 1 << 20, 1 << 20, true);
 
@@ -80,6 +81,7 @@ class MuxConflationIntegrationTest
         public void onFrameEnd()
         {
             messages.add(text.toString());
+            received = messages.size();
         }
 
         @Override
@@ -171,6 +173,72 @@ class MuxConflationIntegrationTest
             assertTrue(stalled.messages.size() < UPDATES / 2, "received " + stalled.messages.size());
             stalled.socket.close();
             fast.abort();
+        }
+    }
+
+    @Test
+    void shouldDeliverEveryPublicationIntactAndInOrderToAReliableSubscriberThatStalledAndReadsAgain() throws Exception
+    {
+        // Publications from another thread are fanned out in batches through the loop's arena; the stalled
+        // subscriber's socket leaves most of each batch, which must move intact to its own chunks before the arena
+        // is reused by the next batch.
+        final int publications = 5_000;
+        final Multiplexer mux = Multiplexer.builder().topic("feed", TopicOptions.RELIABLE).build();
+        final WsmuxSettings settings = new WsmuxSettings().port(0).ioThreads(1).socketSendBuffer(8192)
+            .outboundBudget(16 << 20);
+        try (WsmuxServer server = WsmuxServer.builder(settings).mux("/mux", mux).build().start())
+        {
+            final Topic feed = mux.topic("feed");
+            final StalledSubscriber stalled = new StalledSubscriber(server.address(), "feed");
+            final StalledSubscriber other = new StalledSubscriber(server.address(), "feed");
+            final StalledSubscriber reader = new StalledSubscriber(server.address(), "feed");
+            while (feed.subscriberCount() < 3)
+            {
+                Thread.sleep(1);
+            }
+            final String padding = "y".repeat(180);
+            final String last = "msg,feed," + publications + "," + padding + "," + publications;
+            // One subscriber keeps reading, so every batch reuses the arena while the other two have a backlog.
+            final Throwable[] readerFailure = new Throwable[1];
+            final Thread readerThread = new Thread(() ->
+            {
+                try
+                {
+                    reader.readUntil(last);
+                }
+                catch (final Throwable ex)
+                {
+                    readerFailure[0] = ex;
+                }
+            }, "test-reader");
+            readerThread.start();
+
+            for (int i = 1; i <= publications; i++)
+            {
+                feed.publish(i + "," + padding + "," + i);
+                // One publication per batch: once a stalled socket is full, its frame stays behind at the start of
+                // the arena, where the next batch puts the reader's frame.
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (reader.received < i && System.nanoTime() < deadline)
+                {
+                    Thread.yield();
+                }
+            }
+            readerThread.join(30_000);
+            assertEquals(null, readerFailure[0]);
+            other.readUntil(last);
+            stalled.readUntil(last);
+
+            for (final StalledSubscriber subscriber : List.of(reader, other, stalled))
+            {
+                assertEquals(publications, subscriber.messages.size());
+                for (int i = 1; i <= publications; i++)
+                {
+                    assertEquals("msg,feed," + i + "," + padding + "," + i, subscriber.messages.get(i - 1),
+                        "intact, in order, exactly once");
+                }
+                subscriber.socket.close();
+            }
         }
     }
 }
