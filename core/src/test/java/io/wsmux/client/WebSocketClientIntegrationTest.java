@@ -630,6 +630,47 @@ class WebSocketClientIntegrationTest
     }
 
     @Test
+    void shouldRunDutyCycleWorkOnTheClientThreadAndSendFromItDirectly() throws Exception
+    {
+        // The load generator's open loop paces sends this way: work on the client's own spinning thread.
+        final AtomicInteger cycles = new AtomicInteger();
+        final List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final CompletableFuture<WebSocketClientConnection> target = new CompletableFuture<>();
+        final AtomicInteger sent = new AtomicInteger();
+        final ClientSettings settings = new ClientSettings()
+            .idleMode(io.wsmux.transport.IdleMode.SPIN)
+            .dutyCycleWork((nowNs) ->
+            {
+                if (1 == cycles.incrementAndGet())
+                {
+                    threads.add(Thread.currentThread().getName());
+                }
+                final WebSocketClientConnection connection = target.getNow(null);
+                if (null != connection && sent.get() < 3 && connection.sendText("tick " + sent.get()))
+                {
+                    sent.incrementAndGet();
+                    return 1;
+                }
+                return 0;
+            });
+        final Recorder recorder = new Recorder();
+        try (WsmuxClient spinning = WsmuxClient.start(settings))
+        {
+            final WebSocketClientConnection connection =
+                spinning.connect(URI.create("ws://127.0.0.1:" + server.port() + "/echo"), null, recorder)
+                    .get(WAIT_S, TimeUnit.SECONDS);
+            target.complete(connection);
+
+            for (int i = 0; i < 3; i++)
+            {
+                assertEquals("tick " + i, recorder.nextText());
+            }
+            assertTrue(cycles.get() > 3, "cycles=" + cycles.get());
+            assertEquals(List.of("wsmux-client-0"), threads);
+        }
+    }
+
+    @Test
     void shouldNotAllowCloseFromTheClientThread() throws Exception
     {
         final CompletableFuture<Throwable> thrown = new CompletableFuture<>();
