@@ -199,24 +199,7 @@ final class OutboundWriter
     private void moveToChunk(final TcpConnection connection, final boolean control, final OutboundEntry entry)
     {
         final int length = entry.length; // the whole entry, so its write position stays valid
-        OutboundChunk chunk = control ? connection.controlChunk : connection.dataChunk;
-        if (null == chunk || chunk.freeLength() < length)
-        {
-            if (null != chunk)
-            {
-                releaseChunkReference(chunk);
-            }
-            chunk = acquireChunk(); // an arena entry is at most a chunk long
-            chunk.references = 1;
-            if (control)
-            {
-                connection.controlChunk = chunk;
-            }
-            else
-            {
-                connection.dataChunk = chunk;
-            }
-        }
+        final OutboundChunk chunk = laneChunk(connection, control, length); // an arena entry fits in a chunk
         chunk.buffer.putBytes(chunk.appendPosition, arenaBuffer, entry.offset, length);
         entry.chunk = chunk;
         entry.byteBuffer = chunk.byteBuffer;
@@ -404,25 +387,7 @@ final class OutboundWriter
         boolean starts = startsFrame;
         while (copied < length)
         {
-            OutboundChunk chunk = control ? connection.controlChunk : connection.dataChunk;
-            if (null == chunk || 0 == chunk.freeLength())
-            {
-                if (null != chunk)
-                {
-                    releaseChunkReference(chunk);
-                }
-                chunk = acquireChunk();
-                chunk.references = 1; // held by the lane while it appends to it
-                if (control)
-                {
-                    connection.controlChunk = chunk;
-                }
-                else
-                {
-                    connection.dataChunk = chunk;
-                }
-            }
-
+            final OutboundChunk chunk = laneChunk(connection, control, 1);
             final int piece = Math.min(chunk.freeLength(), length - copied);
             copyRange(chunk.buffer, chunk.appendPosition, first, firstOffset, firstLength, second, secondOffset,
                 secondLength, from + copied, piece);
@@ -442,15 +407,7 @@ final class OutboundWriter
             starts = false;
         }
 
-        if (control)
-        {
-            connection.queuedControlBytes += length;
-        }
-        else
-        {
-            connection.queuedBytes += length;
-            queuedBytes += length;
-        }
+        countQueued(connection, control, length);
         if (wasIdle && !connection.batched && null != connection.key && connection.key.isValid())
         {
             connection.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
@@ -484,15 +441,47 @@ final class OutboundWriter
         entry.endsFrame = true;
         arenaPosition += total;
         append(connection, control, entry);
+        countQueued(connection, control, total);
+    }
+
+    private void countQueued(final TcpConnection connection, final boolean control, final int length)
+    {
         if (control)
         {
-            connection.queuedControlBytes += total;
+            connection.queuedControlBytes += length;
         }
         else
         {
-            connection.queuedBytes += total;
-            queuedBytes += total;
+            connection.queuedBytes += length;
+            queuedBytes += length;
         }
+    }
+
+    /**
+     * The chunk a lane appends to, with at least {@code needed} bytes free: its current one, or a new one from the
+     * pool that the lane then holds (the old one is let go of; its entries keep it until they are written).
+     */
+    private OutboundChunk laneChunk(final TcpConnection connection, final boolean control, final int needed)
+    {
+        OutboundChunk chunk = control ? connection.controlChunk : connection.dataChunk;
+        if (null == chunk || chunk.freeLength() < needed)
+        {
+            if (null != chunk)
+            {
+                releaseChunkReference(chunk);
+            }
+            chunk = acquireChunk();
+            chunk.references = 1; // held by the lane while it appends to it
+            if (control)
+            {
+                connection.controlChunk = chunk;
+            }
+            else
+            {
+                connection.dataChunk = chunk;
+            }
+        }
+        return chunk;
     }
 
     private static void append(final TcpConnection connection, final boolean control, final OutboundEntry entry)
