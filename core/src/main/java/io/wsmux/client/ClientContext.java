@@ -45,6 +45,9 @@ final class ClientContext implements ConnectionFactory
     final UpgradeResponseWriter acceptKeys = new UpgradeResponseWriter();
     /** Where a data frame is framed and masked before the transport copies it out; grows to the largest sent. */
     final ExpandableArrayBuffer sendScratch = new ExpandableArrayBuffer(INITIAL_SEND_SCRATCH_LENGTH);
+    /** A data frame's header alone, when a zero mask key lets the payload go out unchanged. */
+    final UnsafeBuffer headerScratch = new UnsafeBuffer(new byte[FrameDescriptor.MAX_HEADER_LENGTH]);
+    final boolean zeroMaskKey;
     /** Where a control frame (ping, pong, close: at most 125 bytes of payload) is framed and masked. */
     final UnsafeBuffer controlScratch = new UnsafeBuffer(
         new byte[FrameDescriptor.MAX_HEADER_LENGTH + FrameDescriptor.MAX_CONTROL_PAYLOAD_LENGTH]);
@@ -62,6 +65,7 @@ final class ClientContext implements ConnectionFactory
         this.maxMessageLength = settings.maxMessageLength();
         this.maxResponseHeadLength = settings.maxResponseHeadLength();
         this.handshakeTimeoutNs = settings.handshakeTimeoutNs();
+        this.zeroMaskKey = settings.zeroMaskKey();
         this.closeTimeoutNs = settings.closeTimeoutNs();
         this.errorHandler = settings.errorHandler();
     }

@@ -64,6 +64,7 @@ public final class ClientSettings
     private IdleMode idleMode = IDLE_MODE_DEFAULT;
     private ErrorHandler errorHandler = Throwable::printStackTrace;
     private DutyCycleWork dutyCycleWork;
+    private boolean zeroMaskKey;
 
     /**
      * Check every value.
@@ -299,6 +300,27 @@ public final class ClientSettings
     }
 
     /**
+     * @return true if data frames are masked with the key 0.
+     */
+    public boolean zeroMaskKey()
+    {
+        return zeroMaskKey;
+    }
+
+    /**
+     * @param zeroMaskKey true to mask data frames with the key 0 (the mask bit set, the payload unchanged), for load
+     *                    generation: it spares the client the XOR and a copy, while a server does the same work as
+     *                    for any key. RFC 6455 §5.3 asks browsers for unpredictable keys, so that script cannot
+     *                    choose the bytes a proxy sees; a load generator has no such script. Default false.
+     * @return this.
+     */
+    public ClientSettings zeroMaskKey(final boolean zeroMaskKey)
+    {
+        this.zeroMaskKey = zeroMaskKey;
+        return this;
+    }
+
+    /**
      * @return work the I/O thread does once per duty cycle, or null for none.
      */
     public DutyCycleWork dutyCycleWork()
@@ -332,6 +354,7 @@ public final class ClientSettings
             ", commandBufferLength=" + commandBufferLength +
             ", idleMode=" + idleMode +
             ", dutyCycleWork=" + dutyCycleWork +
+            ", zeroMaskKey=" + zeroMaskKey +
             '}';
     }
 }

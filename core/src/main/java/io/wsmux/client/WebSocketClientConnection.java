@@ -49,7 +49,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * messages one thread sends always go out in the order it sent them. The send methods return false when the
  * connection is not open or the ring buffer is full (back-pressure: retry later).
  * <p>
- * <b>Masking</b> (§5.3): every frame is masked with a key drawn from a {@link SplittableRandom} of this connection,
+ * <b>Masking</b> (§5.3): every frame is masked with a key drawn from a {@link SplittableRandom} of this connection
+ * (or, with {@link ClientSettings#zeroMaskKey(boolean)}, data frames with the key 0, for load generation),
  * split from the client's. Fast, but not the "strong source of entropy" the RFC asks for, which guards browsers
  * running untrusted scripts against cache poisoning of intermediaries; a test or load client sending its own data
  * does not need it. The Sec-WebSocket-Key nonce comes from the same generator.
@@ -715,7 +716,14 @@ public final class WebSocketClientConnection extends MessageAssembler
             return false;
         }
         final int length = firstLength + secondLength;
-        final int maskKey = random.nextInt();
+        if (context.zeroMaskKey && 0 == secondLength)
+        {
+            // A zero key leaves the payload as it is: the header, then the caller's bytes, copied once.
+            final int headerLength = FrameEncoder.writeMaskedHeader(context.headerScratch, 0, true, opcode, length, 0);
+            writeFrame(context.headerScratch, 0, headerLength, first, firstOffset, firstLength);
+            return true;
+        }
+        final int maskKey = context.zeroMaskKey ? 0 : random.nextInt();
         final ExpandableArrayBuffer scratch = context.sendScratch;
         final int headerLength = FrameEncoder.writeMaskedHeader(scratch, 0, true, opcode, length, maskKey);
         scratch.putBytes(headerLength, first, firstOffset, firstLength);
@@ -723,7 +731,10 @@ public final class WebSocketClientConnection extends MessageAssembler
         {
             scratch.putBytes(headerLength + firstLength, second, secondOffset, secondLength);
         }
-        Masking.unmask(scratch, headerLength, length, maskKey, 0);
+        if (0 != maskKey)
+        {
+            Masking.unmask(scratch, headerLength, length, maskKey, 0);
+        }
         writeFrame(scratch, 0, headerLength + length, null, 0, 0);
         return true;
     }

@@ -630,6 +630,26 @@ class WebSocketClientIntegrationTest
     }
 
     @Test
+    void shouldEchoMessagesSentWithTheZeroMaskKey() throws Exception
+    {
+        final Recorder recorder = new Recorder();
+        try (WsmuxClient zeroKey = WsmuxClient.start(new ClientSettings().zeroMaskKey(true)))
+        {
+            final WebSocketClientConnection connection =
+                zeroKey.connect(URI.create("ws://127.0.0.1:" + server.port() + "/echo"), null, recorder)
+                    .get(WAIT_S, TimeUnit.SECONDS);
+            final byte[] binary = new byte[70_000];
+            new Random(7).nextBytes(binary);
+
+            assertTrue(connection.sendText("plain text, key 0"));
+            assertTrue(connection.sendBinary(bytes(binary), 0, binary.length));
+
+            assertEquals("plain text, key 0", recorder.nextText());
+            assertArrayEquals(binary, recorder.nextBinary());
+        }
+    }
+
+    @Test
     void shouldRunDutyCycleWorkOnTheClientThreadAndSendFromItDirectly() throws Exception
     {
         // The load generator's open loop paces sends this way: work on the client's own spinning thread.

@@ -39,7 +39,9 @@ public final class Comparison
     /** Pre-touched heap: its pages are resident from the start, so RSS grows only by what is not heap. */
     private static final List<String> SERVER_JVM =
         List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC", "-XX:+AlwaysPreTouch", ADD_EXPORTS);
-    private static final List<String> CLIENT_JVM = List.of("-Xms1g", "-Xmx2g", ADD_EXPORTS);
+    /** The client is not under test: Agrona's bounds checks off, as on a tuned deployment. */
+    private static final List<String> CLIENT_JVM =
+        List.of("-Xms1g", "-Xmx2g", "-Dagrona.disable.bounds.checks=true", ADD_EXPORTS);
     private static final int PORT = 9301;
     private static final String NETTY_TUNING = "-Dio.netty.leakDetection.level=disabled";
     /**

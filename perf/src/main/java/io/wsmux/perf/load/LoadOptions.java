@@ -371,6 +371,8 @@ public final class LoadOptions
         out.println();
         out.println("Each run prints a progress line a second to stderr and one line to stdout:");
         out.println("  RESULT scenario=<s> key=value ...     (exit status 0, or 1 when errors > 0, 2 on bad usage)");
+        out.println("Frames are masked with the key 0 (the server's work is the same as for any key; the client is");
+        out.println("spared the XOR); -Dagrona.disable.bounds.checks=true makes the client cheaper still.");
         out.println();
         out.println("common options");
         out.println("  --url URL                 server, any RFC 6455 server (default " + URL_DEFAULT + ")");
