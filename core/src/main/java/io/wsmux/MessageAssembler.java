@@ -39,10 +39,10 @@ public abstract class MessageAssembler extends TcpConnection
     private static final UnsafeBuffer EMPTY = new UnsafeBuffer(new byte[0]);
 
     private long frameLength;
-    private int frameOpcode;
+    private byte frameOpcode; // opcodes fit a byte: 8 bytes less per connection with the int fields below
     private boolean frameFin;
     private boolean frameDelivered;
-    private int messageOpcode;
+    private byte messageOpcode;
     private MutableDirectBuffer messageBuffer;
     private int messageLength;
     private MutableDirectBuffer wholeMessage;
@@ -83,14 +83,14 @@ public abstract class MessageAssembler extends TcpConnection
      */
     protected final void frameStart(final int opcode, final boolean fin, final long payloadLength)
     {
-        frameOpcode = opcode;
+        frameOpcode = (byte)opcode;
         frameFin = fin;
         frameLength = payloadLength;
         frameDelivered = false;
         controlLength = 0;
         if (Opcode.TEXT == opcode || Opcode.BINARY == opcode)
         {
-            messageOpcode = opcode;
+            messageOpcode = (byte)opcode;
             messageLength = 0;
         }
     }

@@ -41,7 +41,7 @@ public abstract class TcpConnection
     OutboundChunk dataChunk;
     OutboundChunk controlChunk;
     long queuedBytes;
-    long queuedControlBytes;
+    int queuedControlBytes; // pongs and close frames: small, bounded by the protocol
     long timerId = NULL_TIMER;
     long deadlineNs = NO_DEADLINE;
     boolean closeWhenFlushed;
