@@ -428,11 +428,8 @@ final class OutboundWriter
         final int secondLength)
     {
         final int total = firstLength + secondLength;
-        arenaBuffer.putBytes(arenaPosition, first, firstOffset, firstLength);
-        if (secondLength > 0)
-        {
-            arenaBuffer.putBytes(arenaPosition + firstLength, second, secondOffset, secondLength);
-        }
+        copyRange(arenaBuffer, arenaPosition, first, firstOffset, firstLength, second, secondOffset, secondLength, 0,
+            total);
         final OutboundEntry entry = acquireEntry();
         entry.byteBuffer = arenaByteBuffer;
         entry.offset = arenaPosition;

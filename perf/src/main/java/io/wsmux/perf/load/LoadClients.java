@@ -54,29 +54,12 @@ final class LoadClients implements AutoCloseable
     }
 
     /**
-     * @return how many loops.
-     */
-    int count()
-    {
-        return clients.length;
-    }
-
-    /**
      * @param connectionIndex a connection's number in the run.
      * @return the loop that owns it.
      */
     LoadClient forConnection(final int connectionIndex)
     {
         return clients[connectionIndex % clients.length];
-    }
-
-    /**
-     * @param index 0 .. count - 1.
-     * @return that loop.
-     */
-    LoadClient get(final int index)
-    {
-        return clients[index];
     }
 
     /**
