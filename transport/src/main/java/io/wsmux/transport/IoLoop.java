@@ -1018,7 +1018,7 @@ public final class IoLoop implements Agent
 
     private boolean onTimerExpiry(final TimeUnit timeUnit, final long now, final long timerId)
     {
-        final PendingConnect pending = connectByTimerId.remove(timerId);
+        final PendingConnect pending = connectByTimerId.isEmpty() ? null : connectByTimerId.remove(timerId);
         if (null != pending)
         {
             pending.timerId = TcpConnection.NULL_TIMER;
