@@ -35,6 +35,11 @@ final class LoopContext implements ConnectionFactory
     private static final int INITIAL_MESSAGE_BUFFER_LENGTH = 4096;
     private static final int MAX_POOLED_MESSAGE_BUFFER_LENGTH = 1024 * 1024;
     private static final int SCRATCH_LENGTH = 16 * 1024;
+    /**
+     * Bytes of multiplex protocol replies a connection may have queued beyond its outbound budget before it is
+     * closed as a slow consumer: room for a few hundred replies to a client whose queue is full of publications.
+     */
+    static final int PROTOCOL_REPLY_HEADROOM = 64 * 1024;
 
     final int maxFrameLength;
     final int maxMessageLength;
@@ -47,6 +52,8 @@ final class LoopContext implements ConnectionFactory
     final int outboundBudget;
     final WsmuxSettings.OverflowPolicy overflowPolicy;
     final long slowConsumerGraceNs;
+    final long slowConsumerCloseTimeoutNs;
+    final int conflationSendBufferLength;
     final Map<String, Endpoint> endpoints;
     final Map<String, DirectBuffer> resources;
     final Endpoint anyPath;
@@ -58,6 +65,14 @@ final class LoopContext implements ConnectionFactory
     final UnsafeBuffer muxScratch = new UnsafeBuffer(new byte[2048]);
     final TextMuxFlyweight textMux = new TextMuxFlyweight();
     final UnsafeBuffer controlScratch = new UnsafeBuffer(new byte[FrameDescriptor.MAX_SERVER_HEADER_LENGTH + 125]);
+
+    /**
+     * The most recent ping of the read being handled, answered once when the read is done: a peer that sends a
+     * thousand pings in one write gets one pong (RFC 6455 §5.5.3 allows answering only the most recent ping).
+     */
+    final UnsafeBuffer pingPayload = new UnsafeBuffer(new byte[125]);
+    int pingPayloadLength;
+    WsConnection pingOwner;
 
     private final ArrayDeque<UpgradeRequestParser> parsers = new ArrayDeque<>();
     private final ConcurrentHashMap<Long, UnsafeBuffer> largeCommands = new ConcurrentHashMap<>();
@@ -85,6 +100,8 @@ final class LoopContext implements ConnectionFactory
     long conflations;
     long muxErrors;
     long muxIgnoredMessages;
+    long protocolReplyOverflows;
+    long discardedBytes;
     IoLoop loop;
 
     LoopContext(
@@ -105,6 +122,8 @@ final class LoopContext implements ConnectionFactory
         this.outboundBudget = settings.outboundBudget();
         this.overflowPolicy = settings.outboundOverflow();
         this.slowConsumerGraceNs = settings.slowConsumerGraceNs();
+        this.slowConsumerCloseTimeoutNs = settings.slowConsumerCloseTimeoutNs();
+        this.conflationSendBufferLength = settings.conflationSendBufferLength();
         this.endpoints = endpoints;
         this.resources = resources;
         this.anyPath = anyPath;

@@ -40,6 +40,7 @@ final class MuxSession
     private int pendingCount;
     private int nextSerial;
     private long scheduledNs = Long.MAX_VALUE;
+    private boolean sendBufferLimited;
 
     MuxSession(final WsConnection connection, final Multiplexer multiplexer, final LoopContext context,
         final boolean binary)
@@ -298,6 +299,13 @@ final class MuxSession
 
         if (null != loopTopic)
         {
+            if (!sendBufferLimited && (loopTopic.topic.options().conflate() || maxRate > 0))
+            {
+                // A conflating subscriber keeps only the latest value, but only of what the socket refuses: with
+                // the kernel's auto-tuned buffer, megabytes of stale updates would be in flight before it refuses.
+                sendBufferLimited = true;
+                connection.limitSendBuffer(context.conflationSendBufferLength);
+            }
             loopTopic.add(channel);
             if (null != loopTopic.lastValue)
             {

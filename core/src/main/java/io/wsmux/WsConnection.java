@@ -53,7 +53,6 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
     static final int COMMAND_LARGE = 0x100;
 
     private static final UnsafeBuffer EMPTY = new UnsafeBuffer(new byte[0]);
-    private static final int MAX_QUEUED_CONTROL_BYTES = 1024;
     private static final UnsafeBuffer SLOW_CONSUMER = new UnsafeBuffer(LoopContext.utf8("slow consumer"));
     private static final UnsafeBuffer IDLE_TIMEOUT = new UnsafeBuffer(LoopContext.utf8("idle timeout"));
     private static final UnsafeBuffer INTERNAL_ERROR = new UnsafeBuffer(LoopContext.utf8("internal error"));
@@ -73,6 +72,7 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
     private String closeReason = "";
     private boolean opened;
     private boolean closeNotified;
+    private boolean closeFrameQueued; // a slow consumer's close frame waits for the socket: its own timeout applies
     private long droppedMessages;
     private long overBudgetSinceNs;
     private MuxSession muxSession;
@@ -97,6 +97,7 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
     protected void onRead(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNs)
     {
         lastReadNs = nowNs;
+        context.pingOwner = null;
         int position = offset;
         int remaining = length;
         if (STATE_HANDSHAKE == state)
@@ -123,7 +124,33 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         if (remaining > 0 && (STATE_OPEN == state || STATE_CLOSE_SENT == state))
         {
             decoder.decode(buffer, position, remaining);
+            if (this == context.pingOwner)
+            {
+                answerPing();
+            }
         }
+    }
+
+    /**
+     * Answer the most recent ping of this read with one pong, replacing a pong still queued from an earlier read:
+     * RFC 6455 §5.5.3, "an endpoint MAY elect to send a Pong frame for only the most recently processed Ping frame",
+     * so a peer that pings without reading holds at most one pong of ours, and always the newest.
+     */
+    private void answerPing()
+    {
+        context.pingOwner = null;
+        if (STATE_OPEN != state)
+        {
+            return;
+        }
+        if (queuedControlBytes() > 0)
+        {
+            context.discardedBytes += discardUnstartedControl();
+        }
+        // RFC 6455 §5.5.3: "A Pong frame sent in response to a Ping frame must have identical Application data".
+        final int frameLength = FrameEncoder.encode(
+            context.controlScratch, 0, true, Opcode.PONG, context.pingPayload, 0, context.pingPayloadLength);
+        writeControlFrame(context.controlScratch, 0, frameLength);
     }
 
     @Override
@@ -392,15 +419,12 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         switch (opcode)
         {
             case Opcode.PING:
-                // RFC 6455 §5.5.3: an endpoint MAY answer only the most recent ping. A peer that pings without
-                // reading would otherwise make us queue pongs without bound: with pongs already waiting, skip it.
-                if (STATE_OPEN == state && queuedControlBytes() <= MAX_QUEUED_CONTROL_BYTES)
+                // Answered once, when this read is handled (answerPing): only the most recent ping gets its pong.
+                if (STATE_OPEN == state)
                 {
-                    // RFC 6455 §5.5.3: "A Pong frame sent in response to a Ping frame must have identical
-                    // Application data".
-                    final int frameLength = FrameEncoder.encode(
-                        context.controlScratch, 0, true, Opcode.PONG, buffer, offset, length);
-                    writeControlFrame(context.controlScratch, 0, frameLength);
+                    context.pingPayload.putBytes(0, buffer, offset, length);
+                    context.pingPayloadLength = length;
+                    context.pingOwner = this;
                 }
                 break;
 
@@ -718,8 +742,12 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
     }
 
     /**
-     * Send a multiplex protocol message (OPENED, REFUSED, CLOSED, ERROR, uns) in order with the data but outside the
-     * budget: such messages are small and must never be dropped. Loop thread only.
+     * Send a multiplex protocol message (OPENED, REFUSED, CLOSED, ERROR, uns) in order with the data. It counts
+     * against the outbound budget like any byte, with {@link LoopContext#PROTOCOL_REPLY_HEADROOM} beyond it so that a
+     * subscriber whose queue is full of publications still learns that its request was refused. Such a reply must
+     * never be dropped: a client that makes the server queue more than that (requests sent without reading the
+     * replies; the loop stops reading it once over budget, but one read can hold thousands of requests) is closed
+     * as a slow consumer, whatever the overflow policy. Loop thread only.
      */
     void sendProtocolMessage(final int opcode, final DirectBuffer buffer, final int offset, final int length)
     {
@@ -728,6 +756,14 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
             return;
         }
         final int headerLength = FrameEncoder.writeHeader(context.headerScratch, 0, true, opcode, length);
+        final long queued = queuedBytes() + queuedControlBytes();
+        if (0 != queued &&
+            queued + headerLength + length > (long)context.outboundBudget + LoopContext.PROTOCOL_REPLY_HEADROOM)
+        {
+            context.protocolReplyOverflows++;
+            closeSlowConsumer();
+            return;
+        }
         writeFrame(context.headerScratch, 0, headerLength, buffer, offset, length);
     }
 
@@ -744,9 +780,31 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         }
         droppedMessages++;
         context.droppedMessages++;
+        onOverBudget(loop.nowNs());
+        return false;
+    }
+
+    /**
+     * Requests arrive faster than the client reads the replies: the loop has stopped reading it (back-pressure), and
+     * it is over budget as surely as when a message is dropped, so the slow-consumer policy applies.
+     */
+    @Override
+    protected void onReadPaused(final long nowNs)
+    {
+        if (STATE_OPEN == state)
+        {
+            onOverBudget(nowNs);
+        }
+    }
+
+    /**
+     * The overflow policy: with {@code close}, close with 1008 once the connection has been over budget for the
+     * grace time (at once without one); with {@code drop}, nothing more.
+     */
+    private void onOverBudget(final long nowNs)
+    {
         if (WsmuxSettings.OverflowPolicy.CLOSE == context.overflowPolicy)
         {
-            final long nowNs = loop.nowNs();
             if (0 == context.slowConsumerGraceNs)
             {
                 closeSlowConsumer();
@@ -761,19 +819,42 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
                 closeSlowConsumer();
             }
         }
-        return false;
     }
 
+    /**
+     * Give up on a connection that does not read: drop the data frames the socket has not started on (never part of
+     * a frame: a half-written one is finished first; the server never fragments its messages, so a frame boundary is
+     * a message boundary), then queue the 1008 close frame, so that a client that reads later finds it right after
+     * what the kernel already held. The kernel's send buffer may be full of old data, so the close frame goes out
+     * only as the client drains it: the connection is kept until the close frame is written or
+     * {@code wsmux.slow.consumer.close.timeout} passes, then waits the usual close timeout for the client's reply.
+     */
     private void closeSlowConsumer()
     {
+        if (STATE_OPEN != state)
+        {
+            return;
+        }
         context.slowConsumerCloses++;
+        context.discardedBytes += discardUnstartedData();
         startClose(CloseCode.POLICY_VIOLATION, "slow consumer", SLOW_CONSUMER, 0, SLOW_CONSUMER.capacity());
+        if (queuedBytes() > 0)
+        {
+            closeFrameQueued = true;
+            deadline(loop.nowNs() + context.slowConsumerCloseTimeoutNs);
+        }
     }
 
     @Override
     protected void onFlushed()
     {
         overBudgetSinceNs = 0;
+        if (closeFrameQueued)
+        {
+            // The slow consumer's close frame is written at last: now the usual wait for the client's reply.
+            closeFrameQueued = false;
+            deadline(loop.nowNs() + context.closeTimeoutNs);
+        }
         if (null != muxSession && STATE_OPEN == state)
         {
             muxSession.flushPending(loop.nowNs());
@@ -793,6 +874,15 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         command.putShort(0, (short)code, java.nio.ByteOrder.BIG_ENDIAN);
         command.putBytes(2, reasonBytes);
         return offer(COMMAND_CHANNEL_CLOSE, serial, command, 0, command.capacity());
+    }
+
+    /**
+     * Bound the socket's send buffer (a conflating subscription): see
+     * {@link WsmuxSettings#CONFLATION_SEND_BUFFER_PROP_NAME}.
+     */
+    void limitSendBuffer(final int length)
+    {
+        socketSendBufferLength(length);
     }
 
     MuxSession muxSession()

@@ -121,7 +121,8 @@ public final class WsmuxServer implements AutoCloseable
             settings.tcpNoDelay(),
             settings.socketSendBuffer(),
             settings.socketReceiveBuffer(),
-            settings.acceptBacklog());
+            settings.acceptBacklog(),
+            settings.outboundBudget()); // a connection over its budget is not read: see WsConnection
 
         final IoLoop[] acceptTargets = reusePort ? null : new IoLoop[loopCount];
         for (int i = 0; i < loopCount; i++)

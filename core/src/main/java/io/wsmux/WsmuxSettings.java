@@ -97,6 +97,23 @@ public final class WsmuxSettings
     /** Default grace: 1 s; 0 closes at the first overflow. */
     public static final long SLOW_CONSUMER_GRACE_DEFAULT_NS = TimeUnit.SECONDS.toNanos(1);
 
+    /**
+     * How long a slow consumer's close frame may wait for the socket after its queued data was dropped (the kernel's
+     * send buffer may still hold old data the client has not read); then the connection is closed without it.
+     */
+    public static final String SLOW_CONSUMER_CLOSE_TIMEOUT_PROP_NAME = "wsmux.slow.consumer.close.timeout";
+    /** Default: 10 s. */
+    public static final long SLOW_CONSUMER_CLOSE_TIMEOUT_DEFAULT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    /**
+     * SO_SNDBUF of a connection once it holds a conflating or rate-limited subscription, which also ends the kernel's
+     * auto-tuning of that buffer: what a conflating subscriber can have in flight, and so how stale its updates can
+     * be when it reads again. 0 leaves the kernel's buffer.
+     */
+    public static final String CONFLATION_SEND_BUFFER_PROP_NAME = "wsmux.conflation.send.buffer";
+    /** Default: 64 KiB. */
+    public static final int CONFLATION_SEND_BUFFER_DEFAULT = 64 * 1024;
+
     /** Channels one multiplexed WebSocket may have open at once. */
     public static final String MUX_MAX_CHANNELS_PROP_NAME = "wsmux.mux.max.channels";
     /** Default channel limit per WebSocket. */
@@ -221,6 +238,10 @@ public final class WsmuxSettings
             .toUpperCase(Locale.ROOT));
     private long slowConsumerGraceNs =
         SystemUtil.getDurationInNanos(SLOW_CONSUMER_GRACE_PROP_NAME, SLOW_CONSUMER_GRACE_DEFAULT_NS);
+    private long slowConsumerCloseTimeoutNs = SystemUtil.getDurationInNanos(
+        SLOW_CONSUMER_CLOSE_TIMEOUT_PROP_NAME, SLOW_CONSUMER_CLOSE_TIMEOUT_DEFAULT_NS);
+    private int conflationSendBufferLength =
+        SystemUtil.getSizeAsInt(CONFLATION_SEND_BUFFER_PROP_NAME, CONFLATION_SEND_BUFFER_DEFAULT);
     private int muxMaxChannels = SystemUtil.getSizeAsInt(MUX_MAX_CHANNELS_PROP_NAME, MUX_MAX_CHANNELS_DEFAULT);
     private int muxMaxChannelNameLength =
         SystemUtil.getSizeAsInt(MUX_MAX_CHANNEL_NAME_LENGTH_PROP_NAME, MUX_MAX_CHANNEL_NAME_LENGTH_DEFAULT);
@@ -301,6 +322,10 @@ public final class WsmuxSettings
             outboundPooledChunks);
         check(outboundBudget >= 1024, OUTBOUND_BUDGET_PROP_NAME + " must be >= 1k: outboundBudget=" +
             outboundBudget);
+        check(slowConsumerCloseTimeoutNs > 0, SLOW_CONSUMER_CLOSE_TIMEOUT_PROP_NAME +
+            " must be > 0: slowConsumerCloseTimeoutNs=" + slowConsumerCloseTimeoutNs);
+        check(conflationSendBufferLength >= 0, CONFLATION_SEND_BUFFER_PROP_NAME +
+            " must be >= 0: conflationSendBufferLength=" + conflationSendBufferLength);
         check(slowConsumerGraceNs >= 0, SLOW_CONSUMER_GRACE_PROP_NAME + " must be >= 0: slowConsumerGraceNs=" +
             slowConsumerGraceNs);
         check(muxMaxChannels >= 1, MUX_MAX_CHANNELS_PROP_NAME + " must be >= 1: muxMaxChannels=" + muxMaxChannels);
@@ -525,6 +550,32 @@ public final class WsmuxSettings
     public long slowConsumerGraceNs()
     {
         return slowConsumerGraceNs;
+    }
+
+    /** @return how long a slow consumer's close frame may wait for the socket, in ns. */
+    public long slowConsumerCloseTimeoutNs()
+    {
+        return slowConsumerCloseTimeoutNs;
+    }
+
+    /** @param slowConsumerCloseTimeoutNs wait for a slow consumer's close frame, ns, &gt; 0. @return this. */
+    public WsmuxSettings slowConsumerCloseTimeoutNs(final long slowConsumerCloseTimeoutNs)
+    {
+        this.slowConsumerCloseTimeoutNs = slowConsumerCloseTimeoutNs;
+        return this;
+    }
+
+    /** @return SO_SNDBUF of a connection with a conflating or rate-limited subscription, 0 for the kernel's. */
+    public int conflationSendBufferLength()
+    {
+        return conflationSendBufferLength;
+    }
+
+    /** @param conflationSendBufferLength bytes, 0 to leave the kernel's buffer. @return this. */
+    public WsmuxSettings conflationSendBufferLength(final int conflationSendBufferLength)
+    {
+        this.conflationSendBufferLength = conflationSendBufferLength;
+        return this;
     }
 
     /** @param slowConsumerGraceNs slow-consumer grace, 0 to close at once. @return this. */
@@ -799,6 +850,8 @@ public final class WsmuxSettings
             ", " + OUTBOUND_BUDGET_PROP_NAME + "=" + outboundBudget +
             ", " + OUTBOUND_OVERFLOW_PROP_NAME + "=" + outboundOverflow +
             ", " + SLOW_CONSUMER_GRACE_PROP_NAME + "=" + slowConsumerGraceNs + "ns" +
+            ", " + SLOW_CONSUMER_CLOSE_TIMEOUT_PROP_NAME + "=" + slowConsumerCloseTimeoutNs + "ns" +
+            ", " + CONFLATION_SEND_BUFFER_PROP_NAME + "=" + conflationSendBufferLength +
             ", " + MUX_MAX_CHANNELS_PROP_NAME + "=" + muxMaxChannels +
             ", " + MUX_MAX_CHANNEL_NAME_LENGTH_PROP_NAME + "=" + muxMaxChannelNameLength +
             ", " + MAX_PUBLICATION_LENGTH_PROP_NAME + "=" + maxPublicationLength +

@@ -44,7 +44,19 @@ class MuxConflationIntegrationTest
 
         StalledSubscriber(final InetSocketAddress address, final String channel) throws IOException
         {
-            socket.setReceiveBufferSize(4096);
+            this(address, channel, 4096);
+        }
+
+        /**
+         * @param receiveBufferLength SO_RCVBUF, or 0 for the kernel's default (and its auto-tuning).
+         */
+        StalledSubscriber(final InetSocketAddress address, final String channel, final int receiveBufferLength)
+            throws IOException
+        {
+            if (receiveBufferLength > 0)
+            {
+                socket.setReceiveBufferSize(receiveBufferLength);
+            }
             socket.connect(address);
             socket.setSoTimeout(10_000);
             MuxTestSockets.upgradeAndSubscribe(socket, channel);
@@ -173,6 +185,79 @@ class MuxConflationIntegrationTest
             assertTrue(stalled.messages.size() < UPDATES / 2, "received " + stalled.messages.size());
             stalled.socket.close();
             fast.abort();
+        }
+    }
+
+    /**
+     * With the server's default socket buffers (no {@code socketSendBuffer} as above, which hid this): a subscriber
+     * that read along for a while (so the kernel auto-tuned its send buffer) stops reading while 8.6 MB are offered,
+     * then reads again. The server bounds what a conflating subscriber has in its socket
+     * ({@code wsmux.conflation.send.buffer}), so the subscriber reads about 100 KB of stale updates before the latest
+     * value, where the auto-tuned buffer held about 370 KB here (and up to 4 MiB, tcp_wmem's maximum, on a busier
+     * connection). The client's own receive buffer is small (16 KiB): what it holds is the client's to bound.
+     */
+    @Test
+    void shouldBoundTheStaleUpdatesInFlightToAConflatingSubscriberWithDefaultSocketBuffers() throws Exception
+    {
+        final Multiplexer mux = Multiplexer.builder().topicPrefix("prices.", TopicOptions.LATEST).build();
+        final int updates = 40_000;
+        try (WsmuxServer server = WsmuxServer.builder(new WsmuxSettings().port(0).ioThreads(1))
+            .mux("/mux", mux).build().start())
+        {
+            final StalledSubscriber stalled = new StalledSubscriber(server.address(), "prices.EURUSD", 16 * 1024);
+            final Topic prices = mux.topic("prices.EURUSD");
+            while (prices.subscriberCount() < 1)
+            {
+                Thread.sleep(1);
+            }
+
+            // First it reads along, so that the kernel grows its buffers as for any busy connection.
+            final String padding = "x".repeat(200);
+            final String warmLatest = "msg,prices.EURUSD,EURUSD," + updates + "," + padding;
+            final Thread reader = new Thread(() ->
+            {
+                try
+                {
+                    stalled.readUntil(warmLatest);
+                }
+                catch (final IOException ex)
+                {
+                    throw new IllegalStateException(ex);
+                }
+            });
+            reader.start();
+            for (int i = 1; i <= updates; i++)
+            {
+                prices.publish("EURUSD," + i + "," + padding);
+                if (i % 100 == 0)
+                {
+                    Thread.sleep(1);
+                }
+            }
+            reader.join(20_000);
+            assertTrue(!reader.isAlive(), "the subscriber did not get the latest value while reading along");
+            stalled.messages.clear();
+
+            // Then it stops reading while 8.6 MB are offered, and reads again.
+            for (int i = updates + 1; i <= 2 * updates; i++)
+            {
+                prices.publish("EURUSD," + i + "," + padding);
+            }
+            Thread.sleep(500);
+            final String latest = "msg,prices.EURUSD,EURUSD," + 2 * updates + "," + padding;
+            stalled.readUntil(latest);
+
+            long staleBytes = 0;
+            for (final String message : stalled.messages)
+            {
+                staleBytes += message.length();
+            }
+            System.out.println("conflation with default buffers: " + staleBytes + " bytes in " +
+                stalled.messages.size() + " messages before the latest of " + updates);
+            assertTrue(staleBytes < 256 * 1024, "the subscriber read " + staleBytes + " bytes in " +
+                stalled.messages.size() + " messages before the latest of " + updates);
+            assertTrue(server.conflations() > updates / 2, "conflations=" + server.conflations());
+            stalled.socket.close();
         }
     }
 

@@ -71,7 +71,8 @@ public final class WsmuxClient implements AutoCloseable
             true,
             0,
             0,
-            ACCEPT_BACKLOG);
+            ACCEPT_BACKLOG,
+            0);
         this.loop = new IoLoop(
             0, config, context, limiter, new SystemNanoClock(), settings.errorHandler(), null);
         this.runner = new AgentRunner(

@@ -96,6 +96,7 @@ public final class IoLoop implements Agent
     private boolean clockStale;
 
     private long bytesRead;
+    private long readPauses;
     private long refusedConnections;
     private long acceptErrors;
 
@@ -743,6 +744,7 @@ public final class IoLoop implements Agent
             {
                 writer.uncork();
             }
+            pauseReadIfOverLimit(connection);
         }
     }
 
@@ -1083,7 +1085,8 @@ public final class IoLoop implements Agent
     void onDrained(final TcpConnection connection)
     {
         writer.releaseIdleChunks(connection);
-        if (connection.key.isValid() && (connection.key.interestOps() & SelectionKey.OP_WRITE) != 0)
+        connection.readPaused = false;
+        if (connection.key.isValid() && connection.key.interestOps() != SelectionKey.OP_READ)
         {
             connection.key.interestOps(SelectionKey.OP_READ);
         }
@@ -1103,6 +1106,80 @@ public final class IoLoop implements Agent
                 close(connection, ex);
             }
         }
+    }
+
+    // ---- back-pressure on input ----
+
+    /**
+     * After a read: a connection with more queued than {@link IoLoopConfig#readPauseQueuedLength()} is not read
+     * again until the socket takes enough of it, so a peer that sends requests without reading the replies cannot
+     * make the server queue without bound.
+     */
+    private void pauseReadIfOverLimit(final TcpConnection connection)
+    {
+        final int limit = config.readPauseQueuedLength();
+        if (limit > 0 && !connection.readPaused && !connection.closed &&
+            connection.queuedBytes + connection.queuedControlBytes > limit)
+        {
+            connection.readPaused = true;
+            readPauses++;
+            updateInterest(connection);
+            try
+            {
+                connection.onReadPaused(nowNs);
+            }
+            catch (final Throwable ex)
+            {
+                errorHandler.onError(ex);
+                close(connection, ex);
+            }
+        }
+    }
+
+    /**
+     * After a write made progress: read a paused connection again once what is queued is back within the limit.
+     */
+    void resumeReadIfUnderLimit(final TcpConnection connection)
+    {
+        if (connection.readPaused && !connection.closed &&
+            connection.queuedBytes + connection.queuedControlBytes <= config.readPauseQueuedLength())
+        {
+            connection.readPaused = false;
+            updateInterest(connection);
+        }
+    }
+
+    /**
+     * Set the key's interest from the connection's state: read unless paused, write while something is queued.
+     */
+    void updateInterest(final TcpConnection connection)
+    {
+        final SelectionKey key = connection.key;
+        if (null != key && key.isValid())
+        {
+            final int ops = (connection.readPaused ? 0 : SelectionKey.OP_READ) |
+                (OutboundWriter.hasBacklog(connection) ? SelectionKey.OP_WRITE : 0);
+            if (key.interestOps() != ops)
+            {
+                key.interestOps(ops);
+            }
+        }
+    }
+
+    long discardUnstarted(final TcpConnection connection, final boolean control)
+    {
+        writer.uncorkIfOwner(connection);
+        final long discarded = writer.discardUnstarted(connection, control);
+        resumeReadIfUnderLimit(connection);
+        return discarded;
+    }
+
+    /**
+     * @return times a connection was over the queued-bytes limit after a read and was not read until it drained.
+     */
+    public long readPauses()
+    {
+        return readPauses;
     }
 
     // ---- closing ----

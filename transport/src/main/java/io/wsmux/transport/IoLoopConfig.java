@@ -17,6 +17,10 @@ package io.wsmux.transport;
  * @param socketSendBufferLength    SO_SNDBUF for accepted sockets, or 0 for the OS default.
  * @param socketReceiveBufferLength SO_RCVBUF for accepted sockets, or 0 for the OS default.
  * @param acceptBacklog        listen backlog.
+ * @param readPauseQueuedLength stop reading a connection while more than this many bytes are queued for it (both
+ *                             lanes), and read it again once the socket has taken enough: a client that sends
+ *                             requests without reading the replies gets back-pressure, not unbounded memory.
+ *                             0 never stops reading.
  */
 public record IoLoopConfig(
     int readBufferLength,
@@ -31,6 +35,7 @@ public record IoLoopConfig(
     boolean tcpNoDelay,
     int socketSendBufferLength,
     int socketReceiveBufferLength,
-    int acceptBacklog)
+    int acceptBacklog,
+    int readPauseQueuedLength)
 {
 }

@@ -2,7 +2,6 @@ package io.wsmux.transport;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
 import java.util.Arrays;
 
 import org.agrona.DirectBuffer;
@@ -165,10 +164,7 @@ final class OutboundWriter
             else if (!connection.closed)
             {
                 evacuate(connection);
-                if (null != connection.key && connection.key.isValid())
-                {
-                    connection.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
-                }
+                loop.updateInterest(connection);
             }
         }
         dirtyCount = 0;
@@ -408,9 +404,9 @@ final class OutboundWriter
         }
 
         countQueued(connection, control, length);
-        if (wasIdle && !connection.batched && null != connection.key && connection.key.isValid())
+        if (wasIdle && !connection.batched)
         {
-            connection.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+            loop.updateInterest(connection);
         }
     }
 
@@ -539,11 +535,22 @@ final class OutboundWriter
     }
 
     /**
-     * Write queued entries while the socket takes them.
+     * Write queued entries while the socket takes them, and read the connection again if it was paused and is now
+     * back within the limit.
      *
      * @return true when both lanes are empty.
      */
     boolean flush(final TcpConnection connection)
+    {
+        final boolean drained = flushLanes(connection);
+        if (!drained && connection.readPaused)
+        {
+            loop.resumeReadIfUnderLimit(connection);
+        }
+        return drained;
+    }
+
+    private boolean flushLanes(final TcpConnection connection)
     {
         while (hasBacklog(connection) && !connection.closed)
         {
@@ -718,6 +725,56 @@ final class OutboundWriter
             throw new IllegalStateException("written entry is not at the head of its lane");
         }
         releaseEntry(entry);
+    }
+
+    /**
+     * Drop the frames of one lane that the socket has not started on, keeping the entries of a frame it has begun
+     * (the peer must get that one whole).
+     *
+     * @return bytes dropped.
+     */
+    long discardUnstarted(final TcpConnection connection, final boolean control)
+    {
+        OutboundEntry entry = control ? connection.controlHead : connection.dataHead;
+        OutboundEntry kept = null;
+        if (null != entry && entry.isMidFrame())
+        {
+            while (null != entry)
+            {
+                kept = entry;
+                entry = entry.next;
+                if (kept.endsFrame)
+                {
+                    break;
+                }
+            }
+        }
+        long discarded = 0;
+        while (null != entry)
+        {
+            final OutboundEntry next = entry.next;
+            discarded += entry.length; // queued bytes count whole entries until written
+            releaseEntry(entry);
+            entry = next;
+        }
+        if (null != kept)
+        {
+            kept.next = null;
+        }
+        if (control)
+        {
+            connection.controlHead = null == kept ? null : connection.controlHead;
+            connection.controlTail = kept;
+            connection.queuedControlBytes -= (int)discarded;
+        }
+        else
+        {
+            connection.dataHead = null == kept ? null : connection.dataHead;
+            connection.dataTail = kept;
+            connection.queuedBytes -= discarded;
+            queuedBytes -= discarded;
+        }
+        return discarded;
     }
 
     /**

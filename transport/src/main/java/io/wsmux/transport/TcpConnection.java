@@ -2,6 +2,7 @@ package io.wsmux.transport;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 
@@ -17,8 +18,10 @@ import org.agrona.MutableDirectBuffer;
  * connection through {@link IoLoop#offerCommand}.
  * <p>
  * Outbound data has two lanes: data frames, counted in {@link #queuedBytes()} against the protocol's budget, and
- * control frames, which are never counted and never wait behind queued data for longer than the frame being
- * written. An idle connection holds no buffer.
+ * control frames (pings and pongs), counted apart in {@link #queuedControlBytes()}, which never wait behind queued
+ * data for longer than the frame being written. Both count towards the loop's read pause: while more than
+ * {@link IoLoopConfig#readPauseQueuedLength()} bytes are queued, the connection is not read. An idle connection holds
+ * no buffer.
  */
 public abstract class TcpConnection
 {
@@ -47,6 +50,7 @@ public abstract class TcpConnection
     boolean closeWhenFlushed;
     boolean closed;
     boolean batched;
+    boolean readPaused; // over IoLoopConfig.readPauseQueuedLength: OP_READ is off until the queue drains below it
 
     /**
      * @param loop    owning loop.
@@ -105,6 +109,16 @@ public abstract class TcpConnection
     protected abstract void onCommand(int type, int arg, DirectBuffer buffer, int offset, int length, long nowNs);
 
     /**
+     * The loop stopped reading this connection: after a read, more than {@link IoLoopConfig#readPauseQueuedLength()}
+     * bytes are queued for it. It is read again once the socket has taken enough.
+     *
+     * @param nowNs loop clock.
+     */
+    protected void onReadPaused(final long nowNs)
+    {
+    }
+
+    /**
      * Everything queued has been written and the socket can take more.
      */
     protected void onFlushed()
@@ -140,6 +154,14 @@ public abstract class TcpConnection
     public final long queuedControlBytes()
     {
         return queuedControlBytes;
+    }
+
+    /**
+     * @return true while the loop does not read this connection because too much is queued for it.
+     */
+    public final boolean isReadPaused()
+    {
+        return readPaused;
     }
 
     /**
@@ -212,6 +234,50 @@ public abstract class TcpConnection
     protected final void write(final DirectBuffer buffer, final int offset, final int length)
     {
         loop.write(this, false, buffer, offset, length, null, 0, 0);
+    }
+
+    /**
+     * Drop the queued data frames the socket has not started on; a frame already half written stays, since the peer
+     * must get it whole. For a connection given up on: what it is sent next (a close frame) no longer waits behind a
+     * backlog it will never read. Frames in the cork of the current read are flushed first.
+     *
+     * @return bytes dropped.
+     */
+    protected final long discardUnstartedData()
+    {
+        return loop.discardUnstarted(this, false);
+    }
+
+    /**
+     * Drop the queued control frames the socket has not started on: a newer pong replaces one still waiting
+     * (RFC 6455 §5.5.3 lets an endpoint answer only the most recent ping).
+     *
+     * @return bytes dropped.
+     */
+    protected final long discardUnstartedControl()
+    {
+        return loop.discardUnstarted(this, true);
+    }
+
+    /**
+     * Set the socket's SO_SNDBUF, which also ends the kernel's auto-tuning of it: a smaller buffer bounds what can be
+     * in flight, at the cost of throughput to a far peer. Cold path (a system call).
+     *
+     * @param length bytes, or 0 to leave the buffer as it is.
+     */
+    protected final void socketSendBufferLength(final int length)
+    {
+        if (length > 0 && !closed)
+        {
+            try
+            {
+                channel.setOption(StandardSocketOptions.SO_SNDBUF, length);
+            }
+            catch (final IOException | RuntimeException ignore)
+            {
+                // Best effort: a socket that refuses the option keeps its kernel-tuned buffer.
+            }
+        }
     }
 
     /**

@@ -146,7 +146,7 @@ class IoLoopTest
         clock.update(TimeUnit.SECONDS.toNanos(1000));
         limiter = new ConnectionLimiter(maxConnections);
         final IoLoopConfig config = new IoLoopConfig(
-            8192, 8192, chunkLength, 16, 64 * 1024, 64, TICK_NS, 64, IdleMode.SPIN, true, 0, 0, 16);
+            8192, 8192, chunkLength, 16, 64 * 1024, 64, TICK_NS, 64, IdleMode.SPIN, true, 0, 0, 16, 0);
         final ConnectionFactory factory = new ConnectionFactory()
         {
             private final UnsafeBuffer refusal = new UnsafeBuffer("FULL".getBytes(StandardCharsets.US_ASCII));
@@ -389,7 +389,7 @@ class IoLoopTest
         final List<RecordingConnection> clientConnections = new ArrayList<>();
         final List<Object> failures = new ArrayList<>();
         final IoLoopConfig config = new IoLoopConfig(
-            8192, 8192, 4096, 16, 64 * 1024, 64, TICK_NS, 64, IdleMode.SPIN, true, 0, 0, 16);
+            8192, 8192, 4096, 16, 64 * 1024, 64, TICK_NS, 64, IdleMode.SPIN, true, 0, 0, 16, 0);
         final IoLoop client = new IoLoop(0, config, new ConnectionFactory()
         {
             @Override
