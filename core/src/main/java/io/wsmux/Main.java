@@ -182,23 +182,4 @@ public final class Main
             ((Topic)channel.attachment()).publish(buffer, offset, length);
         }
     }
-
-    /**
-     * Sends every message straight back, with the same type.
-     */
-    public static final class EchoHandler implements WebSocketHandler
-    {
-        @Override
-        public void onText(final Connection connection, final DirectBuffer buffer, final int offset, final int length)
-        {
-            connection.sendText(buffer, offset, length);
-        }
-
-        @Override
-        public void onBinary(
-            final Connection connection, final DirectBuffer buffer, final int offset, final int length)
-        {
-            connection.sendBinary(buffer, offset, length);
-        }
-    }
 }

@@ -579,12 +579,12 @@ class ClientInteropIntegrationTest
     }
 
     /**
-     * Echoes like {@link Main.EchoHandler} and records what the server saw. On {@code /close-me} it closes with
+     * Echoes like {@link EchoHandler} and records what the server saw. On {@code /close-me} it closes with
      * 4001 "bye" during onOpen (query {@code when=open}) or when it receives the text "close".
      */
     static final class RecordingHandler implements WebSocketHandler
     {
-        private final Main.EchoHandler echo = new Main.EchoHandler();
+        private final EchoHandler echo = new EchoHandler();
         private final BlockingQueue<Opened> opened = new LinkedBlockingQueue<>();
         private final BlockingQueue<Closed> closed = new LinkedBlockingQueue<>();
         private final ConcurrentLinkedQueue<String> unexpected = new ConcurrentLinkedQueue<>();

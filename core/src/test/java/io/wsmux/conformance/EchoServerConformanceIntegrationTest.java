@@ -3,7 +3,7 @@ package io.wsmux.conformance;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 
-import io.wsmux.Main;
+import io.wsmux.EchoHandler;
 import io.wsmux.WsmuxServer;
 import io.wsmux.WsmuxSettings;
 import org.junit.jupiter.api.AfterAll;
@@ -22,7 +22,7 @@ class EchoServerConformanceIntegrationTest extends AbstractEchoConformanceTest
     {
         final WsmuxSettings settings = new WsmuxSettings().port(0).ioThreads(2)
             .defaultLimits(MESSAGE_LIMIT_DEFAULT, MESSAGE_LIMIT_DEFAULT);
-        server = WsmuxServer.builder(settings).anyPath(new Main.EchoHandler()).build().start();
+        server = WsmuxServer.builder(settings).anyPath(new EchoHandler()).build().start();
     }
 
     @AfterAll
