@@ -14,7 +14,16 @@ import org.agrona.DirectBuffer;
  */
 public final class Main
 {
-    private static final int ECHO_MESSAGE_LIMIT = 16 * 1024 * 1024;
+    /** Echo mode's frame and message limits (each unless its property is set): 16 MiB, as conformance suites send. */
+    public static final int ECHO_MESSAGE_LIMIT = 16 * 1024 * 1024;
+
+    /**
+     * Echo mode's outbound budget, unless {@code wsmux.outbound.budget} is set: twice the message limit, 32 MiB
+     * instead of the 1 MiB default. An echo server queues what it receives, and the budget counts the message being
+     * sent, so with the default budget a large echo to a client that reads slowly would be refused and the connection
+     * closed with 1008; this leaves room for one whole message queued behind another.
+     */
+    public static final int ECHO_OUTBOUND_BUDGET = 2 * ECHO_MESSAGE_LIMIT;
 
     private Main()
     {
@@ -68,7 +77,7 @@ public final class Main
             fail("unknown mode: " + mode);
         }
 
-        settings.defaultLimits(ECHO_MESSAGE_LIMIT, ECHO_MESSAGE_LIMIT);
+        echoMode(settings);
         final WsmuxServer server;
         try
         {
@@ -83,6 +92,18 @@ public final class Main
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "wsmux-shutdown"));
         System.out.println("wsmux echo server listening on ws://" + server.address().getHostString() + ":" +
             server.port() + "/ (any path, " + settings.ioThreads() + " I/O threads); Ctrl-C stops it");
+    }
+
+    /**
+     * Apply echo mode's limits, as {@code --mode echo} does: {@link #ECHO_MESSAGE_LIMIT} for frames and messages and
+     * {@link #ECHO_OUTBOUND_BUDGET}, each only where its property was not set.
+     *
+     * @param settings to change.
+     * @return settings.
+     */
+    public static WsmuxSettings echoMode(final WsmuxSettings settings)
+    {
+        return settings.defaultLimits(ECHO_MESSAGE_LIMIT, ECHO_MESSAGE_LIMIT, ECHO_OUTBOUND_BUDGET);
     }
 
     private static void startDemo(final WsmuxSettings settings)
@@ -147,7 +168,10 @@ public final class Main
     {
         out.println("usage: java -jar wsmux.jar [--mode demo|echo|fanout] [--port N] [--bind ADDRESS] [--threads N]");
         out.println("  --mode demo     (default) the trading-desk demo: a page at / and channels on /mux");
-        out.println("  --mode echo     echo every text and binary message on every path (message limit 16 MiB)");
+        out.println("  --mode echo     echo every text and binary message on every path, with larger limits:");
+        out.println("                  frames and messages up to 16 MiB, outbound budget 32 MiB per connection");
+        out.println("                  (each unless its property is set: wsmux.max.frame.length,");
+        out.println("                  wsmux.max.message.length, wsmux.outbound.budget)");
         out.println("  --mode fanout   the perf suite's fan-out server: text multiplex protocol on every path,");
         out.println("                  topics bench.*, and publish.<topic> channels that publish what they receive");
         out.println("  --port N        TCP port (default 8080, property wsmux.port)");

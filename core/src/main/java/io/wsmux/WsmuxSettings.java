@@ -255,19 +255,18 @@ public final class WsmuxSettings
     }
 
     /**
-     * Raise the frame and message limits, and the outbound budget to twice the message limit, for a mode that needs
-     * larger ones (echo mode: conformance suites send 16 MiB messages), unless the properties were set explicitly.
+     * Use other defaults for the frame limit, the message limit and the outbound budget, for a mode that needs
+     * larger ones (the jar's echo mode: conformance suites send 16 MiB messages). Each applies only when its
+     * property was not set: an explicit {@code wsmux.max.frame.length}, {@code wsmux.max.message.length} or
+     * {@code wsmux.outbound.budget} wins.
      *
-     * @param frameLength   frame limit to use when {@link #MAX_FRAME_LENGTH_PROP_NAME} is not set.
-     * @param messageLength message limit to use when {@link #MAX_MESSAGE_LENGTH_PROP_NAME} is not set.
+     * @param frameLength    frame limit to use when {@link #MAX_FRAME_LENGTH_PROP_NAME} is not set.
+     * @param messageLength  message limit to use when {@link #MAX_MESSAGE_LENGTH_PROP_NAME} is not set.
+     * @param outboundBudget outbound budget to use when {@link #OUTBOUND_BUDGET_PROP_NAME} is not set.
      * @return this.
      */
-    public WsmuxSettings defaultLimits(final int frameLength, final int messageLength)
+    public WsmuxSettings defaultLimits(final int frameLength, final int messageLength, final int outboundBudget)
     {
-        if (null == System.getProperty(OUTBOUND_BUDGET_PROP_NAME))
-        {
-            outboundBudget = Math.max(outboundBudget, 2 * messageLength); // an echo server queues what it receives
-        }
         if (null == System.getProperty(MAX_FRAME_LENGTH_PROP_NAME))
         {
             maxFrameLength = frameLength;
@@ -275,6 +274,10 @@ public final class WsmuxSettings
         if (null == System.getProperty(MAX_MESSAGE_LENGTH_PROP_NAME))
         {
             maxMessageLength = messageLength;
+        }
+        if (null == System.getProperty(OUTBOUND_BUDGET_PROP_NAME))
+        {
+            this.outboundBudget = outboundBudget;
         }
         return this;
     }

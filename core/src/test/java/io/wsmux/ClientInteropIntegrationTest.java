@@ -415,17 +415,16 @@ class ClientInteropIntegrationTest
     // ---- the echo mode of Main, as it configures its server ----
 
     /**
-     * {@code Main --mode echo} promises messages up to 16 MiB ({@code defaultLimits(16 MiB, 16 MiB)}) but leaves
-     * {@code wsmux.outbound.budget} at its 1 MiB default, and the budget check counts the message being sent, even
-     * when nothing is queued: so an echo of 1 MiB or more on an idle connection is refused and the connection is
-     * closed with 1008 "slow consumer". Fails until Main (or the budget check) is fixed.
+     * {@code Main --mode echo} promises messages up to 16 MiB, and the budget check counts the message being sent:
+     * with the default 1 MiB {@code wsmux.outbound.budget} an echo of 1 MiB or more could be refused and the
+     * connection closed with 1008 "slow consumer". Echo mode therefore raises the budget to
+     * {@link Main#ECHO_OUTBOUND_BUDGET} (32 MiB); this guards that a 4 MiB echo gets through with Main's settings.
      */
     @Test
     @Timeout(30)
     void shouldEchoFourMebibyteMessageWithMainEchoModeSettings() throws Exception
     {
-        final WsmuxServer echoModeServer = startServer(new WsmuxSettings().port(0).ioThreads(1).defaultLimits(
-            16 * 1024 * 1024, 16 * 1024 * 1024));
+        final WsmuxServer echoModeServer = startServer(Main.echoMode(new WsmuxSettings().port(0).ioThreads(1)));
         try
         {
             final JdkPeer peer = JdkPeer.connect(

@@ -109,9 +109,11 @@ class WsmuxSettingsTest
     @Test
     void shouldRaiseLimitsForEchoModeOnlyWhenPropertiesAreUnset()
     {
-        final WsmuxSettings settings = new WsmuxSettings().defaultLimits(16 << 20, 16 << 20);
+        final WsmuxSettings settings = Main.echoMode(new WsmuxSettings());
 
+        assertEquals(16 << 20, settings.maxFrameLength());
         assertEquals(16 << 20, settings.maxMessageLength());
+        assertEquals(32 << 20, settings.outboundBudget());
         assertFalse(settings.printConfiguration());
     }
 }
