@@ -118,6 +118,22 @@ public final class WsmuxSettings
     /** Default publication limit: 64 KiB. */
     public static final int MAX_PUBLICATION_LENGTH_DEFAULT = 64 * 1024;
 
+    /**
+     * Default time after which a topic created on demand under a topic prefix is removed once it has had no subscriber
+     * and no publication for that long (for prefixes that do not set their own); 0 never removes one.
+     */
+    public static final String TOPIC_RECLAIM_DELAY_PROP_NAME = "wsmux.topic.reclaim.delay";
+    /** Default reclaim delay: 30 s. */
+    public static final long TOPIC_RECLAIM_DELAY_DEFAULT_NS = TimeUnit.SECONDS.toNanos(30);
+
+    /**
+     * Default cap on the topics under one topic prefix (for prefixes that do not set their own); past it a new name
+     * is refused. At least 1.
+     */
+    public static final String TOPIC_MAX_PER_PREFIX_PROP_NAME = "wsmux.topic.max.per.prefix";
+    /** Default topics per prefix. */
+    public static final int TOPIC_MAX_PER_PREFIX_DEFAULT = 10_000;
+
     /** Capacity of each loop's queue of tasks from other threads (publications, accepted sockets). */
     public static final String LOOP_QUEUE_CAPACITY_PROP_NAME = "wsmux.loop.queue.capacity";
     /** Default task queue capacity. */
@@ -193,6 +209,15 @@ public final class WsmuxSettings
     /** Default: OS default. */
     public static final int SOCKET_RECEIVE_BUFFER_DEFAULT = 0;
 
+    /**
+     * SO_SNDBUF applied to a connection once it holds a conflating or rate-limited subscription, so that a
+     * conflating subscriber cannot have megabytes of stale updates in flight in the kernel: what the kernel holds
+     * cannot be replaced by a newer value. 0 leaves the kernel's autotuned buffer.
+     */
+    public static final String CONFLATION_SEND_BUFFER_PROP_NAME = "wsmux.conflation.send.buffer";
+    /** Default: 64 KiB. */
+    public static final int CONFLATION_SEND_BUFFER_DEFAULT = 64 * 1024;
+
     /** Print the settings to standard output when the server starts. */
     public static final String PRINT_CONFIGURATION_PROP_NAME = "wsmux.print.configuration";
     /** Default: quiet. */
@@ -234,6 +259,8 @@ public final class WsmuxSettings
     private int muxMaxChannels;
     private int muxMaxChannelNameLength;
     private int maxPublicationLength;
+    private long topicReclaimDelayNs;
+    private int topicMaxPerPrefix;
     private int loopQueueCapacity;
     private int commandBufferLength;
     private int maxFrameLength;
@@ -249,6 +276,7 @@ public final class WsmuxSettings
     private boolean tcpNoDelay;
     private int socketSendBuffer;
     private int socketReceiveBuffer;
+    private int conflationSendBufferLength;
     private boolean printConfiguration;
 
     /**
@@ -293,6 +321,8 @@ public final class WsmuxSettings
         muxMaxChannelNameLength =
             parser.size(MUX_MAX_CHANNEL_NAME_LENGTH_PROP_NAME, MUX_MAX_CHANNEL_NAME_LENGTH_DEFAULT);
         maxPublicationLength = parser.size(MAX_PUBLICATION_LENGTH_PROP_NAME, MAX_PUBLICATION_LENGTH_DEFAULT);
+        topicReclaimDelayNs = parser.duration(TOPIC_RECLAIM_DELAY_PROP_NAME, TOPIC_RECLAIM_DELAY_DEFAULT_NS);
+        topicMaxPerPrefix = parser.integer(TOPIC_MAX_PER_PREFIX_PROP_NAME, TOPIC_MAX_PER_PREFIX_DEFAULT);
         loopQueueCapacity = parser.integer(LOOP_QUEUE_CAPACITY_PROP_NAME, LOOP_QUEUE_CAPACITY_DEFAULT);
         commandBufferLength = parser.size(COMMAND_BUFFER_LENGTH_PROP_NAME, COMMAND_BUFFER_LENGTH_DEFAULT);
         maxFrameLength = parser.size(MAX_FRAME_LENGTH_PROP_NAME, MAX_FRAME_LENGTH_DEFAULT);
@@ -308,6 +338,7 @@ public final class WsmuxSettings
         tcpNoDelay = parser.bool(TCP_NODELAY_PROP_NAME, TCP_NODELAY_DEFAULT);
         socketSendBuffer = parser.size(SOCKET_SEND_BUFFER_PROP_NAME, SOCKET_SEND_BUFFER_DEFAULT);
         socketReceiveBuffer = parser.size(SOCKET_RECEIVE_BUFFER_PROP_NAME, SOCKET_RECEIVE_BUFFER_DEFAULT);
+        conflationSendBufferLength = parser.size(CONFLATION_SEND_BUFFER_PROP_NAME, CONFLATION_SEND_BUFFER_DEFAULT);
         printConfiguration = parser.bool(PRINT_CONFIGURATION_PROP_NAME, PRINT_CONFIGURATION_DEFAULT);
         parser.rejectUnknown();
         propertiesSet = parser.namesSet();
@@ -378,6 +409,10 @@ public final class WsmuxSettings
             "in [1, 65535]", "muxMaxChannelNameLength", muxMaxChannelNameLength);
         check(maxPublicationLength >= 1 && maxPublicationLength <= 64 * 1024 * 1024, MAX_PUBLICATION_LENGTH_PROP_NAME,
             "a size in [1, 64m]", "maxPublicationLength", maxPublicationLength);
+        check(topicReclaimDelayNs >= 0, TOPIC_RECLAIM_DELAY_PROP_NAME, "a duration of at least 0 (0: never reclaim)",
+            "topicReclaimDelayNs", topicReclaimDelayNs);
+        check(topicMaxPerPrefix >= 1, TOPIC_MAX_PER_PREFIX_PROP_NAME, "at least 1", "topicMaxPerPrefix",
+            topicMaxPerPrefix);
         check(loopQueueCapacity >= 64, LOOP_QUEUE_CAPACITY_PROP_NAME, "at least 64",
             "loopQueueCapacity", loopQueueCapacity);
         check(BitUtil.isPowerOfTwo(commandBufferLength) && commandBufferLength >= 64 * 1024,
@@ -410,6 +445,9 @@ public final class WsmuxSettings
             "socketSendBuffer", socketSendBuffer);
         check(socketReceiveBuffer >= 0, SOCKET_RECEIVE_BUFFER_PROP_NAME, "a size of at least 0 (0: the OS default)",
             "socketReceiveBuffer", socketReceiveBuffer);
+        check(conflationSendBufferLength >= 0, CONFLATION_SEND_BUFFER_PROP_NAME,
+            "a size of at least 0 (0: the kernel's autotuned buffer)", "conflationSendBufferLength",
+            conflationSendBufferLength);
         return this;
     }
 
@@ -665,6 +703,36 @@ public final class WsmuxSettings
         return this;
     }
 
+    /** @return default delay after which an idle on-demand topic is removed, 0 for never. */
+    public long topicReclaimDelayNs()
+    {
+        return topicReclaimDelayNs;
+    }
+
+    /**
+     * @param topicReclaimDelayNs default delay after which an on-demand topic under a prefix with no subscriber and
+     *                            no publication is removed, 0 for never.
+     * @return this.
+     */
+    public WsmuxSettings topicReclaimDelayNs(final long topicReclaimDelayNs)
+    {
+        this.topicReclaimDelayNs = topicReclaimDelayNs;
+        return this;
+    }
+
+    /** @return default cap on topics under one topic prefix. */
+    public int topicMaxPerPrefix()
+    {
+        return topicMaxPerPrefix;
+    }
+
+    /** @param topicMaxPerPrefix default cap on topics under one topic prefix, at least 1. @return this. */
+    public WsmuxSettings topicMaxPerPrefix(final int topicMaxPerPrefix)
+    {
+        this.topicMaxPerPrefix = topicMaxPerPrefix;
+        return this;
+    }
+
     /** @return task queue capacity per loop. */
     public int loopQueueCapacity()
     {
@@ -860,6 +928,23 @@ public final class WsmuxSettings
         return this;
     }
 
+    /** @return SO_SNDBUF for a connection with a conflating or rate-limited subscription, 0 for the kernel's. */
+    public int conflationSendBufferLength()
+    {
+        return conflationSendBufferLength;
+    }
+
+    /**
+     * @param conflationSendBufferLength SO_SNDBUF for a connection once it holds a conflating or rate-limited
+     *                                   subscription, 0 to leave the kernel's autotuned buffer.
+     * @return this.
+     */
+    public WsmuxSettings conflationSendBufferLength(final int conflationSendBufferLength)
+    {
+        this.conflationSendBufferLength = conflationSendBufferLength;
+        return this;
+    }
+
     /** @return whether to print the settings at start. */
     public boolean printConfiguration()
     {
@@ -894,6 +979,8 @@ public final class WsmuxSettings
             ", " + MUX_MAX_CHANNELS_PROP_NAME + "=" + muxMaxChannels +
             ", " + MUX_MAX_CHANNEL_NAME_LENGTH_PROP_NAME + "=" + muxMaxChannelNameLength +
             ", " + MAX_PUBLICATION_LENGTH_PROP_NAME + "=" + maxPublicationLength +
+            ", " + TOPIC_RECLAIM_DELAY_PROP_NAME + "=" + topicReclaimDelayNs + "ns" +
+            ", " + TOPIC_MAX_PER_PREFIX_PROP_NAME + "=" + topicMaxPerPrefix +
             ", " + LOOP_QUEUE_CAPACITY_PROP_NAME + "=" + loopQueueCapacity +
             ", " + COMMAND_BUFFER_LENGTH_PROP_NAME + "=" + commandBufferLength +
             ", " + MAX_FRAME_LENGTH_PROP_NAME + "=" + maxFrameLength +
@@ -909,6 +996,7 @@ public final class WsmuxSettings
             ", " + TCP_NODELAY_PROP_NAME + "=" + tcpNoDelay +
             ", " + SOCKET_SEND_BUFFER_PROP_NAME + "=" + socketSendBuffer +
             ", " + SOCKET_RECEIVE_BUFFER_PROP_NAME + "=" + socketReceiveBuffer +
+            ", " + CONFLATION_SEND_BUFFER_PROP_NAME + "=" + conflationSendBufferLength +
             ", " + PRINT_CONFIGURATION_PROP_NAME + "=" + printConfiguration +
             "}";
     }

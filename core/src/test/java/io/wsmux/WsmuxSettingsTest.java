@@ -50,6 +50,8 @@ class WsmuxSettingsTest
         BAD_VALUES.put(WsmuxSettings.MUX_MAX_CHANNELS_PROP_NAME, "many");
         BAD_VALUES.put(WsmuxSettings.MUX_MAX_CHANNEL_NAME_LENGTH_PROP_NAME, "x");
         BAD_VALUES.put(WsmuxSettings.MAX_PUBLICATION_LENGTH_PROP_NAME, "3g");
+        BAD_VALUES.put(WsmuxSettings.TOPIC_RECLAIM_DELAY_PROP_NAME, "half a minute");
+        BAD_VALUES.put(WsmuxSettings.TOPIC_MAX_PER_PREFIX_PROP_NAME, "10k");
         BAD_VALUES.put(WsmuxSettings.LOOP_QUEUE_CAPACITY_PROP_NAME, "");
         BAD_VALUES.put(WsmuxSettings.COMMAND_BUFFER_LENGTH_PROP_NAME, "1mb");
         BAD_VALUES.put(WsmuxSettings.MAX_FRAME_LENGTH_PROP_NAME, "-1");
@@ -65,6 +67,7 @@ class WsmuxSettingsTest
         BAD_VALUES.put(WsmuxSettings.TCP_NODELAY_PROP_NAME, "on");
         BAD_VALUES.put(WsmuxSettings.SOCKET_SEND_BUFFER_PROP_NAME, "-1");
         BAD_VALUES.put(WsmuxSettings.SOCKET_RECEIVE_BUFFER_PROP_NAME, "1t");
+        BAD_VALUES.put(WsmuxSettings.CONFLATION_SEND_BUFFER_PROP_NAME, "64 kb");
         BAD_VALUES.put(WsmuxSettings.PRINT_CONFIGURATION_PROP_NAME, "1");
     }
 
@@ -198,6 +201,7 @@ class WsmuxSettingsTest
                 "[1, 65535]"),
             Arguments.of(WsmuxSettings.MAX_PUBLICATION_LENGTH_PROP_NAME, "65m", "maxPublicationLength=68157440",
                 "[1, 64m]"),
+            Arguments.of(WsmuxSettings.TOPIC_MAX_PER_PREFIX_PROP_NAME, "0", "topicMaxPerPrefix=0", "at least 1"),
             Arguments.of(WsmuxSettings.LOOP_QUEUE_CAPACITY_PROP_NAME, "10", "loopQueueCapacity=10", "64"),
             Arguments.of(WsmuxSettings.COMMAND_BUFFER_LENGTH_PROP_NAME, "100000", "commandBufferLength=100000",
                 "power of two"),
@@ -295,6 +299,30 @@ class WsmuxSettingsTest
         assertEquals(0, settings.port());
         assertEquals(3, settings.ioThreads());
         assertEquals("0.0.0.0", settings.bindAddress());
+    }
+
+    @Test
+    void shouldReadTopicAndConflationSettingsWithDefaultsAndZeroMeaningOff()
+    {
+        final WsmuxSettings defaults = new WsmuxSettings(new Properties()).conclude();
+        assertEquals(64 * 1024, defaults.conflationSendBufferLength());
+        assertEquals(TimeUnit.SECONDS.toNanos(30), defaults.topicReclaimDelayNs());
+        assertEquals(10_000, defaults.topicMaxPerPrefix());
+
+        final Properties properties = properties(WsmuxSettings.CONFLATION_SEND_BUFFER_PROP_NAME, "0");
+        properties.setProperty(WsmuxSettings.TOPIC_RECLAIM_DELAY_PROP_NAME, "0");
+        properties.setProperty(WsmuxSettings.TOPIC_MAX_PER_PREFIX_PROP_NAME, "1");
+        final WsmuxSettings settings = new WsmuxSettings(properties).conclude();
+        assertEquals(0, settings.conflationSendBufferLength());
+        assertEquals(0L, settings.topicReclaimDelayNs());
+        assertEquals(1, settings.topicMaxPerPrefix());
+
+        final WsmuxConfigurationException ex = assertThrows(WsmuxConfigurationException.class,
+            () -> new WsmuxSettings(new Properties()).conflationSendBufferLength(-1).conclude());
+        assertEquals("wsmux.conflation.send.buffer must be a size of at least 0 (0: the kernel's autotuned buffer): " +
+            "conflationSendBufferLength=-1", ex.getMessage());
+        assertThrows(WsmuxConfigurationException.class,
+            () -> new WsmuxSettings(new Properties()).topicReclaimDelayNs(-1).conclude());
     }
 
     @Test
