@@ -415,9 +415,10 @@ class ClientInteropIntegrationTest
     // ---- the echo mode of Main, as it configures its server ----
 
     /**
-     * {@code Main --mode echo} promises messages up to 16 MiB, and the budget check counts the message being sent:
-     * with the default 1 MiB {@code wsmux.outbound.budget} an echo of 1 MiB or more could be refused and the
-     * connection closed with 1008 "slow consumer". Echo mode therefore raises the budget to
+     * {@code Main --mode echo} promises messages up to 16 MiB, and the budget check counts the message being sent
+     * (only a message to an empty queue is admitted whatever its size): with the default 1 MiB
+     * {@code wsmux.outbound.budget} an echo of 1 MiB or more is refused whenever anything is still queued for that
+     * client, and the connection closed with 1008 "slow consumer". Echo mode therefore raises the budget to
      * {@link Main#ECHO_OUTBOUND_BUDGET} (32 MiB); this guards that a 4 MiB echo gets through with Main's settings.
      */
     @Test
