@@ -15,7 +15,11 @@ import org.agrona.DirectBuffer;
 public interface Connection
 {
     /**
-     * @return unique id within the server.
+     * The id of the WebSocket this connection is, or travels over: unique per WebSocket within one server (not
+     * reused while the server runs). The channels of one multiplexed WebSocket are not told apart by it: each
+     * returns its WebSocket's id. Tell channels apart by {@link #path()} or by the object itself.
+     *
+     * @return the id of the WebSocket, unique within the server.
      */
     long id();
 

@@ -2,7 +2,7 @@ package io.wsmux;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.util.Locale;
+import java.util.Properties;
 
 import io.wsmux.demo.DemoServer;
 import org.agrona.DirectBuffer;
@@ -14,96 +14,189 @@ import org.agrona.DirectBuffer;
  */
 public final class Main
 {
-    private static final int ECHO_MESSAGE_LIMIT = 16 * 1024 * 1024;
+    /** Echo mode's frame and message limits (each unless its property is set): 16 MiB, as conformance suites send. */
+    public static final int ECHO_MESSAGE_LIMIT = 16 * 1024 * 1024;
+
+    /**
+     * Echo mode's outbound budget, unless {@code wsmux.outbound.budget} is set: twice the message limit, 32 MiB
+     * instead of the 1 MiB default. An echo server queues what it receives, and the budget counts the message being
+     * sent, so with the default budget a large echo to a client that reads slowly would be refused and the connection
+     * closed with 1008; this leaves room for one whole message queued behind another.
+     */
+    public static final int ECHO_OUTBOUND_BUDGET = 2 * ECHO_MESSAGE_LIMIT;
+
+    /** Exit status once a server started, or after {@code --help}. */
+    static final int EXIT_OK = 0;
+
+    /** Exit status when the server cannot start although the settings are valid (the port is taken, say). */
+    static final int EXIT_FAILURE = 1;
+
+    /** Exit status after a bad option or setting. */
+    static final int EXIT_USAGE = 2;
+
+    private static final int NOT_GIVEN = -1;
+    private static final String MODES = "demo, echo or fanout";
+    private static final String PORT_FORMS = "a whole number in [0, " + WsmuxSettings.PORT_MAX + "]";
+    private static final String THREADS_FORMS = "a whole number in [1, " + WsmuxSettings.IO_THREADS_MAX + "]";
+    private static final String BIND_FORMS = "an IP address or a host name that resolves, such as 127.0.0.1";
+
+    /** What the jar runs. */
+    private enum Mode
+    {
+        DEMO,
+        ECHO,
+        FANOUT
+    }
 
     private Main()
     {
     }
 
     /**
+     * Run {@link #run} with the system properties, and exit with its status unless it is 0 (a server then runs
+     * until Ctrl-C).
+     *
      * @param args command line.
      */
     public static void main(final String[] args)
     {
-        final WsmuxSettings settings = new WsmuxSettings();
-        String mode = null;
-        for (int i = 0; i < args.length; i++)
+        final int status = run(args, System.getProperties(), System.out, System.err);
+        if (EXIT_OK != status)
         {
-            final String arg = args[i];
-            switch (arg)
-            {
-                case "--help":
-                case "-h":
-                    usage(System.out);
-                    return;
-                case "--mode":
-                    mode = value(args, ++i, arg).toLowerCase(Locale.ROOT);
-                    break;
-                case "--port":
-                    settings.port(Integer.parseInt(value(args, ++i, arg)));
-                    break;
-                case "--bind":
-                    settings.bindAddress(value(args, ++i, arg));
-                    break;
-                case "--threads":
-                    settings.ioThreads(Integer.parseInt(value(args, ++i, arg)));
-                    break;
-                default:
-                    fail("unknown option: " + arg);
-            }
+            System.exit(status);
         }
+    }
 
-        if (null == mode || "demo".equals(mode))
-        {
-            startDemo(settings);
-            return;
-        }
-        if ("fanout".equals(mode))
-        {
-            startFanOut(settings);
-            return;
-        }
-        if (!"echo".equals(mode))
-        {
-            fail("unknown mode: " + mode);
-        }
-
-        settings.defaultLimits(ECHO_MESSAGE_LIMIT, ECHO_MESSAGE_LIMIT);
-        final WsmuxServer server;
+    /**
+     * Everything {@link #main} does except exiting: parse the options, read the settings from the properties, start
+     * the chosen server and return; the server's threads, and a shutdown hook that closes it, keep the JVM running.
+     * A bad option or setting is reported as one line, {@code wsmux: <message>}, with no stack trace.
+     *
+     * @param args       command line.
+     * @param properties where the {@code wsmux.*} settings are read from (the system properties in {@link #main}).
+     * @param out        for {@code --help} and the line saying where the server listens.
+     * @param err        for the one line saying what is wrong.
+     * @return {@link #EXIT_OK} once started or after {@code --help}, {@link #EXIT_USAGE} for a bad option or
+     * setting, {@link #EXIT_FAILURE} if the server cannot start (the port is taken, say).
+     */
+    static int run(final String[] args, final Properties properties, final PrintStream out, final PrintStream err)
+    {
         try
         {
-            server = WsmuxServer.builder(settings).anyPath(new EchoHandler()).build().start();
-        }
-        catch (final IOException | IllegalArgumentException ex)
-        {
-            fail(ex.getMessage());
-            return;
-        }
+            Mode mode = Mode.DEMO;
+            int port = NOT_GIVEN;
+            int threads = NOT_GIVEN;
+            String bindAddress = null;
+            for (int i = 0; i < args.length; i++)
+            {
+                final String option = args[i];
+                switch (option)
+                {
+                    case "--help":
+                    case "-h":
+                        usage(out);
+                        return EXIT_OK;
+                    case "--mode":
+                        mode = SettingsParser.parseEnum(option, value(args, ++i, option, MODES), Mode.class);
+                        break;
+                    case "--port":
+                        port = SettingsParser.parseInt(
+                            option, value(args, ++i, option, PORT_FORMS), 0, WsmuxSettings.PORT_MAX);
+                        break;
+                    case "--bind":
+                        bindAddress = value(args, ++i, option, BIND_FORMS);
+                        if (!WsmuxSettings.isResolvable(bindAddress))
+                        {
+                            throw new WsmuxConfigurationException(
+                                SettingsParser.subject(option, bindAddress) + " is not valid: use " + BIND_FORMS);
+                        }
+                        break;
+                    case "--threads":
+                        threads = SettingsParser.parseInt(
+                            option, value(args, ++i, option, THREADS_FORMS), 1, WsmuxSettings.IO_THREADS_MAX);
+                        break;
+                    default:
+                        throw new WsmuxConfigurationException(
+                            option + " is not an option: use --mode, --port, --bind, --threads or --help");
+                }
+            }
 
+            final WsmuxSettings settings = new WsmuxSettings(properties);
+            if (NOT_GIVEN != port)
+            {
+                settings.port(port);
+            }
+            if (NOT_GIVEN != threads)
+            {
+                settings.ioThreads(threads);
+            }
+            if (null != bindAddress)
+            {
+                settings.bindAddress(bindAddress);
+            }
+            start(mode, settings, out);
+            return EXIT_OK;
+        }
+        catch (final IllegalArgumentException ex) // WsmuxConfigurationException, or a builder's own check
+        {
+            err.println("wsmux: " + ex.getMessage());
+            return EXIT_USAGE;
+        }
+        catch (final IOException ex)
+        {
+            err.println("wsmux: " + ex.getMessage());
+            return EXIT_FAILURE;
+        }
+    }
+
+    /**
+     * Apply echo mode's limits, as {@code --mode echo} does: {@link #ECHO_MESSAGE_LIMIT} for frames and messages and
+     * {@link #ECHO_OUTBOUND_BUDGET}, each only where its property was not set.
+     *
+     * @param settings to change.
+     * @return settings.
+     */
+    public static WsmuxSettings echoMode(final WsmuxSettings settings)
+    {
+        return settings.defaultLimits(ECHO_MESSAGE_LIMIT, ECHO_MESSAGE_LIMIT, ECHO_OUTBOUND_BUDGET);
+    }
+
+    private static void start(final Mode mode, final WsmuxSettings settings, final PrintStream out)
+        throws IOException
+    {
+        switch (mode)
+        {
+            case ECHO:
+                startEcho(settings, out);
+                break;
+            case FANOUT:
+                startFanOut(settings, out);
+                break;
+            default:
+                startDemo(settings, out);
+                break;
+        }
+    }
+
+    private static void startEcho(final WsmuxSettings settings, final PrintStream out) throws IOException
+    {
+        echoMode(settings);
+        final WsmuxServer server = WsmuxServer.builder(settings).anyPath(new EchoHandler()).build().start();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "wsmux-shutdown"));
-        System.out.println("wsmux echo server listening on ws://" + server.address().getHostString() + ":" +
+        out.println("wsmux echo server listening on ws://" + server.address().getHostString() + ":" +
             server.port() + "/ (any path, " + settings.ioThreads() + " I/O threads); Ctrl-C stops it");
     }
 
-    private static void startDemo(final WsmuxSettings settings)
+    private static void startDemo(final WsmuxSettings settings, final PrintStream out) throws IOException
     {
-        final DemoServer demo;
-        try
-        {
-            demo = DemoServer.start(settings);
-        }
-        catch (final IOException | IllegalArgumentException ex)
-        {
-            fail(ex.getMessage());
-            return;
-        }
+        final DemoServer demo = DemoServer.start(settings);
         Runtime.getRuntime().addShutdownHook(new Thread(demo::close, "wsmux-shutdown"));
         final WsmuxServer server = demo.server();
-        System.out.println("wsmux demo: open http://" + server.address().getHostString() + ":" + server.port() +
+        out.println("wsmux demo: open http://" + server.address().getHostString() + ":" + server.port() +
             "/ in a browser (" + settings.ioThreads() + " I/O threads, multiplexed endpoint /mux); Ctrl-C stops it");
     }
 
-    private static void startFanOut(final WsmuxSettings settings)
+    private static void startFanOut(final WsmuxSettings settings, final PrintStream out) throws IOException
     {
         final Multiplexer[] holder = new Multiplexer[1];
         final Multiplexer multiplexer = Multiplexer.builder()
@@ -111,43 +204,31 @@ public final class Main
             .servicePrefix("publish.", new PublishService(holder))
             .build();
         holder[0] = multiplexer;
-        final WsmuxServer server;
-        try
-        {
-            server = WsmuxServer.builder(settings).mux("/", multiplexer).anyPath(new EchoHandler()).build().start();
-        }
-        catch (final IOException | IllegalArgumentException ex)
-        {
-            fail(ex.getMessage());
-            return;
-        }
+        final WsmuxServer server =
+            WsmuxServer.builder(settings).mux("/", multiplexer).anyPath(new EchoHandler()).build().start();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "wsmux-shutdown"));
-        System.out.println("wsmux fanout server listening on ws://" + server.address().getHostString() + ":" +
+        out.println("wsmux fanout server listening on ws://" + server.address().getHostString() + ":" +
             server.port() + "/ (topics bench.*, publish with msg,publish.<topic>,<payload>; " +
             settings.ioThreads() + " I/O threads)");
     }
 
-    private static String value(final String[] args, final int index, final String option)
+    private static String value(final String[] args, final int index, final String option, final String forms)
     {
         if (index >= args.length)
         {
-            fail(option + " needs a value");
+            throw new WsmuxConfigurationException(option + " needs a value: " + forms);
         }
         return args[index];
-    }
-
-    private static void fail(final String message)
-    {
-        System.err.println("wsmux: " + message);
-        usage(System.err);
-        System.exit(2);
     }
 
     private static void usage(final PrintStream out)
     {
         out.println("usage: java -jar wsmux.jar [--mode demo|echo|fanout] [--port N] [--bind ADDRESS] [--threads N]");
         out.println("  --mode demo     (default) the trading-desk demo: a page at / and channels on /mux");
-        out.println("  --mode echo     echo every text and binary message on every path (message limit 16 MiB)");
+        out.println("  --mode echo     echo every text and binary message on every path, with larger limits:");
+        out.println("                  frames and messages up to 16 MiB, outbound budget 32 MiB per connection");
+        out.println("                  (each unless its property is set: wsmux.max.frame.length,");
+        out.println("                  wsmux.max.message.length, wsmux.outbound.budget)");
         out.println("  --mode fanout   the perf suite's fan-out server: text multiplex protocol on every path,");
         out.println("                  topics bench.*, and publish.<topic> channels that publish what they receive");
         out.println("  --port N        TCP port (default 8080, property wsmux.port)");
@@ -180,25 +261,6 @@ public final class Main
         public void onText(final Connection channel, final DirectBuffer buffer, final int offset, final int length)
         {
             ((Topic)channel.attachment()).publish(buffer, offset, length);
-        }
-    }
-
-    /**
-     * Sends every message straight back, with the same type.
-     */
-    public static final class EchoHandler implements WebSocketHandler
-    {
-        @Override
-        public void onText(final Connection connection, final DirectBuffer buffer, final int offset, final int length)
-        {
-            connection.sendText(buffer, offset, length);
-        }
-
-        @Override
-        public void onBinary(
-            final Connection connection, final DirectBuffer buffer, final int offset, final int length)
-        {
-            connection.sendBinary(buffer, offset, length);
         }
     }
 }

@@ -73,6 +73,8 @@ public final class WsmuxServer implements AutoCloseable
 
     /**
      * @return a builder with settings read from system properties.
+     * @throws WsmuxConfigurationException naming the property, its value and the accepted forms when a
+     *                                     {@code wsmux.*} system property is malformed or unknown.
      */
     public static Builder builder()
     {
@@ -537,7 +539,12 @@ public final class WsmuxServer implements AutoCloseable
         }
 
         /**
+         * Check the settings ({@link WsmuxSettings#conclude()}) and build the server.
+         *
          * @return the server, not yet started.
+         * @throws WsmuxConfigurationException naming the property, the accepted range and the value when a setting
+         *                                     is out of range, however it was set.
+         * @throws IllegalStateException       if no endpoint is configured.
          */
         public WsmuxServer build()
         {

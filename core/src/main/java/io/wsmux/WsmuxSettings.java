@@ -1,17 +1,23 @@
 package io.wsmux;
 
-import java.util.Locale;
+import java.net.InetSocketAddress;
+import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import io.wsmux.transport.IdleMode;
 import org.agrona.BitUtil;
-import org.agrona.SystemUtil;
 
 /**
  * Every wsmux knob in one place: property name, default and unit, read once when an instance is created, each
  * overridable with a fluent setter, checked by {@link #conclude()}. Sizes accept {@code k}, {@code m} and {@code g}
  * suffixes ({@code 64k}); durations accept {@code ns}, {@code us}, {@code ms} and {@code s} ({@code 500ms},
- * {@code 30s}). docs/tuning.md documents each one. This is the only class in wsmux that reads system properties.
+ * {@code 30s}); counts are digits only; booleans are {@code true} or {@code false}. docs/tuning.md documents each
+ * one. This is the only class in wsmux that reads system properties.
+ * <p>
+ * Nothing is read leniently: a malformed value or an unknown {@code wsmux.*} name fails the constructor, and a value
+ * out of range fails {@link #conclude()}, each with a {@link WsmuxConfigurationException} whose one-line message
+ * names the property, the value and what is accepted.
  * <p>
  * Not thread safe: configure, then hand to {@link WsmuxServer#builder(WsmuxSettings)}.
  */
@@ -105,15 +111,6 @@ public final class WsmuxSettings
     /** Default: 10 s. */
     public static final long SLOW_CONSUMER_CLOSE_TIMEOUT_DEFAULT_NS = TimeUnit.SECONDS.toNanos(10);
 
-    /**
-     * SO_SNDBUF of a connection once it holds a conflating or rate-limited subscription, which also ends the kernel's
-     * auto-tuning of that buffer: what a conflating subscriber can have in flight, and so how stale its updates can
-     * be when it reads again. 0 leaves the kernel's buffer.
-     */
-    public static final String CONFLATION_SEND_BUFFER_PROP_NAME = "wsmux.conflation.send.buffer";
-    /** Default: 64 KiB. */
-    public static final int CONFLATION_SEND_BUFFER_DEFAULT = 64 * 1024;
-
     /** Channels one multiplexed WebSocket may have open at once. */
     public static final String MUX_MAX_CHANNELS_PROP_NAME = "wsmux.mux.max.channels";
     /** Default channel limit per WebSocket. */
@@ -128,6 +125,22 @@ public final class WsmuxSettings
     public static final String MAX_PUBLICATION_LENGTH_PROP_NAME = "wsmux.max.publication.length";
     /** Default publication limit: 64 KiB. */
     public static final int MAX_PUBLICATION_LENGTH_DEFAULT = 64 * 1024;
+
+    /**
+     * Default time after which a topic created on demand under a topic prefix is removed once it has had no subscriber
+     * and no publication for that long (for prefixes that do not set their own); 0 never removes one.
+     */
+    public static final String TOPIC_RECLAIM_DELAY_PROP_NAME = "wsmux.topic.reclaim.delay";
+    /** Default reclaim delay: 30 s. */
+    public static final long TOPIC_RECLAIM_DELAY_DEFAULT_NS = TimeUnit.SECONDS.toNanos(30);
+
+    /**
+     * Default cap on the topics under one topic prefix (for prefixes that do not set their own); past it a new name
+     * is refused. At least 1.
+     */
+    public static final String TOPIC_MAX_PER_PREFIX_PROP_NAME = "wsmux.topic.max.per.prefix";
+    /** Default topics per prefix. */
+    public static final int TOPIC_MAX_PER_PREFIX_DEFAULT = 10_000;
 
     /** Capacity of each loop's queue of tasks from other threads (publications, accepted sockets). */
     public static final String LOOP_QUEUE_CAPACITY_PROP_NAME = "wsmux.loop.queue.capacity";
@@ -204,6 +217,15 @@ public final class WsmuxSettings
     /** Default: OS default. */
     public static final int SOCKET_RECEIVE_BUFFER_DEFAULT = 0;
 
+    /**
+     * SO_SNDBUF applied to a connection once it holds a conflating or rate-limited subscription, so that a
+     * conflating subscriber cannot have megabytes of stale updates in flight in the kernel: what the kernel holds
+     * cannot be replaced by a newer value. 0 leaves the kernel's autotuned buffer.
+     */
+    public static final String CONFLATION_SEND_BUFFER_PROP_NAME = "wsmux.conflation.send.buffer";
+    /** Default: 64 KiB. */
+    public static final int CONFLATION_SEND_BUFFER_DEFAULT = 64 * 1024;
+
     /** Print the settings to standard output when the server starts. */
     public static final String PRINT_CONFIGURATION_PROP_NAME = "wsmux.print.configuration";
     /** Default: quiet. */
@@ -212,167 +234,263 @@ public final class WsmuxSettings
     /** What a send does when the connection's outbound budget is exhausted. */
     public enum OverflowPolicy
     {
-        /** Close the connection with 1008 "slow consumer"; the close frame bypasses the budget. */
+        /** Close the connection with 1008 "slow consumer": unsent data is dropped, then the close frame is sent. */
         CLOSE,
         /** Drop the message, count it, and report false to the sender. */
         DROP
     }
 
-    private int ioThreads = SystemUtil.getSizeAsInt(IO_THREADS_PROP_NAME, IO_THREADS_DEFAULT);
-    private IdleMode idleMode = IdleMode.valueOf(
-        System.getProperty(IDLE_MODE_PROP_NAME, IDLE_MODE_DEFAULT.name()).trim().toUpperCase(Locale.ROOT));
-    private String bindAddress = System.getProperty(BIND_ADDRESS_PROP_NAME, BIND_ADDRESS_DEFAULT);
-    private int port = Integer.getInteger(PORT_PROP_NAME, PORT_DEFAULT);
-    private boolean reusePort = booleanProperty(REUSE_PORT_PROP_NAME, REUSE_PORT_DEFAULT);
-    private int acceptBacklog = SystemUtil.getSizeAsInt(ACCEPT_BACKLOG_PROP_NAME, ACCEPT_BACKLOG_DEFAULT);
-    private int maxConnections = SystemUtil.getSizeAsInt(MAX_CONNECTIONS_PROP_NAME, MAX_CONNECTIONS_DEFAULT);
-    private int readBufferLength = SystemUtil.getSizeAsInt(READ_BUFFER_LENGTH_PROP_NAME, READ_BUFFER_LENGTH_DEFAULT);
-    private int corkBufferLength = SystemUtil.getSizeAsInt(CORK_BUFFER_LENGTH_PROP_NAME, CORK_BUFFER_LENGTH_DEFAULT);
-    private int outboundChunkLength =
-        SystemUtil.getSizeAsInt(OUTBOUND_CHUNK_LENGTH_PROP_NAME, OUTBOUND_CHUNK_LENGTH_DEFAULT);
-    private int outboundPooledChunks =
-        SystemUtil.getSizeAsInt(OUTBOUND_POOLED_CHUNKS_PROP_NAME, OUTBOUND_POOLED_CHUNKS_DEFAULT);
-    private int outboundBudget = SystemUtil.getSizeAsInt(OUTBOUND_BUDGET_PROP_NAME, OUTBOUND_BUDGET_DEFAULT);
-    private OverflowPolicy outboundOverflow = OverflowPolicy.valueOf(
-        System.getProperty(OUTBOUND_OVERFLOW_PROP_NAME, OUTBOUND_OVERFLOW_DEFAULT.name()).trim()
-            .toUpperCase(Locale.ROOT));
-    private long slowConsumerGraceNs =
-        SystemUtil.getDurationInNanos(SLOW_CONSUMER_GRACE_PROP_NAME, SLOW_CONSUMER_GRACE_DEFAULT_NS);
-    private long slowConsumerCloseTimeoutNs = SystemUtil.getDurationInNanos(
-        SLOW_CONSUMER_CLOSE_TIMEOUT_PROP_NAME, SLOW_CONSUMER_CLOSE_TIMEOUT_DEFAULT_NS);
-    private int conflationSendBufferLength =
-        SystemUtil.getSizeAsInt(CONFLATION_SEND_BUFFER_PROP_NAME, CONFLATION_SEND_BUFFER_DEFAULT);
-    private int muxMaxChannels = SystemUtil.getSizeAsInt(MUX_MAX_CHANNELS_PROP_NAME, MUX_MAX_CHANNELS_DEFAULT);
-    private int muxMaxChannelNameLength =
-        SystemUtil.getSizeAsInt(MUX_MAX_CHANNEL_NAME_LENGTH_PROP_NAME, MUX_MAX_CHANNEL_NAME_LENGTH_DEFAULT);
-    private int maxPublicationLength =
-        SystemUtil.getSizeAsInt(MAX_PUBLICATION_LENGTH_PROP_NAME, MAX_PUBLICATION_LENGTH_DEFAULT);
-    private int loopQueueCapacity = SystemUtil.getSizeAsInt(LOOP_QUEUE_CAPACITY_PROP_NAME, LOOP_QUEUE_CAPACITY_DEFAULT);
-    private int commandBufferLength =
-        SystemUtil.getSizeAsInt(COMMAND_BUFFER_LENGTH_PROP_NAME, COMMAND_BUFFER_LENGTH_DEFAULT);
-    private int maxFrameLength = SystemUtil.getSizeAsInt(MAX_FRAME_LENGTH_PROP_NAME, MAX_FRAME_LENGTH_DEFAULT);
-    private int maxMessageLength = SystemUtil.getSizeAsInt(MAX_MESSAGE_LENGTH_PROP_NAME, MAX_MESSAGE_LENGTH_DEFAULT);
-    private int maxHandshakeLength =
-        SystemUtil.getSizeAsInt(MAX_HANDSHAKE_LENGTH_PROP_NAME, MAX_HANDSHAKE_LENGTH_DEFAULT);
-    private int maxHeaderCount = SystemUtil.getSizeAsInt(MAX_HEADER_COUNT_PROP_NAME, MAX_HEADER_COUNT_DEFAULT);
-    private long handshakeTimeoutNs =
-        SystemUtil.getDurationInNanos(HANDSHAKE_TIMEOUT_PROP_NAME, HANDSHAKE_TIMEOUT_DEFAULT_NS);
-    private long pingIntervalNs = SystemUtil.getDurationInNanos(PING_INTERVAL_PROP_NAME, PING_INTERVAL_DEFAULT_NS);
-    private long idleTimeoutNs = SystemUtil.getDurationInNanos(IDLE_TIMEOUT_PROP_NAME, IDLE_TIMEOUT_DEFAULT_NS);
-    private long closeTimeoutNs = SystemUtil.getDurationInNanos(CLOSE_TIMEOUT_PROP_NAME, CLOSE_TIMEOUT_DEFAULT_NS);
-    private long shutdownTimeoutNs =
-        SystemUtil.getDurationInNanos(SHUTDOWN_TIMEOUT_PROP_NAME, SHUTDOWN_TIMEOUT_DEFAULT_NS);
-    private long timerTickNs = SystemUtil.getDurationInNanos(TIMER_TICK_PROP_NAME, TIMER_TICK_DEFAULT_NS);
-    private boolean tcpNoDelay = booleanProperty(TCP_NODELAY_PROP_NAME, TCP_NODELAY_DEFAULT);
-    private int socketSendBuffer = SystemUtil.getSizeAsInt(SOCKET_SEND_BUFFER_PROP_NAME, SOCKET_SEND_BUFFER_DEFAULT);
-    private int socketReceiveBuffer =
-        SystemUtil.getSizeAsInt(SOCKET_RECEIVE_BUFFER_PROP_NAME, SOCKET_RECEIVE_BUFFER_DEFAULT);
-    private boolean printConfiguration = booleanProperty(PRINT_CONFIGURATION_PROP_NAME, PRINT_CONFIGURATION_DEFAULT);
+    /** Every property name starts with this; an unknown name under it is refused. */
+    public static final String PROPERTY_PREFIX = "wsmux.";
 
-    private static boolean booleanProperty(final String name, final boolean defaultValue)
+    /** Most I/O threads. */
+    static final int IO_THREADS_MAX = 256;
+
+    /** Largest TCP port. */
+    static final int PORT_MAX = 65535;
+
+    private final Set<String> propertiesSet;
+    private int ioThreads;
+    private IdleMode idleMode;
+    private String bindAddress;
+    private int port;
+    private boolean reusePort;
+    private int acceptBacklog;
+    private int maxConnections;
+    private int readBufferLength;
+    private int corkBufferLength;
+    private int outboundChunkLength;
+    private int outboundPooledChunks;
+    private int outboundBudget;
+    private OverflowPolicy outboundOverflow;
+    private long slowConsumerGraceNs;
+    private long slowConsumerCloseTimeoutNs;
+    private int muxMaxChannels;
+    private int muxMaxChannelNameLength;
+    private int maxPublicationLength;
+    private long topicReclaimDelayNs;
+    private int topicMaxPerPrefix;
+    private int loopQueueCapacity;
+    private int commandBufferLength;
+    private int maxFrameLength;
+    private int maxMessageLength;
+    private int maxHandshakeLength;
+    private int maxHeaderCount;
+    private long handshakeTimeoutNs;
+    private long pingIntervalNs;
+    private long idleTimeoutNs;
+    private long closeTimeoutNs;
+    private long shutdownTimeoutNs;
+    private long timerTickNs;
+    private boolean tcpNoDelay;
+    private int socketSendBuffer;
+    private int socketReceiveBuffer;
+    private int conflationSendBufferLength;
+    private boolean printConfiguration;
+
+    /**
+     * Settings from the system properties, defaults where unset.
+     *
+     * @throws WsmuxConfigurationException naming the property, its value and the accepted forms when a
+     *                                     {@code wsmux.*} property is malformed or unknown.
+     */
+    public WsmuxSettings()
     {
-        final String value = System.getProperty(name);
-        return null == value ? defaultValue : Boolean.parseBoolean(value.trim());
+        this(System.getProperties());
     }
 
     /**
-     * Raise the frame and message limits, and the outbound budget to twice the message limit, for a mode that needs
-     * larger ones (echo mode: conformance suites send 16 MiB messages), unless the properties were set explicitly.
+     * Settings from the given properties (read from a file, say), defaults where unset. Only names starting with
+     * {@link #PROPERTY_PREFIX} are looked at; each must be one of the {@code *_PROP_NAME}s, in one of the forms its
+     * javadoc and docs/tuning.md give. Ranges are checked later, by {@link #conclude()}.
      *
-     * @param frameLength   frame limit to use when {@link #MAX_FRAME_LENGTH_PROP_NAME} is not set.
-     * @param messageLength message limit to use when {@link #MAX_MESSAGE_LENGTH_PROP_NAME} is not set.
+     * @param properties to read.
+     * @throws WsmuxConfigurationException naming the property, its value and the accepted forms when a
+     *                                     {@code wsmux.*} property is malformed or unknown.
+     */
+    public WsmuxSettings(final Properties properties)
+    {
+        final SettingsParser parser = new SettingsParser(properties, PROPERTY_PREFIX);
+        ioThreads = parser.integer(IO_THREADS_PROP_NAME, IO_THREADS_DEFAULT);
+        idleMode = parser.enumValue(IDLE_MODE_PROP_NAME, IDLE_MODE_DEFAULT, IdleMode.class);
+        bindAddress = parser.string(BIND_ADDRESS_PROP_NAME, BIND_ADDRESS_DEFAULT);
+        port = parser.integer(PORT_PROP_NAME, PORT_DEFAULT);
+        reusePort = parser.bool(REUSE_PORT_PROP_NAME, REUSE_PORT_DEFAULT);
+        acceptBacklog = parser.integer(ACCEPT_BACKLOG_PROP_NAME, ACCEPT_BACKLOG_DEFAULT);
+        maxConnections = parser.integer(MAX_CONNECTIONS_PROP_NAME, MAX_CONNECTIONS_DEFAULT);
+        readBufferLength = parser.size(READ_BUFFER_LENGTH_PROP_NAME, READ_BUFFER_LENGTH_DEFAULT);
+        corkBufferLength = parser.size(CORK_BUFFER_LENGTH_PROP_NAME, CORK_BUFFER_LENGTH_DEFAULT);
+        outboundChunkLength = parser.size(OUTBOUND_CHUNK_LENGTH_PROP_NAME, OUTBOUND_CHUNK_LENGTH_DEFAULT);
+        outboundPooledChunks = parser.integer(OUTBOUND_POOLED_CHUNKS_PROP_NAME, OUTBOUND_POOLED_CHUNKS_DEFAULT);
+        outboundBudget = parser.size(OUTBOUND_BUDGET_PROP_NAME, OUTBOUND_BUDGET_DEFAULT);
+        outboundOverflow = parser.enumValue(OUTBOUND_OVERFLOW_PROP_NAME, OUTBOUND_OVERFLOW_DEFAULT,
+            OverflowPolicy.class);
+        slowConsumerGraceNs = parser.duration(SLOW_CONSUMER_GRACE_PROP_NAME, SLOW_CONSUMER_GRACE_DEFAULT_NS);
+        slowConsumerCloseTimeoutNs =
+            parser.duration(SLOW_CONSUMER_CLOSE_TIMEOUT_PROP_NAME, SLOW_CONSUMER_CLOSE_TIMEOUT_DEFAULT_NS);
+        muxMaxChannels = parser.integer(MUX_MAX_CHANNELS_PROP_NAME, MUX_MAX_CHANNELS_DEFAULT);
+        muxMaxChannelNameLength =
+            parser.size(MUX_MAX_CHANNEL_NAME_LENGTH_PROP_NAME, MUX_MAX_CHANNEL_NAME_LENGTH_DEFAULT);
+        maxPublicationLength = parser.size(MAX_PUBLICATION_LENGTH_PROP_NAME, MAX_PUBLICATION_LENGTH_DEFAULT);
+        topicReclaimDelayNs = parser.duration(TOPIC_RECLAIM_DELAY_PROP_NAME, TOPIC_RECLAIM_DELAY_DEFAULT_NS);
+        topicMaxPerPrefix = parser.integer(TOPIC_MAX_PER_PREFIX_PROP_NAME, TOPIC_MAX_PER_PREFIX_DEFAULT);
+        loopQueueCapacity = parser.integer(LOOP_QUEUE_CAPACITY_PROP_NAME, LOOP_QUEUE_CAPACITY_DEFAULT);
+        commandBufferLength = parser.size(COMMAND_BUFFER_LENGTH_PROP_NAME, COMMAND_BUFFER_LENGTH_DEFAULT);
+        maxFrameLength = parser.size(MAX_FRAME_LENGTH_PROP_NAME, MAX_FRAME_LENGTH_DEFAULT);
+        maxMessageLength = parser.size(MAX_MESSAGE_LENGTH_PROP_NAME, MAX_MESSAGE_LENGTH_DEFAULT);
+        maxHandshakeLength = parser.size(MAX_HANDSHAKE_LENGTH_PROP_NAME, MAX_HANDSHAKE_LENGTH_DEFAULT);
+        maxHeaderCount = parser.integer(MAX_HEADER_COUNT_PROP_NAME, MAX_HEADER_COUNT_DEFAULT);
+        handshakeTimeoutNs = parser.duration(HANDSHAKE_TIMEOUT_PROP_NAME, HANDSHAKE_TIMEOUT_DEFAULT_NS);
+        pingIntervalNs = parser.duration(PING_INTERVAL_PROP_NAME, PING_INTERVAL_DEFAULT_NS);
+        idleTimeoutNs = parser.duration(IDLE_TIMEOUT_PROP_NAME, IDLE_TIMEOUT_DEFAULT_NS);
+        closeTimeoutNs = parser.duration(CLOSE_TIMEOUT_PROP_NAME, CLOSE_TIMEOUT_DEFAULT_NS);
+        shutdownTimeoutNs = parser.duration(SHUTDOWN_TIMEOUT_PROP_NAME, SHUTDOWN_TIMEOUT_DEFAULT_NS);
+        timerTickNs = parser.duration(TIMER_TICK_PROP_NAME, TIMER_TICK_DEFAULT_NS);
+        tcpNoDelay = parser.bool(TCP_NODELAY_PROP_NAME, TCP_NODELAY_DEFAULT);
+        socketSendBuffer = parser.size(SOCKET_SEND_BUFFER_PROP_NAME, SOCKET_SEND_BUFFER_DEFAULT);
+        socketReceiveBuffer = parser.size(SOCKET_RECEIVE_BUFFER_PROP_NAME, SOCKET_RECEIVE_BUFFER_DEFAULT);
+        conflationSendBufferLength = parser.size(CONFLATION_SEND_BUFFER_PROP_NAME, CONFLATION_SEND_BUFFER_DEFAULT);
+        printConfiguration = parser.bool(PRINT_CONFIGURATION_PROP_NAME, PRINT_CONFIGURATION_DEFAULT);
+        parser.rejectUnknown();
+        propertiesSet = parser.namesSet();
+    }
+
+    /**
+     * Use other defaults for the frame limit, the message limit and the outbound budget, for a mode that needs
+     * larger ones (the jar's echo mode: conformance suites send 16 MiB messages). Each applies only when its
+     * property was not set: an explicit {@code wsmux.max.frame.length}, {@code wsmux.max.message.length} or
+     * {@code wsmux.outbound.budget} wins.
+     *
+     * @param frameLength    frame limit to use when {@link #MAX_FRAME_LENGTH_PROP_NAME} is not set.
+     * @param messageLength  message limit to use when {@link #MAX_MESSAGE_LENGTH_PROP_NAME} is not set.
+     * @param outboundBudget outbound budget to use when {@link #OUTBOUND_BUDGET_PROP_NAME} is not set.
      * @return this.
      */
-    public WsmuxSettings defaultLimits(final int frameLength, final int messageLength)
+    public WsmuxSettings defaultLimits(final int frameLength, final int messageLength, final int outboundBudget)
     {
-        if (null == System.getProperty(OUTBOUND_BUDGET_PROP_NAME))
-        {
-            outboundBudget = Math.max(outboundBudget, 2 * messageLength); // an echo server queues what it receives
-        }
-        if (null == System.getProperty(MAX_FRAME_LENGTH_PROP_NAME))
+        if (!propertiesSet.contains(MAX_FRAME_LENGTH_PROP_NAME))
         {
             maxFrameLength = frameLength;
         }
-        if (null == System.getProperty(MAX_MESSAGE_LENGTH_PROP_NAME))
+        if (!propertiesSet.contains(MAX_MESSAGE_LENGTH_PROP_NAME))
         {
             maxMessageLength = messageLength;
+        }
+        if (!propertiesSet.contains(OUTBOUND_BUDGET_PROP_NAME))
+        {
+            this.outboundBudget = outboundBudget;
         }
         return this;
     }
 
     /**
-     * Check every value and derive what depends on others. Called by the server builder.
+     * Check every value, however it was set (property or fluent setter), and derive what depends on others. Called
+     * by {@link WsmuxServer.Builder#build()}.
      *
      * @return this.
-     * @throws IllegalArgumentException naming the property and the value when one is out of range.
+     * @throws WsmuxConfigurationException naming the property, the accepted range and the value when one is out of
+     *                                     range, e.g. {@code wsmux.port must be in [0, 65535]: port=70000}.
      */
     public WsmuxSettings conclude()
     {
-        check(ioThreads >= 1 && ioThreads <= 256, IO_THREADS_PROP_NAME + " must be in [1, 256]: ioThreads=" +
-            ioThreads);
-        check(port >= 0 && port <= 65535, PORT_PROP_NAME + " must be in [0, 65535]: port=" + port);
-        check(maxConnections >= 1, MAX_CONNECTIONS_PROP_NAME + " must be >= 1: maxConnections=" + maxConnections);
-        check(readBufferLength >= 1024, READ_BUFFER_LENGTH_PROP_NAME + " must be >= 1k: readBufferLength=" +
-            readBufferLength);
-        check(corkBufferLength >= 1024, CORK_BUFFER_LENGTH_PROP_NAME + " must be >= 1k: corkBufferLength=" +
-            corkBufferLength);
-        check(outboundChunkLength >= 256, OUTBOUND_CHUNK_LENGTH_PROP_NAME + " must be >= 256: outboundChunkLength=" +
-            outboundChunkLength);
-        check(outboundPooledChunks >= 0, OUTBOUND_POOLED_CHUNKS_PROP_NAME + " must be >= 0: outboundPooledChunks=" +
-            outboundPooledChunks);
-        check(outboundBudget >= 1024, OUTBOUND_BUDGET_PROP_NAME + " must be >= 1k: outboundBudget=" +
-            outboundBudget);
-        check(slowConsumerCloseTimeoutNs > 0, SLOW_CONSUMER_CLOSE_TIMEOUT_PROP_NAME +
-            " must be > 0: slowConsumerCloseTimeoutNs=" + slowConsumerCloseTimeoutNs);
-        check(conflationSendBufferLength >= 0, CONFLATION_SEND_BUFFER_PROP_NAME +
-            " must be >= 0: conflationSendBufferLength=" + conflationSendBufferLength);
-        check(slowConsumerGraceNs >= 0, SLOW_CONSUMER_GRACE_PROP_NAME + " must be >= 0: slowConsumerGraceNs=" +
-            slowConsumerGraceNs);
-        check(muxMaxChannels >= 1, MUX_MAX_CHANNELS_PROP_NAME + " must be >= 1: muxMaxChannels=" + muxMaxChannels);
-        check(muxMaxChannelNameLength >= 1 && muxMaxChannelNameLength <= 65535,
-            MUX_MAX_CHANNEL_NAME_LENGTH_PROP_NAME + " must be in [1, 65535]: muxMaxChannelNameLength=" +
-            muxMaxChannelNameLength);
-        check(maxPublicationLength >= 1 && maxPublicationLength <= 64 * 1024 * 1024,
-            MAX_PUBLICATION_LENGTH_PROP_NAME + " must be in [1, 64m]: maxPublicationLength=" + maxPublicationLength);
-        check(loopQueueCapacity >= 64, LOOP_QUEUE_CAPACITY_PROP_NAME + " must be >= 64: loopQueueCapacity=" +
-            loopQueueCapacity);
+        check(ioThreads >= 1 && ioThreads <= IO_THREADS_MAX, IO_THREADS_PROP_NAME,
+            "in [1, " + IO_THREADS_MAX + "]", "ioThreads", ioThreads);
+        check(null != idleMode, IDLE_MODE_PROP_NAME, "blocking, backoff or spin", "idleMode", idleMode);
+        check(isResolvable(bindAddress), BIND_ADDRESS_PROP_NAME,
+            "an IP address or a host name that resolves, such as 127.0.0.1 or 0.0.0.0", "bindAddress", bindAddress);
+        check(port >= 0 && port <= PORT_MAX, PORT_PROP_NAME, "in [0, " + PORT_MAX + "]", "port", port);
+        check(acceptBacklog >= 1, ACCEPT_BACKLOG_PROP_NAME, "at least 1", "acceptBacklog", acceptBacklog);
+        check(maxConnections >= 1, MAX_CONNECTIONS_PROP_NAME, "at least 1", "maxConnections", maxConnections);
+        check(readBufferLength >= 1024, READ_BUFFER_LENGTH_PROP_NAME, "a size of at least 1k",
+            "readBufferLength", readBufferLength);
+        check(corkBufferLength >= 1024, CORK_BUFFER_LENGTH_PROP_NAME, "a size of at least 1k",
+            "corkBufferLength", corkBufferLength);
+        check(outboundChunkLength >= 256, OUTBOUND_CHUNK_LENGTH_PROP_NAME, "a size of at least 256",
+            "outboundChunkLength", outboundChunkLength);
+        check(outboundPooledChunks >= 0, OUTBOUND_POOLED_CHUNKS_PROP_NAME, "at least 0",
+            "outboundPooledChunks", outboundPooledChunks);
+        check(outboundBudget >= 1024, OUTBOUND_BUDGET_PROP_NAME, "a size of at least 1k",
+            "outboundBudget", outboundBudget);
+        check(null != outboundOverflow, OUTBOUND_OVERFLOW_PROP_NAME, "close or drop",
+            "outboundOverflow", outboundOverflow);
+        check(slowConsumerGraceNs >= 0, SLOW_CONSUMER_GRACE_PROP_NAME, "a duration of at least 0",
+            "slowConsumerGraceNs", slowConsumerGraceNs);
+        check(slowConsumerCloseTimeoutNs > 0, SLOW_CONSUMER_CLOSE_TIMEOUT_PROP_NAME, "a duration above 0",
+            "slowConsumerCloseTimeoutNs", slowConsumerCloseTimeoutNs);
+        check(muxMaxChannels >= 1, MUX_MAX_CHANNELS_PROP_NAME, "at least 1", "muxMaxChannels", muxMaxChannels);
+        check(muxMaxChannelNameLength >= 1 && muxMaxChannelNameLength <= 65535, MUX_MAX_CHANNEL_NAME_LENGTH_PROP_NAME,
+            "in [1, 65535]", "muxMaxChannelNameLength", muxMaxChannelNameLength);
+        check(maxPublicationLength >= 1 && maxPublicationLength <= 64 * 1024 * 1024, MAX_PUBLICATION_LENGTH_PROP_NAME,
+            "a size in [1, 64m]", "maxPublicationLength", maxPublicationLength);
+        check(topicReclaimDelayNs >= 0, TOPIC_RECLAIM_DELAY_PROP_NAME, "a duration of at least 0 (0: never reclaim)",
+            "topicReclaimDelayNs", topicReclaimDelayNs);
+        check(topicMaxPerPrefix >= 1, TOPIC_MAX_PER_PREFIX_PROP_NAME, "at least 1", "topicMaxPerPrefix",
+            topicMaxPerPrefix);
+        check(loopQueueCapacity >= 64, LOOP_QUEUE_CAPACITY_PROP_NAME, "at least 64",
+            "loopQueueCapacity", loopQueueCapacity);
         check(BitUtil.isPowerOfTwo(commandBufferLength) && commandBufferLength >= 64 * 1024,
-            COMMAND_BUFFER_LENGTH_PROP_NAME + " must be a power of two >= 64k: commandBufferLength=" +
-            commandBufferLength);
-        check(maxFrameLength >= 125, MAX_FRAME_LENGTH_PROP_NAME + " must be >= 125: maxFrameLength=" +
-            maxFrameLength);
-        check(maxMessageLength >= maxFrameLength, MAX_MESSAGE_LENGTH_PROP_NAME + " must be >= " +
-            MAX_FRAME_LENGTH_PROP_NAME + ": maxMessageLength=" + maxMessageLength + ", maxFrameLength=" +
-            maxFrameLength);
-        check(maxHandshakeLength >= 256, MAX_HANDSHAKE_LENGTH_PROP_NAME + " must be >= 256: maxHandshakeLength=" +
-            maxHandshakeLength);
-        check(maxHeaderCount >= 4, MAX_HEADER_COUNT_PROP_NAME + " must be >= 4: maxHeaderCount=" + maxHeaderCount);
-        check(handshakeTimeoutNs > 0, HANDSHAKE_TIMEOUT_PROP_NAME + " must be > 0: handshakeTimeoutNs=" +
-            handshakeTimeoutNs);
-        check(pingIntervalNs >= 0, PING_INTERVAL_PROP_NAME + " must be >= 0: pingIntervalNs=" + pingIntervalNs);
-        check(idleTimeoutNs >= 0, IDLE_TIMEOUT_PROP_NAME + " must be >= 0: idleTimeoutNs=" + idleTimeoutNs);
-        check(0 == idleTimeoutNs || 0 == pingIntervalNs || idleTimeoutNs > pingIntervalNs,
-            IDLE_TIMEOUT_PROP_NAME + " must exceed " + PING_INTERVAL_PROP_NAME + ": idleTimeoutNs=" + idleTimeoutNs +
-            ", pingIntervalNs=" + pingIntervalNs);
-        check(closeTimeoutNs > 0, CLOSE_TIMEOUT_PROP_NAME + " must be > 0: closeTimeoutNs=" + closeTimeoutNs);
-        check(shutdownTimeoutNs >= 0, SHUTDOWN_TIMEOUT_PROP_NAME + " must be >= 0: shutdownTimeoutNs=" +
-            shutdownTimeoutNs);
-        check(timerTickNs >= 1000 && timerTickNs <= TimeUnit.SECONDS.toNanos(1),
-            TIMER_TICK_PROP_NAME + " must be in [1us, 1s]: timerTickNs=" + timerTickNs);
+            COMMAND_BUFFER_LENGTH_PROP_NAME, "a power of two of at least 64k, such as 1m",
+            "commandBufferLength", commandBufferLength);
+        check(maxFrameLength >= 125, MAX_FRAME_LENGTH_PROP_NAME, "a size of at least 125",
+            "maxFrameLength", maxFrameLength);
+        check(maxMessageLength >= maxFrameLength, MAX_MESSAGE_LENGTH_PROP_NAME,
+            "at least " + MAX_FRAME_LENGTH_PROP_NAME + " (" + maxFrameLength + ")", "maxMessageLength",
+            maxMessageLength);
+        check(maxHandshakeLength >= 256, MAX_HANDSHAKE_LENGTH_PROP_NAME, "a size of at least 256",
+            "maxHandshakeLength", maxHandshakeLength);
+        check(maxHeaderCount >= 4, MAX_HEADER_COUNT_PROP_NAME, "at least 4", "maxHeaderCount", maxHeaderCount);
+        check(handshakeTimeoutNs > 0, HANDSHAKE_TIMEOUT_PROP_NAME, "a duration above 0",
+            "handshakeTimeoutNs", handshakeTimeoutNs);
+        check(pingIntervalNs >= 0, PING_INTERVAL_PROP_NAME, "a duration of at least 0 (0 disables pings)",
+            "pingIntervalNs", pingIntervalNs);
+        check(idleTimeoutNs >= 0, IDLE_TIMEOUT_PROP_NAME, "a duration of at least 0 (0 disables it)",
+            "idleTimeoutNs", idleTimeoutNs);
+        check(0 == idleTimeoutNs || 0 == pingIntervalNs || idleTimeoutNs > pingIntervalNs, IDLE_TIMEOUT_PROP_NAME,
+            "longer than " + PING_INTERVAL_PROP_NAME + " (" + pingIntervalNs + "ns), or 0", "idleTimeoutNs",
+            idleTimeoutNs);
+        check(closeTimeoutNs > 0, CLOSE_TIMEOUT_PROP_NAME, "a duration above 0", "closeTimeoutNs", closeTimeoutNs);
+        check(shutdownTimeoutNs >= 0, SHUTDOWN_TIMEOUT_PROP_NAME, "a duration of at least 0",
+            "shutdownTimeoutNs", shutdownTimeoutNs);
+        check(timerTickNs >= 1000 && timerTickNs <= TimeUnit.SECONDS.toNanos(1), TIMER_TICK_PROP_NAME,
+            "a duration in [1us, 1s]", "timerTickNs", timerTickNs);
         timerTickNs = BitUtil.findNextPositivePowerOfTwo(timerTickNs);
-        check(socketSendBuffer >= 0, SOCKET_SEND_BUFFER_PROP_NAME + " must be >= 0: socketSendBuffer=" +
-            socketSendBuffer);
-        check(socketReceiveBuffer >= 0, SOCKET_RECEIVE_BUFFER_PROP_NAME + " must be >= 0: socketReceiveBuffer=" +
-            socketReceiveBuffer);
+        check(socketSendBuffer >= 0, SOCKET_SEND_BUFFER_PROP_NAME, "a size of at least 0 (0: the OS default)",
+            "socketSendBuffer", socketSendBuffer);
+        check(socketReceiveBuffer >= 0, SOCKET_RECEIVE_BUFFER_PROP_NAME, "a size of at least 0 (0: the OS default)",
+            "socketReceiveBuffer", socketReceiveBuffer);
+        check(conflationSendBufferLength >= 0, CONFLATION_SEND_BUFFER_PROP_NAME,
+            "a size of at least 0 (0: the kernel's autotuned buffer)", "conflationSendBufferLength",
+            conflationSendBufferLength);
         return this;
     }
 
-    private static void check(final boolean condition, final String message)
+    /**
+     * @throws WsmuxConfigurationException {@code <property> must be <requirement>: <field>=<value>}, unless true.
+     */
+    private static void check(
+        final boolean condition,
+        final String propertyName,
+        final String requirement,
+        final String fieldName,
+        final Object value)
     {
         if (!condition)
         {
-            throw new IllegalArgumentException(message);
+            throw new WsmuxConfigurationException(
+                propertyName + " must be " + requirement + ": " + fieldName + "=" + value);
         }
+    }
+
+    /**
+     * A literal address is parsed without a lookup; a host name is looked up once here, at build time, so that a
+     * typo fails with the property named rather than as an unresolved address when the server binds.
+     *
+     * @param address an IP address or a host name.
+     * @return true if it is an address, or a name that resolves.
+     */
+    static boolean isResolvable(final String address)
+    {
+        return null != address && !address.isBlank() && !new InetSocketAddress(address, 0).isUnresolved();
     }
 
     // ---- accessors and fluent setters, in the order of the properties above ----
@@ -565,19 +683,6 @@ public final class WsmuxSettings
         return this;
     }
 
-    /** @return SO_SNDBUF of a connection with a conflating or rate-limited subscription, 0 for the kernel's. */
-    public int conflationSendBufferLength()
-    {
-        return conflationSendBufferLength;
-    }
-
-    /** @param conflationSendBufferLength bytes, 0 to leave the kernel's buffer. @return this. */
-    public WsmuxSettings conflationSendBufferLength(final int conflationSendBufferLength)
-    {
-        this.conflationSendBufferLength = conflationSendBufferLength;
-        return this;
-    }
-
     /** @param slowConsumerGraceNs slow-consumer grace, 0 to close at once. @return this. */
     public WsmuxSettings slowConsumerGraceNs(final long slowConsumerGraceNs)
     {
@@ -621,6 +726,36 @@ public final class WsmuxSettings
     public WsmuxSettings maxPublicationLength(final int maxPublicationLength)
     {
         this.maxPublicationLength = maxPublicationLength;
+        return this;
+    }
+
+    /** @return default delay after which an idle on-demand topic is removed, 0 for never. */
+    public long topicReclaimDelayNs()
+    {
+        return topicReclaimDelayNs;
+    }
+
+    /**
+     * @param topicReclaimDelayNs default delay after which an on-demand topic under a prefix with no subscriber and
+     *                            no publication is removed, 0 for never.
+     * @return this.
+     */
+    public WsmuxSettings topicReclaimDelayNs(final long topicReclaimDelayNs)
+    {
+        this.topicReclaimDelayNs = topicReclaimDelayNs;
+        return this;
+    }
+
+    /** @return default cap on topics under one topic prefix. */
+    public int topicMaxPerPrefix()
+    {
+        return topicMaxPerPrefix;
+    }
+
+    /** @param topicMaxPerPrefix default cap on topics under one topic prefix, at least 1. @return this. */
+    public WsmuxSettings topicMaxPerPrefix(final int topicMaxPerPrefix)
+    {
+        this.topicMaxPerPrefix = topicMaxPerPrefix;
         return this;
     }
 
@@ -819,6 +954,23 @@ public final class WsmuxSettings
         return this;
     }
 
+    /** @return SO_SNDBUF for a connection with a conflating or rate-limited subscription, 0 for the kernel's. */
+    public int conflationSendBufferLength()
+    {
+        return conflationSendBufferLength;
+    }
+
+    /**
+     * @param conflationSendBufferLength SO_SNDBUF for a connection once it holds a conflating or rate-limited
+     *                                   subscription, 0 to leave the kernel's autotuned buffer.
+     * @return this.
+     */
+    public WsmuxSettings conflationSendBufferLength(final int conflationSendBufferLength)
+    {
+        this.conflationSendBufferLength = conflationSendBufferLength;
+        return this;
+    }
+
     /** @return whether to print the settings at start. */
     public boolean printConfiguration()
     {
@@ -851,10 +1003,11 @@ public final class WsmuxSettings
             ", " + OUTBOUND_OVERFLOW_PROP_NAME + "=" + outboundOverflow +
             ", " + SLOW_CONSUMER_GRACE_PROP_NAME + "=" + slowConsumerGraceNs + "ns" +
             ", " + SLOW_CONSUMER_CLOSE_TIMEOUT_PROP_NAME + "=" + slowConsumerCloseTimeoutNs + "ns" +
-            ", " + CONFLATION_SEND_BUFFER_PROP_NAME + "=" + conflationSendBufferLength +
             ", " + MUX_MAX_CHANNELS_PROP_NAME + "=" + muxMaxChannels +
             ", " + MUX_MAX_CHANNEL_NAME_LENGTH_PROP_NAME + "=" + muxMaxChannelNameLength +
             ", " + MAX_PUBLICATION_LENGTH_PROP_NAME + "=" + maxPublicationLength +
+            ", " + TOPIC_RECLAIM_DELAY_PROP_NAME + "=" + topicReclaimDelayNs + "ns" +
+            ", " + TOPIC_MAX_PER_PREFIX_PROP_NAME + "=" + topicMaxPerPrefix +
             ", " + LOOP_QUEUE_CAPACITY_PROP_NAME + "=" + loopQueueCapacity +
             ", " + COMMAND_BUFFER_LENGTH_PROP_NAME + "=" + commandBufferLength +
             ", " + MAX_FRAME_LENGTH_PROP_NAME + "=" + maxFrameLength +
@@ -870,6 +1023,7 @@ public final class WsmuxSettings
             ", " + TCP_NODELAY_PROP_NAME + "=" + tcpNoDelay +
             ", " + SOCKET_SEND_BUFFER_PROP_NAME + "=" + socketSendBuffer +
             ", " + SOCKET_RECEIVE_BUFFER_PROP_NAME + "=" + socketReceiveBuffer +
+            ", " + CONFLATION_SEND_BUFFER_PROP_NAME + "=" + conflationSendBufferLength +
             ", " + PRINT_CONFIGURATION_PROP_NAME + "=" + printConfiguration +
             "}";
     }

@@ -337,7 +337,7 @@ class ChurnIntegrationTest
      */
     final class CountingEchoHandler implements WebSocketHandler
     {
-        private final Main.EchoHandler echo = new Main.EchoHandler();
+        private final EchoHandler echo = new EchoHandler();
 
         @Override
         public void onOpen(final Connection connection)

@@ -415,17 +415,17 @@ class ClientInteropIntegrationTest
     // ---- the echo mode of Main, as it configures its server ----
 
     /**
-     * {@code Main --mode echo} promises messages up to 16 MiB ({@code defaultLimits(16 MiB, 16 MiB)}) but leaves
-     * {@code wsmux.outbound.budget} at its 1 MiB default, and the budget check counts the message being sent, even
-     * when nothing is queued: so an echo of 1 MiB or more on an idle connection is refused and the connection is
-     * closed with 1008 "slow consumer". Fails until Main (or the budget check) is fixed.
+     * {@code Main --mode echo} promises messages up to 16 MiB, and the budget check counts the message being sent
+     * (only a message to an empty queue is admitted whatever its size): with the default 1 MiB
+     * {@code wsmux.outbound.budget} an echo of 1 MiB or more is refused whenever anything is still queued for that
+     * client, and the connection closed with 1008 "slow consumer". Echo mode therefore raises the budget to
+     * {@link Main#ECHO_OUTBOUND_BUDGET} (32 MiB); this guards that a 4 MiB echo gets through with Main's settings.
      */
     @Test
     @Timeout(30)
     void shouldEchoFourMebibyteMessageWithMainEchoModeSettings() throws Exception
     {
-        final WsmuxServer echoModeServer = startServer(new WsmuxSettings().port(0).ioThreads(1).defaultLimits(
-            16 * 1024 * 1024, 16 * 1024 * 1024));
+        final WsmuxServer echoModeServer = startServer(Main.echoMode(new WsmuxSettings().port(0).ioThreads(1)));
         try
         {
             final JdkPeer peer = JdkPeer.connect(
@@ -579,12 +579,12 @@ class ClientInteropIntegrationTest
     }
 
     /**
-     * Echoes like {@link Main.EchoHandler} and records what the server saw. On {@code /close-me} it closes with
+     * Echoes like {@link EchoHandler} and records what the server saw. On {@code /close-me} it closes with
      * 4001 "bye" during onOpen (query {@code when=open}) or when it receives the text "close".
      */
     static final class RecordingHandler implements WebSocketHandler
     {
-        private final Main.EchoHandler echo = new Main.EchoHandler();
+        private final EchoHandler echo = new EchoHandler();
         private final BlockingQueue<Opened> opened = new LinkedBlockingQueue<>();
         private final BlockingQueue<Closed> closed = new LinkedBlockingQueue<>();
         private final ConcurrentLinkedQueue<String> unexpected = new ConcurrentLinkedQueue<>();

@@ -88,7 +88,7 @@ class ConcurrencyIntegrationTest
     void shouldDeliverEveryMessageInOrderOnThousandsOfSimultaneousConnections() throws Exception
     {
         server = WsmuxServer.builder(new WsmuxSettings().port(0).ioThreads(2))
-            .anyPath(new Main.EchoHandler())
+            .anyPath(new EchoHandler())
             .errorHandler(serverErrors::add)
             .build()
             .start();

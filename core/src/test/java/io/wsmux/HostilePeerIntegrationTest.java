@@ -183,7 +183,7 @@ class HostilePeerIntegrationTest
     @Timeout(10)
     void shouldRejectUpgradeTheHookRefusesWithItsStatusAndReasonAndAcceptTheGoodToken() throws IOException
     {
-        start(WsmuxServer.builder(settings()).endpoint("/guarded", new Main.EchoHandler(), (request) ->
+        start(WsmuxServer.builder(settings()).endpoint("/guarded", new EchoHandler(), (request) ->
             "good".equals(request.header("X-Token")) ? null : new UpgradeHook.Rejection(403, "bad token")));
 
         for (final String token : List.of("X-Token: bad", "X-Other: good"))
@@ -370,7 +370,7 @@ class HostilePeerIntegrationTest
         final FloodHandler flood = new FloodHandler();
         start(WsmuxServer.builder(slowConsumerSettings().closeTimeoutNs(TimeUnit.MILLISECONDS.toNanos(500)))
             .endpoint("/flood", flood)
-            .endpoint("/echo", new Main.EchoHandler()));
+            .endpoint("/echo", new EchoHandler()));
         final HostileClient good = connect().upgrade("/echo");
         assertEcho(good, "before");
         final HostileClient slow = connectSmallWindow().upgrade("/flood");
@@ -406,7 +406,7 @@ class HostilePeerIntegrationTest
         final FloodHandler flood = new FloodHandler();
         start(WsmuxServer.builder(slowConsumerSettings().outboundOverflow(WsmuxSettings.OverflowPolicy.DROP))
             .endpoint("/flood", flood)
-            .endpoint("/echo", new Main.EchoHandler()));
+            .endpoint("/echo", new EchoHandler()));
         final HostileClient good = connect().upgrade("/echo");
         final HostileClient slow = connectSmallWindow().upgrade("/flood");
 

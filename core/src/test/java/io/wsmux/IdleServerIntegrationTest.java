@@ -24,7 +24,7 @@ class IdleServerIntegrationTest
     {
         final WsmuxSettings settings = new WsmuxSettings().port(0).ioThreads(1)
             .handshakeTimeoutNs(TimeUnit.MILLISECONDS.toNanos(200));
-        try (WsmuxServer server = WsmuxServer.builder(settings).anyPath(new Main.EchoHandler()).build().start())
+        try (WsmuxServer server = WsmuxServer.builder(settings).anyPath(new EchoHandler()).build().start())
         {
             Thread.sleep(700);
             for (int i = 0; i < 5; i++)

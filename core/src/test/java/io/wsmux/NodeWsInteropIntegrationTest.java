@@ -42,7 +42,7 @@ class NodeWsInteropIntegrationTest
     @BeforeEach
     void startServer() throws IOException
     {
-        final Main.EchoHandler echo = new Main.EchoHandler();
+        final EchoHandler echo = new EchoHandler();
         final WebSocketHandler handler = new WebSocketHandler()
         {
             @Override

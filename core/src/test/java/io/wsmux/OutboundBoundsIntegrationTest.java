@@ -212,7 +212,7 @@ class OutboundBoundsIntegrationTest
     private void startMuxServer() throws IOException
     {
         final Multiplexer mux = Multiplexer.builder()
-            .service("echo", new Main.EchoHandler())
+            .service("echo", new EchoHandler())
             .topicPrefix("prices.", TopicOptions.LATEST)
             .build();
         server = WsmuxServer.builder(new WsmuxSettings()
@@ -220,7 +220,7 @@ class OutboundBoundsIntegrationTest
                 .ioThreads(1) // the well-behaved client shares the flooder's loop
                 .shutdownTimeoutNs(TimeUnit.MILLISECONDS.toNanos(200)))
             .mux("/mux", mux)
-            .endpoint("/echo", new Main.EchoHandler())
+            .endpoint("/echo", new EchoHandler())
             .build()
             .start();
     }

@@ -33,10 +33,10 @@ class ShutdownIntegrationTest
     void shouldRefuseToStartOnAPortAnotherServerHoldsEvenWithReusePort() throws Exception
     {
         try (WsmuxServer first = WsmuxServer.builder(new WsmuxSettings().port(0).ioThreads(2))
-            .anyPath(new Main.EchoHandler()).build().start())
+            .anyPath(new EchoHandler()).build().start())
         {
             final WsmuxServer second = WsmuxServer.builder(new WsmuxSettings().port(first.port()).ioThreads(2))
-                .anyPath(new Main.EchoHandler()).build();
+                .anyPath(new EchoHandler()).build();
             final IOException refused = assertThrows(IOException.class, second::start);
             assertTrue(refused.getMessage().contains("cannot listen on"), refused.getMessage());
             second.close();

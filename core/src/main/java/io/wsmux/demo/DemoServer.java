@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 
-import io.wsmux.Main;
+import io.wsmux.EchoHandler;
 import io.wsmux.Multiplexer;
 import io.wsmux.TopicOptions;
 import io.wsmux.WsmuxServer;
@@ -31,7 +31,7 @@ public final class DemoServer implements AutoCloseable
     private DemoServer(final WsmuxSettings settings) throws IOException
     {
         multiplexer = Multiplexer.builder()
-            .service("echo", new Main.EchoHandler())
+            .service("echo", new EchoHandler())
             .service("chat", chat)
             .topicPrefix("prices.", TopicOptions.LATEST)
             .topic("stats", TopicOptions.LATEST)

@@ -3,6 +3,7 @@ package io.wsmux.conformance;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 
+import io.wsmux.EchoHandler;
 import io.wsmux.Main;
 import io.wsmux.WsmuxServer;
 import io.wsmux.WsmuxSettings;
@@ -11,7 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 
 /**
  * The strict RFC 6455 conformance suite (Autobahn cases 1-7 and 9, raw bytes) against the echo server exactly as
- * {@code java -jar wsmux.jar --mode echo} runs it: every path, 16 MiB message limit.
+ * {@code java -jar wsmux.jar --mode echo} runs it: every path, 16 MiB message limit, 32 MiB outbound budget.
  */
 class EchoServerConformanceIntegrationTest extends AbstractEchoConformanceTest
 {
@@ -20,9 +21,8 @@ class EchoServerConformanceIntegrationTest extends AbstractEchoConformanceTest
     @BeforeAll
     static void startServer() throws IOException
     {
-        final WsmuxSettings settings = new WsmuxSettings().port(0).ioThreads(2)
-            .defaultLimits(MESSAGE_LIMIT_DEFAULT, MESSAGE_LIMIT_DEFAULT);
-        server = WsmuxServer.builder(settings).anyPath(new Main.EchoHandler()).build().start();
+        final WsmuxSettings settings = Main.echoMode(new WsmuxSettings().port(0).ioThreads(2));
+        server = WsmuxServer.builder(settings).anyPath(new EchoHandler()).build().start();
     }
 
     @AfterAll

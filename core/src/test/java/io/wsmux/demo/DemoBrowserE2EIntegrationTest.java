@@ -22,7 +22,8 @@ class DemoBrowserE2EIntegrationTest
     @Test
     void shouldRunTheDemoInHeadlessChromium() throws Exception
     {
-        final File chromium = new File(System.getProperty("wsmux.chromium", "/usr/bin/chromium"));
+        // not under wsmux.: surefire passes -D properties on to this JVM, where WsmuxSettings refuses unknown ones
+        final File chromium = new File(System.getProperty("chromium.path", "/usr/bin/chromium"));
         assertTrue(chromium.canExecute(), "Chromium is needed at " + chromium +
             " (Debian package chromium; scripts/test.sh installs it)");
         final File nodeDirectory = new File(System.getProperty("user.dir"), "src/test/node");

@@ -8,7 +8,7 @@ import java.net.URI;
 import java.util.concurrent.TimeUnit;
 
 import io.wsmux.Connection;
-import io.wsmux.Main;
+import io.wsmux.EchoHandler;
 import io.wsmux.Multiplexer;
 import io.wsmux.Topic;
 import io.wsmux.TopicOptions;
@@ -170,7 +170,7 @@ class LoadGeneratorSmokeTest
 
     private static WsmuxServer echoServer() throws IOException
     {
-        return WsmuxServer.builder(new WsmuxSettings().port(0)).anyPath(new Main.EchoHandler()).build().start();
+        return WsmuxServer.builder(new WsmuxSettings().port(0)).anyPath(new EchoHandler()).build().start();
     }
 
     /**
