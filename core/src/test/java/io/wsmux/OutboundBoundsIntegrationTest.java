@@ -103,8 +103,9 @@ class OutboundBoundsIntegrationTest
         flood.stop();
         final long closedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - flood.startNs);
         final long heapGrowth = heapUsedAfterGc() - flood.heapBefore;
-        System.out.println("flood: closed after " + closedAfterMs + " ms, " + flood.sent.get() + " bytes sent, at most " +
-            flood.maxQueued + " bytes queued, heap growth after GC " + heapGrowth + " bytes, " + echoes + " echoes");
+        System.out.println("flood: closed after " + closedAfterMs + " ms, " + flood.sent.get() +
+            " bytes sent, at most " + flood.maxQueued + " bytes queued, heap growth after GC " + heapGrowth +
+            " bytes, " + echoes + " echoes");
 
         assertTrue(server.slowConsumerCloses() >= 1, "slowConsumerCloses=" + server.slowConsumerCloses());
         assertTrue(flood.maxQueued <= OUTBOUND_BUDGET + LoopContext.PROTOCOL_REPLY_HEADROOM + 1024,
