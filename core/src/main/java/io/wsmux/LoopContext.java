@@ -66,14 +66,6 @@ final class LoopContext implements ConnectionFactory
     final TextMuxFlyweight textMux = new TextMuxFlyweight();
     final UnsafeBuffer controlScratch = new UnsafeBuffer(new byte[FrameDescriptor.MAX_SERVER_HEADER_LENGTH + 125]);
 
-    /**
-     * The most recent ping of the read being handled, answered once when the read is done: a peer that sends a
-     * thousand pings in one write gets one pong (RFC 6455 §5.5.3 allows answering only the most recent ping).
-     */
-    final UnsafeBuffer pingPayload = new UnsafeBuffer(new byte[125]);
-    int pingPayloadLength;
-    WsConnection pingOwner;
-
     private final ArrayDeque<UpgradeRequestParser> parsers = new ArrayDeque<>();
     private final ConcurrentHashMap<Long, UnsafeBuffer> largeCommands = new ConcurrentHashMap<>();
     private final AtomicLong largeCommandTickets = new AtomicLong();

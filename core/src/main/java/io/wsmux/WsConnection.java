@@ -97,7 +97,6 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
     protected void onRead(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNs)
     {
         lastReadNs = nowNs;
-        context.pingOwner = null;
         int position = offset;
         int remaining = length;
         if (STATE_HANDSHAKE == state)
@@ -124,33 +123,7 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         if (remaining > 0 && (STATE_OPEN == state || STATE_CLOSE_SENT == state))
         {
             decoder.decode(buffer, position, remaining);
-            if (this == context.pingOwner)
-            {
-                answerPing();
-            }
         }
-    }
-
-    /**
-     * Answer the most recent ping of this read with one pong, replacing a pong still queued from an earlier read:
-     * RFC 6455 §5.5.3, "an endpoint MAY elect to send a Pong frame for only the most recently processed Ping frame",
-     * so a peer that pings without reading holds at most one pong of ours, and always the newest.
-     */
-    private void answerPing()
-    {
-        context.pingOwner = null;
-        if (STATE_OPEN != state)
-        {
-            return;
-        }
-        if (queuedControlBytes() > 0)
-        {
-            context.discardedBytes += discardUnstartedControl();
-        }
-        // RFC 6455 §5.5.3: "A Pong frame sent in response to a Ping frame must have identical Application data".
-        final int frameLength = FrameEncoder.encode(
-            context.controlScratch, 0, true, Opcode.PONG, context.pingPayload, 0, context.pingPayloadLength);
-        writeControlFrame(context.controlScratch, 0, frameLength);
     }
 
     @Override
@@ -419,12 +392,9 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         switch (opcode)
         {
             case Opcode.PING:
-                // Answered once, when this read is handled (answerPing): only the most recent ping gets its pong.
                 if (STATE_OPEN == state)
                 {
-                    context.pingPayload.putBytes(0, buffer, offset, length);
-                    context.pingPayloadLength = length;
-                    context.pingOwner = this;
+                    answerPing(buffer, offset, length);
                 }
                 break;
 
@@ -435,6 +405,24 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
             default:
                 break; // Pong: its arrival already counted as activity.
         }
+    }
+
+    /**
+     * Answer a ping at once, in order with the replies around it. A pong of ours still queued (the peer does not
+     * read) is replaced by this one: RFC 6455 §5.5.3, "an endpoint MAY elect to send a Pong frame for only the most
+     * recently processed Ping frame", so a peer that pings without reading holds at most one pong of ours in the
+     * control lane, and always the newest (pongs gathered in the cork of one read are bounded by the cork).
+     */
+    private void answerPing(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (queuedControlBytes() > 0)
+        {
+            context.discardedBytes += discardUnstartedControl();
+        }
+        // RFC 6455 §5.5.3: "A Pong frame sent in response to a Ping frame must have identical Application data".
+        final int frameLength =
+            FrameEncoder.encode(context.controlScratch, 0, true, Opcode.PONG, buffer, offset, length);
+        writeControlFrame(context.controlScratch, 0, frameLength);
     }
 
     private void onCloseFrame(final MutableDirectBuffer buffer, final int offset, final int length)
@@ -838,6 +826,7 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         context.slowConsumerCloses++;
         context.discardedBytes += discardUnstartedData();
         startClose(CloseCode.POLICY_VIOLATION, "slow consumer", SLOW_CONSUMER, 0, SLOW_CONSUMER.capacity());
+        notifyClose(CloseCode.POLICY_VIOLATION, "slow consumer"); // the server is done with it: tell the handler now
         if (queuedBytes() > 0)
         {
             closeFrameQueued = true;

@@ -368,7 +368,9 @@ class HostilePeerIntegrationTest
     void shouldCloseSlowConsumerWhileAnotherConnectionOnTheSameLoopKeepsEchoing() throws Exception
     {
         final FloodHandler flood = new FloodHandler();
-        start(WsmuxServer.builder(slowConsumerSettings().closeTimeoutNs(TimeUnit.MILLISECONDS.toNanos(500)))
+        start(WsmuxServer.builder(slowConsumerSettings()
+                .closeTimeoutNs(TimeUnit.MILLISECONDS.toNanos(500))
+                .slowConsumerCloseTimeoutNs(TimeUnit.MILLISECONDS.toNanos(500)))
             .endpoint("/flood", flood)
             .endpoint("/echo", new EchoHandler()));
         final HostileClient good = connect().upgrade("/echo");
