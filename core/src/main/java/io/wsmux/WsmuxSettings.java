@@ -107,6 +107,22 @@ public final class WsmuxSettings
     /** Default channel name limit. */
     public static final int MUX_MAX_CHANNEL_NAME_LENGTH_DEFAULT = 256;
 
+    /**
+     * How long a topic created on demand under a topic prefix may stay without subscribers and publications before it
+     * is removed (with its last value); 0 never removes. Per prefix: {@link TopicOptions#withReclaimDelay}.
+     */
+    public static final String TOPIC_RECLAIM_DELAY_PROP_NAME = "wsmux.topic.reclaim.delay";
+    /** Default reclaim delay: 30 s. */
+    public static final long TOPIC_RECLAIM_DELAY_DEFAULT_NS = TimeUnit.SECONDS.toNanos(30);
+
+    /**
+     * Topics that may exist at once under one topic prefix; a client asking for one more is refused. Per prefix:
+     * {@link TopicOptions#withMaxTopics}.
+     */
+    public static final String TOPIC_MAX_PER_PREFIX_PROP_NAME = "wsmux.topic.max.per.prefix";
+    /** Default topic limit per prefix. */
+    public static final int TOPIC_MAX_PER_PREFIX_DEFAULT = 10_000;
+
     /** Largest message a topic accepts for publication. */
     public static final String MAX_PUBLICATION_LENGTH_PROP_NAME = "wsmux.max.publication.length";
     /** Default publication limit: 64 KiB. */
@@ -226,6 +242,10 @@ public final class WsmuxSettings
         SystemUtil.getSizeAsInt(MUX_MAX_CHANNEL_NAME_LENGTH_PROP_NAME, MUX_MAX_CHANNEL_NAME_LENGTH_DEFAULT);
     private int maxPublicationLength =
         SystemUtil.getSizeAsInt(MAX_PUBLICATION_LENGTH_PROP_NAME, MAX_PUBLICATION_LENGTH_DEFAULT);
+    private long topicReclaimDelayNs =
+        SystemUtil.getDurationInNanos(TOPIC_RECLAIM_DELAY_PROP_NAME, TOPIC_RECLAIM_DELAY_DEFAULT_NS);
+    private int topicMaxPerPrefix =
+        SystemUtil.getSizeAsInt(TOPIC_MAX_PER_PREFIX_PROP_NAME, TOPIC_MAX_PER_PREFIX_DEFAULT);
     private int loopQueueCapacity = SystemUtil.getSizeAsInt(LOOP_QUEUE_CAPACITY_PROP_NAME, LOOP_QUEUE_CAPACITY_DEFAULT);
     private int commandBufferLength =
         SystemUtil.getSizeAsInt(COMMAND_BUFFER_LENGTH_PROP_NAME, COMMAND_BUFFER_LENGTH_DEFAULT);
@@ -307,6 +327,10 @@ public final class WsmuxSettings
         check(muxMaxChannelNameLength >= 1 && muxMaxChannelNameLength <= 65535,
             MUX_MAX_CHANNEL_NAME_LENGTH_PROP_NAME + " must be in [1, 65535]: muxMaxChannelNameLength=" +
             muxMaxChannelNameLength);
+        check(topicReclaimDelayNs >= 0, TOPIC_RECLAIM_DELAY_PROP_NAME + " must be >= 0: topicReclaimDelayNs=" +
+            topicReclaimDelayNs);
+        check(topicMaxPerPrefix >= 1, TOPIC_MAX_PER_PREFIX_PROP_NAME + " must be >= 1: topicMaxPerPrefix=" +
+            topicMaxPerPrefix);
         check(maxPublicationLength >= 1 && maxPublicationLength <= 64 * 1024 * 1024,
             MAX_PUBLICATION_LENGTH_PROP_NAME + " must be in [1, 64m]: maxPublicationLength=" + maxPublicationLength);
         check(loopQueueCapacity >= 64, LOOP_QUEUE_CAPACITY_PROP_NAME + " must be >= 64: loopQueueCapacity=" +
@@ -566,6 +590,32 @@ public final class WsmuxSettings
         return maxPublicationLength;
     }
 
+    /** @return topic reclaim delay, 0 for never. */
+    public long topicReclaimDelayNs()
+    {
+        return topicReclaimDelayNs;
+    }
+
+    /** @param topicReclaimDelayNs topic reclaim delay, 0 for never. @return this. */
+    public WsmuxSettings topicReclaimDelayNs(final long topicReclaimDelayNs)
+    {
+        this.topicReclaimDelayNs = topicReclaimDelayNs;
+        return this;
+    }
+
+    /** @return topics per topic prefix. */
+    public int topicMaxPerPrefix()
+    {
+        return topicMaxPerPrefix;
+    }
+
+    /** @param topicMaxPerPrefix topics per topic prefix. @return this. */
+    public WsmuxSettings topicMaxPerPrefix(final int topicMaxPerPrefix)
+    {
+        this.topicMaxPerPrefix = topicMaxPerPrefix;
+        return this;
+    }
+
     /** @param maxPublicationLength largest publication. @return this. */
     public WsmuxSettings maxPublicationLength(final int maxPublicationLength)
     {
@@ -801,6 +851,8 @@ public final class WsmuxSettings
             ", " + SLOW_CONSUMER_GRACE_PROP_NAME + "=" + slowConsumerGraceNs + "ns" +
             ", " + MUX_MAX_CHANNELS_PROP_NAME + "=" + muxMaxChannels +
             ", " + MUX_MAX_CHANNEL_NAME_LENGTH_PROP_NAME + "=" + muxMaxChannelNameLength +
+            ", " + TOPIC_RECLAIM_DELAY_PROP_NAME + "=" + topicReclaimDelayNs + "ns" +
+            ", " + TOPIC_MAX_PER_PREFIX_PROP_NAME + "=" + topicMaxPerPrefix +
             ", " + MAX_PUBLICATION_LENGTH_PROP_NAME + "=" + maxPublicationLength +
             ", " + LOOP_QUEUE_CAPACITY_PROP_NAME + "=" + loopQueueCapacity +
             ", " + COMMAND_BUFFER_LENGTH_PROP_NAME + "=" + commandBufferLength +
