@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 import io.wsmux.transport.IoLoop;
 
@@ -17,9 +18,10 @@ import io.wsmux.transport.IoLoop;
  * Multiplexer mux = Multiplexer.builder()
  *     .service("echo", new EchoService())
  *     .topicPrefix("prices.", TopicOptions.LATEST)
- *     .authorizer((webSocket, channel) -&gt; channel.startsWith("admin.") ? "forbidden" : null)
+ *     .authorizer((webSocket, channel) -&gt;
+ *         channel.startsWith("admin.") &amp;&amp; !((User)webSocket.identity()).admin() ? "admins only" : null)
  *     .build();
- * WsmuxServer server = WsmuxServer.builder().mux("/mux", mux).build().start();
+ * WsmuxServer server = WsmuxServer.builder().mux("/mux", mux, tokenCheck).build().start();
  * mux.topic("prices.EURUSD").publish("EURUSD,1.08412,1.08415");
  * </pre>
  * A topic created under a prefix is removed again once it has had no subscriber and no publication for the
@@ -93,6 +95,8 @@ public final class Multiplexer
     private final Map<String, Target> exact;
     private final Map<String, Target> prefixes;
     private final ChannelAuthorizer authorizer;
+    private final Consumer<Connection> onWebSocketOpen;
+    private final Consumer<Connection> onWebSocketClose;
     private final ConcurrentHashMap<String, Topic> topics = new ConcurrentHashMap<>();
     private final AtomicLong droppedPublications = new AtomicLong();
     private final AtomicLong refusedTopics = new AtomicLong();
@@ -109,6 +113,8 @@ public final class Multiplexer
         this.exact = Map.copyOf(builder.exact);
         this.prefixes = Map.copyOf(builder.prefixes);
         this.authorizer = builder.authorizer;
+        this.onWebSocketOpen = builder.onWebSocketOpen;
+        this.onWebSocketClose = builder.onWebSocketClose;
     }
 
     /**
@@ -283,6 +289,16 @@ public final class Multiplexer
         return authorizer;
     }
 
+    Consumer<Connection> onWebSocketOpen()
+    {
+        return onWebSocketOpen;
+    }
+
+    Consumer<Connection> onWebSocketClose()
+    {
+        return onWebSocketClose;
+    }
+
     PublicationPool publicationPool()
     {
         return publicationPool;
@@ -348,6 +364,8 @@ public final class Multiplexer
         private final Map<String, Target> exact = new HashMap<>();
         private final Map<String, Target> prefixes = new HashMap<>();
         private ChannelAuthorizer authorizer;
+        private Consumer<Connection> onWebSocketOpen;
+        private Consumer<Connection> onWebSocketClose;
 
         private Builder()
         {
@@ -409,6 +427,33 @@ public final class Multiplexer
         public Builder authorizer(final ChannelAuthorizer authorizer)
         {
             this.authorizer = authorizer;
+            return this;
+        }
+
+        /**
+         * Called when a multiplexed WebSocket opens, on its loop, before any of its channels: its
+         * {@link Connection#identity()} is set and {@link Connection#handshake()} is still readable. A hook that
+         * throws closes the WebSocket with 1011.
+         *
+         * @param onOpen gets the WebSocket (not a channel); null for none.
+         * @return this.
+         */
+        public Builder onWebSocketOpen(final Consumer<Connection> onOpen)
+        {
+            this.onWebSocketOpen = onOpen;
+            return this;
+        }
+
+        /**
+         * Called once when a multiplexed WebSocket that opened closes, on its loop, after every channel it carried
+         * was closed (and its services told).
+         *
+         * @param onClose gets the WebSocket; null for none.
+         * @return this.
+         */
+        public Builder onWebSocketClose(final Consumer<Connection> onClose)
+        {
+            this.onWebSocketClose = onClose;
             return this;
         }
 
