@@ -119,6 +119,8 @@ public final class Topic
      * @param offset of the message.
      * @param length of the message, at most {@code wsmux.max.publication.length}.
      * @return false if some loop's queue was full and its subscribers miss this message (counted).
+     * @throws IllegalStateException if this topic was reclaimed and its prefix is now at its topic limit, so the
+     *                               name cannot be created again (as {@link Multiplexer#topic}).
      */
     public boolean publish(final DirectBuffer buffer, final int offset, final int length)
     {
