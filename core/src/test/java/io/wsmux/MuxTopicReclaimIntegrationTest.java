@@ -139,7 +139,7 @@ class MuxTopicReclaimIntegrationTest
     void shouldKeepLastValueDuringTheDelayAndDropItWithTheTopic() throws Exception
     {
         start(Multiplexer.builder()
-            .topicPrefix("prices.", TopicOptions.LATEST.withReclaimDelay(Duration.ofMillis(600)))
+            .topicPrefix("prices.", TopicOptions.LATEST.withReclaimDelay(Duration.ofMillis(1500)))
             .build());
         final HostileClient first = client();
         first.sendText("sub,prices.EURUSD");
