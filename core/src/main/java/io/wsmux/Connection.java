@@ -82,7 +82,8 @@ public interface Connection
     String subprotocol();
 
     /**
-     * @return the upgrade request; only during {@link WebSocketHandler#onOpen} and the upgrade hook, else null.
+     * @return the upgrade request; only during {@link WebSocketHandler#onOpen} and the upgrade hook, else null
+     * (always null for a multiplexed channel, opened long after the handshake: use {@link #identity()}).
      */
     HandshakeRequest handshake();
 
@@ -116,4 +117,26 @@ public interface Connection
      * @param attachment the application's object for this connection.
      */
     void attach(Object attachment);
+
+    /**
+     * Who the client is, as the endpoint's {@link UpgradeHook} recognised it
+     * ({@link HandshakeRequest#identity(Object)}): for a WebSocket, what its hook attached; for a multiplexed channel,
+     * its WebSocket's. Fixed before the
+     * connection opens, so safe to read from any thread that was handed the connection.
+     *
+     * @return the identity, or null when the hook attached none (or there is no hook).
+     */
+    default Object identity()
+    {
+        return null;
+    }
+
+    /**
+     * @return the WebSocket carrying this connection: itself for a WebSocket, the multiplexed WebSocket for a
+     * channel (to close the whole socket, or read its path and query).
+     */
+    default Connection webSocket()
+    {
+        return this;
+    }
 }

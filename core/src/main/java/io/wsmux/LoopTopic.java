@@ -2,16 +2,28 @@ package io.wsmux;
 
 import java.util.Arrays;
 
+import io.wsmux.transport.IoLoop;
+import io.wsmux.transport.LoopTask;
+
 /**
  * One loop's share of a topic: the channels of that loop subscribed to it, and the latest publication the loop has
  * seen (for last-value topics). Subscribers are an array iterated by index; removal during a delivery leaves a hole
  * that is compacted afterwards, so a subscriber closed mid-delivery never makes another one receive twice.
  * <p>
+ * <p>
+ * The last value is a pooled {@link Publication} this loop holds a reference to, and only this loop touches the
+ * field. When the topic is reclaimed (on loop 0, see {@link Topic}), the reclaimer does not reach into other loops'
+ * fields: it hands each loop its {@code LoopTopic} as a task ({@link #run}), and the loop releases its own last value
+ * back to the pool. A publication already on its way to this loop may arrive after that task; {@link #deliver} sees
+ * the topic RECLAIMED (set before the task was offered) and does not keep it, so no pooled publication stays held by
+ * a removed topic, not even by one an application still references.
+ * <p>
  * Not thread safe: owned by one loop; {@link #subscriberCount} is read by publishers to skip loops with none.
  */
-final class LoopTopic
+final class LoopTopic implements LoopTask
 {
     final Topic topic;
+    final int loopIndex;
     private MuxChannel[] subscribers = new MuxChannel[4];
     private int count;
     private boolean delivering;
@@ -19,9 +31,10 @@ final class LoopTopic
     volatile int subscriberCount;
     Publication lastValue;
 
-    LoopTopic(final Topic topic)
+    LoopTopic(final Topic topic, final int loopIndex)
     {
         this.topic = topic;
+        this.loopIndex = loopIndex;
     }
 
     void add(final MuxChannel channel)
@@ -61,7 +74,7 @@ final class LoopTopic
 
     void deliver(final Publication publication, final long nowNs)
     {
-        if (topic.options().lastValue())
+        if (topic.options().lastValue() && !topic.isReclaimed())
         {
             publication.retain();
             if (null != lastValue)
@@ -92,6 +105,25 @@ final class LoopTopic
             {
                 compact();
             }
+        }
+    }
+
+    /**
+     * The topic was reclaimed: give the last value back (on this loop's thread).
+     */
+    @Override
+    public void run(final IoLoop loop)
+    {
+        releaseLastValue();
+    }
+
+    void releaseLastValue()
+    {
+        final Publication value = lastValue;
+        if (null != value)
+        {
+            lastValue = null;
+            value.release();
         }
     }
 

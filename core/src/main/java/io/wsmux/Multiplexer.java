@@ -3,7 +3,10 @@ package io.wsmux;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 import io.wsmux.transport.IoLoop;
 
@@ -15,30 +18,90 @@ import io.wsmux.transport.IoLoop;
  * Multiplexer mux = Multiplexer.builder()
  *     .service("echo", new EchoService())
  *     .topicPrefix("prices.", TopicOptions.LATEST)
- *     .authorizer((webSocket, channel) -&gt; channel.startsWith("admin.") ? "forbidden" : null)
+ *     .authorizer((webSocket, channel) -&gt;
+ *         channel.startsWith("admin.") &amp;&amp; !((User)webSocket.identity()).admin() ? "admins only" : null)
  *     .build();
- * WsmuxServer server = WsmuxServer.builder().mux("/mux", mux).build().start();
+ * WsmuxServer server = WsmuxServer.builder().mux("/mux", mux, tokenCheck).build().start();
  * mux.topic("prices.EURUSD").publish("EURUSD,1.08412,1.08415");
  * </pre>
+ * A topic created under a prefix is removed again once it has had no subscriber and no publication for the
+ * prefix's reclaim delay, and a prefix holds at most its topic limit ({@link TopicOptions#withReclaimDelay},
+ * {@link TopicOptions#withMaxTopics}; server defaults {@code wsmux.topic.reclaim.delay} and
+ * {@code wsmux.topic.max.per.prefix}), so clients naming topics at will cannot grow the heap without bound.
+ * <p>
  * Thread safe once built. Bound to one server when it starts.
  */
 public final class Multiplexer
 {
     /**
-     * What a channel name resolves to: a service, or a topic with its options.
-     *
-     * @param service      the service's handler, or null for a topic.
-     * @param topicOptions the topic's options, or null for a service.
+     * What a channel name resolves to: a service, or a topic (exact or prefix) with its options; for a topic prefix
+     * also its effective reclaim delay and topic limit (fixed when the server starts) and how many topics it has.
      */
-    record Target(WebSocketHandler service, TopicOptions topicOptions)
+    static final class Target
     {
+        private final String name;
+        private final WebSocketHandler service;
+        private final TopicOptions topicOptions;
+        private final boolean prefix;
+        private final AtomicInteger topicCount = new AtomicInteger();
+        private long reclaimDelayNs;
+        private int maxTopics = Integer.MAX_VALUE;
+
+        Target(final String name, final WebSocketHandler service, final TopicOptions topicOptions,
+            final boolean prefix)
+        {
+            this.name = name;
+            this.service = service;
+            this.topicOptions = topicOptions;
+            this.prefix = prefix;
+        }
+
+        /**
+         * @return the service's handler, or null for a topic.
+         */
+        WebSocketHandler service()
+        {
+            return service;
+        }
+
+        /**
+         * @return the topic's options, or null for a service.
+         */
+        TopicOptions topicOptions()
+        {
+            return topicOptions;
+        }
+
+        /**
+         * @return 0 for topics never reclaimed (exact names, services, or a prefix with reclaim off).
+         */
+        long reclaimDelayNs()
+        {
+            return reclaimDelayNs;
+        }
+
+        void bind(final WsmuxSettings settings)
+        {
+            if (null != topicOptions && prefix)
+            {
+                reclaimDelayNs = TopicOptions.SERVER_DEFAULT == topicOptions.reclaimDelayNs() ?
+                    settings.topicReclaimDelayNs() : topicOptions.reclaimDelayNs();
+                maxTopics = TopicOptions.SERVER_DEFAULT == topicOptions.maxTopics() ?
+                    settings.topicMaxPerPrefix() : topicOptions.maxTopics();
+            }
+        }
     }
 
     private final Map<String, Target> exact;
     private final Map<String, Target> prefixes;
     private final ChannelAuthorizer authorizer;
+    private final Consumer<Connection> onWebSocketOpen;
+    private final Consumer<Connection> onWebSocketClose;
     private final ConcurrentHashMap<String, Topic> topics = new ConcurrentHashMap<>();
     private final AtomicLong droppedPublications = new AtomicLong();
+    private final AtomicLong refusedTopics = new AtomicLong();
+    private final AtomicLong reclaimedTopics = new AtomicLong();
+    private final TopicReclaimer reclaimer = new TopicReclaimer(this);
     private volatile IoLoop[] loops;
     private PublicationPool publicationPool;
     private int maxChannels;
@@ -50,6 +113,8 @@ public final class Multiplexer
         this.exact = Map.copyOf(builder.exact);
         this.prefixes = Map.copyOf(builder.prefixes);
         this.authorizer = builder.authorizer;
+        this.onWebSocketOpen = builder.onWebSocketOpen;
+        this.onWebSocketClose = builder.onWebSocketClose;
     }
 
     /**
@@ -71,7 +136,22 @@ public final class Multiplexer
         this.maxPublicationLength = settings.maxPublicationLength();
         this.publicationPool = new PublicationPool(
             Publication.FRAME_START + 4 + 6 * maxChannelNameLength + maxPublicationLength, 1024);
-        this.loops = loops;
+        long shortestDelayNs = Long.MAX_VALUE;
+        for (final Target target : prefixes.values())
+        {
+            target.bind(settings);
+            if (target.reclaimDelayNs() > 0)
+            {
+                shortestDelayNs = Math.min(shortestDelayNs, target.reclaimDelayNs());
+            }
+        }
+        this.loops = loops; // volatile: publishes the targets' settings to the threads that create topics
+        if (Long.MAX_VALUE != shortestDelayNs)
+        {
+            // A quarter of the shortest delay: a topic goes at most 25% past its delay; at least every second.
+            reclaimer.start(loops, Math.max(TimeUnit.MILLISECONDS.toNanos(1),
+                Math.min(TimeUnit.SECONDS.toNanos(1), shortestDelayNs / 4)));
+        }
     }
 
     /**
@@ -89,22 +169,98 @@ public final class Multiplexer
         {
             throw new IllegalArgumentException("no topic registered for: " + name);
         }
-        return topic(name, target);
+        final Topic topic = topic(name, target);
+        if (null == topic)
+        {
+            throw new IllegalStateException("too many topics under the prefix '" + target.name + "': max=" +
+                target.maxTopics + " (TopicOptions.withMaxTopics or " + WsmuxSettings.TOPIC_MAX_PER_PREFIX_PROP_NAME +
+                "); cannot create: " + name);
+        }
+        return topic;
     }
 
+    /**
+     * The live topic of a name, created if absent and its prefix is under its limit.
+     *
+     * @return the topic, or null when its prefix is at its topic limit.
+     */
     Topic topic(final String name, final Target target)
     {
-        final Topic topic = topics.get(name);
-        if (null != topic)
-        {
-            return topic;
-        }
         final IoLoop[] boundLoops = loops;
         if (null == boundLoops)
         {
             throw new IllegalStateException("the server has not started");
         }
-        return topics.computeIfAbsent(name, (key) -> new Topic(key, target.topicOptions(), this, boundLoops));
+        while (true)
+        {
+            final Topic existing = topics.get(name);
+            if (null != existing)
+            {
+                if (!existing.isReclaimed())
+                {
+                    return existing;
+                }
+                topics.remove(name, existing); // the reclaimer removes it too; whoever comes first
+                continue;
+            }
+            if (target.prefix && target.topicCount.incrementAndGet() > target.maxTopics)
+            {
+                target.topicCount.decrementAndGet();
+                return null;
+            }
+            final Topic fresh = new Topic(name, target, this, boundLoops);
+            final Topic raced = topics.putIfAbsent(name, fresh);
+            if (null == raced)
+            {
+                if (fresh.isReclaimable())
+                {
+                    onTopicIdle(fresh); // created idle: an application's lookup or a subscriber about to acquire it
+                }
+                return fresh;
+            }
+            if (target.prefix)
+            {
+                target.topicCount.decrementAndGet();
+            }
+        }
+    }
+
+    /**
+     * A subscriber's loop takes a hold on the live topic of a name (creating it if needed).
+     *
+     * @return the topic, held; or null when its prefix is at its topic limit (counted).
+     */
+    Topic acquireTopic(final String name, final Target target)
+    {
+        while (true)
+        {
+            final Topic topic = topic(name, target);
+            if (null == topic)
+            {
+                refusedTopics.incrementAndGet();
+                return null;
+            }
+            if (topic.acquire())
+            {
+                return topic;
+            }
+            topics.remove(name, topic); // reclaimed between the lookup and the hold: resolve again
+        }
+    }
+
+    void onTopicIdle(final Topic topic)
+    {
+        reclaimer.onIdle(topic);
+    }
+
+    /**
+     * The reclaimer moved a topic to RECLAIMED: forget it. Loop 0's thread.
+     */
+    void onTopicReclaimed(final Topic topic)
+    {
+        topics.remove(topic.name(), topic);
+        topic.target().topicCount.decrementAndGet();
+        reclaimedTopics.incrementAndGet();
     }
 
     Target resolve(final String name)
@@ -131,6 +287,16 @@ public final class Multiplexer
     ChannelAuthorizer authorizer()
     {
         return authorizer;
+    }
+
+    Consumer<Connection> onWebSocketOpen()
+    {
+        return onWebSocketOpen;
+    }
+
+    Consumer<Connection> onWebSocketClose()
+    {
+        return onWebSocketClose;
     }
 
     PublicationPool publicationPool()
@@ -167,7 +333,23 @@ public final class Multiplexer
     }
 
     /**
-     * @return topics created so far.
+     * @return names from clients refused because their topic prefix was at its topic limit.
+     */
+    public long refusedTopics()
+    {
+        return refusedTopics.get();
+    }
+
+    /**
+     * @return topics removed after their reclaim delay without subscribers or publications.
+     */
+    public long reclaimedTopics()
+    {
+        return reclaimedTopics.get();
+    }
+
+    /**
+     * @return topics that exist now.
      */
     public int topicCount()
     {
@@ -182,6 +364,8 @@ public final class Multiplexer
         private final Map<String, Target> exact = new HashMap<>();
         private final Map<String, Target> prefixes = new HashMap<>();
         private ChannelAuthorizer authorizer;
+        private Consumer<Connection> onWebSocketOpen;
+        private Consumer<Connection> onWebSocketClose;
 
         private Builder()
         {
@@ -196,7 +380,7 @@ public final class Multiplexer
          */
         public Builder service(final String name, final WebSocketHandler handler)
         {
-            return register(exact, name, new Target(handler, null));
+            return register(exact, name, new Target(name, handler, null, false));
         }
 
         /**
@@ -208,7 +392,7 @@ public final class Multiplexer
          */
         public Builder servicePrefix(final String prefix, final WebSocketHandler handler)
         {
-            return register(prefixes, prefix, new Target(handler, null));
+            return register(prefixes, prefix, new Target(prefix, handler, null, true));
         }
 
         /**
@@ -220,11 +404,12 @@ public final class Multiplexer
          */
         public Builder topic(final String name, final TopicOptions options)
         {
-            return register(exact, name, new Target(null, options));
+            return register(exact, name, new Target(name, null, options, false));
         }
 
         /**
-         * Topics for every name starting with a prefix, created on first use.
+         * Topics for every name starting with a prefix, created on first use and removed again after the options'
+         * reclaim delay without subscribers or publications; at most the options' topic limit at once.
          *
          * @param prefix  e.g. {@code prices.}
          * @param options options of every topic under the prefix.
@@ -232,7 +417,7 @@ public final class Multiplexer
          */
         public Builder topicPrefix(final String prefix, final TopicOptions options)
         {
-            return register(prefixes, prefix, new Target(null, options));
+            return register(prefixes, prefix, new Target(prefix, null, options, true));
         }
 
         /**
@@ -242,6 +427,33 @@ public final class Multiplexer
         public Builder authorizer(final ChannelAuthorizer authorizer)
         {
             this.authorizer = authorizer;
+            return this;
+        }
+
+        /**
+         * Called when a multiplexed WebSocket opens, on its loop, before any of its channels: its
+         * {@link Connection#identity()} is set and {@link Connection#handshake()} is still readable. A hook that
+         * throws closes the WebSocket with 1011.
+         *
+         * @param onOpen gets the WebSocket (not a channel); null for none.
+         * @return this.
+         */
+        public Builder onWebSocketOpen(final Consumer<Connection> onOpen)
+        {
+            this.onWebSocketOpen = onOpen;
+            return this;
+        }
+
+        /**
+         * Called once when a multiplexed WebSocket that opened closes, on its loop, after every channel it carried
+         * was closed (and its services told).
+         *
+         * @param onClose gets the WebSocket; null for none.
+         * @return this.
+         */
+        public Builder onWebSocketClose(final Consumer<Connection> onClose)
+        {
+            this.onWebSocketClose = onClose;
             return this;
         }
 

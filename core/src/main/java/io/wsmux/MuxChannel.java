@@ -201,6 +201,24 @@ final class MuxChannel implements Connection
         return null;
     }
 
+    /**
+     * @return the identity the upgrade hook attached to the WebSocket carrying this channel.
+     */
+    @Override
+    public Object identity()
+    {
+        return session.connection.identity();
+    }
+
+    /**
+     * @return the WebSocket carrying this channel.
+     */
+    @Override
+    public Connection webSocket()
+    {
+        return session.connection;
+    }
+
     @Override
     public InetSocketAddress remoteAddress()
     {

@@ -1,11 +1,14 @@
 package io.wsmux;
 
+import java.util.function.Consumer;
+
 import io.wsmux.codec.mux.BinaryMuxDescriptor;
 import org.agrona.DirectBuffer;
 
 /**
  * The handler of a multiplexed endpoint: gives each WebSocket a {@link MuxSession} in the protocol its handshake
- * chose and routes its messages there. Stateless; runs on each connection's loop.
+ * chose and routes its messages there, and calls the multiplexer's per-WebSocket open and close hooks. Stateless;
+ * runs on each connection's loop.
  */
 final class MuxEndpointHandler implements WebSocketHandler
 {
@@ -22,6 +25,11 @@ final class MuxEndpointHandler implements WebSocketHandler
         final WsConnection webSocket = (WsConnection)connection;
         webSocket.muxSession(new MuxSession(webSocket, multiplexer, webSocket.context(),
             BinaryMuxDescriptor.SUBPROTOCOL.equals(webSocket.subprotocol())));
+        final Consumer<Connection> onOpen = multiplexer.onWebSocketOpen();
+        if (null != onOpen)
+        {
+            onOpen.accept(webSocket); // throws: the WebSocket closes with 1011 (WsConnection's handler guard)
+        }
     }
 
     @Override
@@ -43,6 +51,11 @@ final class MuxEndpointHandler implements WebSocketHandler
         if (null != session)
         {
             session.onWebSocketClosed(code, reason);
+        }
+        final Consumer<Connection> onClose = multiplexer.onWebSocketClose();
+        if (null != onClose)
+        {
+            onClose.accept(connection);
         }
     }
 }

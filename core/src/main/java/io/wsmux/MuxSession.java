@@ -193,9 +193,19 @@ final class MuxSession
             sendUnsubscribe(buffer, nameOffset, nameLength);
             return;
         }
+        Topic topic = null;
+        if (null == target.service())
+        {
+            topic = multiplexer.acquireTopic(name, target);
+            if (null == topic)
+            {
+                sendUnsubscribe(buffer, nameOffset, nameLength); // its prefix is at its topic limit
+                return;
+            }
+        }
         final UnsafeBuffer wireName = new UnsafeBuffer(new byte[nameLength]);
         wireName.putBytes(0, buffer, nameOffset, nameLength);
-        open(name, wireName, 0, target, maxRate);
+        open(name, wireName, 0, target, topic, maxRate);
     }
 
     private void onBinaryOpen(final int channelId, final DirectBuffer buffer, final int offset, final int length)
@@ -256,10 +266,21 @@ final class MuxSession
             return;
         }
 
+        Topic topic = null;
+        if (null == target.service())
+        {
+            topic = multiplexer.acquireTopic(name, target);
+            if (null == topic)
+            {
+                refuse(channelId, BinaryMuxDescriptor.CODE_TOO_MANY_TOPICS, "too many topics under this prefix");
+                return;
+            }
+        }
+
         final MutableDirectBuffer scratch = context.muxScratch;
         final int headerLength = BinaryMuxDescriptor.writeHeader(scratch, 0, BinaryMuxDescriptor.OPENED, channelId);
         connection.sendProtocolMessage(Opcode.BINARY, scratch, 0, headerLength);
-        open(name, null, channelId, target, maxRate);
+        open(name, null, channelId, target, topic, maxRate);
     }
 
     private String authorize(final String name)
@@ -280,12 +301,15 @@ final class MuxSession
         }
     }
 
+    /**
+     * @param topic the topic, already acquired (its hold passes to the channel, released when it closes); null for a
+     *              service.
+     */
     private void open(
         final String name, final UnsafeBuffer wireName, final int channelId, final Multiplexer.Target target,
-        final int requestedRate)
+        final Topic topic, final int requestedRate)
     {
-        final LoopTopic loopTopic = null == target.service() ?
-            multiplexer.topic(name, target).loopTopic(connection.loopIndex()) : null;
+        final LoopTopic loopTopic = null != topic ? topic.loopTopic(connection.loopIndex()) : null;
         final int maxRate = requestedRate > 0 ? requestedRate :
             (null != loopTopic ? loopTopic.topic.options().maxRate() : 0);
         final MuxChannel channel = new MuxChannel(
@@ -468,6 +492,7 @@ final class MuxSession
         {
             channel.topic.remove(channel);
             channel.releasePending();
+            channel.topic.topic.release();
         }
         context.channelsClosed++;
     }

@@ -1,6 +1,7 @@
 package io.wsmux;
 
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import io.wsmux.codec.FrameDescriptor;
 import io.wsmux.codec.FrameEncoder;
@@ -17,10 +18,33 @@ import org.agrona.concurrent.UnsafeBuffer;
  * writes the same bytes to its subscribers. Publishing from a loop's own thread delivers to that loop's subscribers
  * at once.
  * <p>
+ * <b>Reclaim.</b> A topic created on demand under a topic prefix is removed once it has had no subscriber on any loop
+ * and no publication for its prefix's reclaim delay ({@link TopicOptions#withReclaimDelay}); one registered under an
+ * exact name never is. Its life is one atomic {@code state}:
+ * <pre>
+ *  created (0) --subscribe: CAS n to n+1--> n subscribers --unsubscribe: n-1--> ... --> 0 (listed as idle)
+ *      0, unused for the delay --reclaimer: CAS 0 to RECLAIMED--> RECLAIMED (final; removed from the name map)
+ * </pre>
+ * A subscribing loop must win the CAS from a count (never from RECLAIMED), so no subscriber lands on a removed topic:
+ * it re-resolves the name and gets a fresh topic. The reclaimer CASes from exactly 0, so a topic with a subscriber
+ * is never removed. A publication only sets a "used" flag (read, and written when clear), which the reclaimer
+ * clears and which restarts the idle clock: no lock, no atomic read-modify-write on the publish path. A publication
+ * that races with the reclaim CAS reaches nobody (there are no subscribers) and its value goes with the topic, as
+ * if published just before; an application holding this object after the reclaim keeps working, since
+ * {@link #publish} on a RECLAIMED topic publishes to {@code multiplexer.topic(name)} instead.
+ * <p>
  * Thread safe: publish from any thread. Messages from one publishing thread reach every subscriber in order.
  */
 public final class Topic
 {
+    /** The state of a removed topic; otherwise the state is its subscriber count. */
+    static final int RECLAIMED = -1;
+
+    private static final AtomicIntegerFieldUpdater<Topic> STATE =
+        AtomicIntegerFieldUpdater.newUpdater(Topic.class, "state");
+    private static final AtomicIntegerFieldUpdater<Topic> LISTED =
+        AtomicIntegerFieldUpdater.newUpdater(Topic.class, "listed");
+
     private final String name;
     private final TopicOptions options;
     private final Multiplexer multiplexer;
@@ -28,11 +52,23 @@ public final class Topic
     private final byte[] escapedName;
     private final IoLoop[] loops;
     private final LoopTopic[] loopTopics;
+    private final long reclaimDelayNs;
+    private final Multiplexer.Target target;
+    /** Subscribers on all loops, or RECLAIMED. */
+    private volatile int state;
+    /** 1 while the topic is in the reclaimer's idle queue or candidate list. */
+    private volatile int listed;
+    /** Set by publications and subscriptions, cleared by the reclaimer: restarts the idle clock. */
+    private volatile boolean used;
+    /** When the reclaimer last saw the topic idle and unused, on loop 0's clock; the reclaimer's alone. */
+    long idleSinceNs;
 
-    Topic(final String name, final TopicOptions options, final Multiplexer multiplexer, final IoLoop[] loops)
+    Topic(final String name, final Multiplexer.Target target, final Multiplexer multiplexer, final IoLoop[] loops)
     {
         this.name = name;
-        this.options = options;
+        this.target = target;
+        this.options = target.topicOptions();
+        this.reclaimDelayNs = target.reclaimDelayNs();
         this.multiplexer = multiplexer;
         this.loops = loops;
         final byte[] escaped = JsEscape.escape(name).getBytes(StandardCharsets.US_ASCII);
@@ -43,7 +79,7 @@ public final class Topic
         this.loopTopics = new LoopTopic[loops.length];
         for (int i = 0; i < loops.length; i++)
         {
-            loopTopics[i] = new LoopTopic(this);
+            loopTopics[i] = new LoopTopic(this, i);
         }
     }
 
@@ -83,6 +119,8 @@ public final class Topic
      * @param offset of the message.
      * @param length of the message, at most {@code wsmux.max.publication.length}.
      * @return false if some loop's queue was full and its subscribers miss this message (counted).
+     * @throws IllegalStateException if this topic was reclaimed and its prefix is now at its topic limit, so the
+     *                               name cannot be created again (as {@link Multiplexer#topic}).
      */
     public boolean publish(final DirectBuffer buffer, final int offset, final int length)
     {
@@ -120,6 +158,18 @@ public final class Topic
         {
             throw new IllegalArgumentException("publication longer than wsmux.max.publication.length: length=" +
                 length + ", max=" + multiplexer.maxPublicationLength());
+        }
+        if (0 != reclaimDelayNs)
+        {
+            if (RECLAIMED == state)
+            {
+                // A stale reference: the name lives on in a fresh topic (the cost is paid only after a reclaim).
+                return multiplexer.topic(name).publish(text, buffer, offset, length);
+            }
+            if (!used)
+            {
+                used = true;
+            }
         }
 
         final boolean lastValue = options.lastValue();
@@ -204,6 +254,100 @@ public final class Topic
             }
         }
         return true;
+    }
+
+    /**
+     * A subscriber joins (on its loop): count it unless the topic is already reclaimed.
+     *
+     * @return false if the topic was reclaimed: resolve the name again.
+     */
+    boolean acquire()
+    {
+        int current;
+        do
+        {
+            current = state;
+            if (RECLAIMED == current)
+            {
+                return false;
+            }
+        }
+        while (!STATE.compareAndSet(this, current, current + 1));
+        if (0 != reclaimDelayNs && !used)
+        {
+            used = true;
+        }
+        return true;
+    }
+
+    /**
+     * A subscriber leaves (on its loop); the last one lists the topic with the reclaimer.
+     */
+    void release()
+    {
+        if (0 == STATE.decrementAndGet(this) && 0 != reclaimDelayNs)
+        {
+            multiplexer.onTopicIdle(this);
+        }
+    }
+
+    boolean isReclaimed()
+    {
+        return RECLAIMED == state;
+    }
+
+    boolean isReclaimable()
+    {
+        return 0 != reclaimDelayNs;
+    }
+
+    long reclaimDelayNs()
+    {
+        return reclaimDelayNs;
+    }
+
+    Multiplexer.Target target()
+    {
+        return target;
+    }
+
+    int state()
+    {
+        return state;
+    }
+
+    /**
+     * @return true if this caller listed the topic (it was not listed).
+     */
+    boolean list()
+    {
+        return LISTED.compareAndSet(this, 0, 1);
+    }
+
+    void unlist()
+    {
+        listed = 0;
+    }
+
+    /**
+     * @return whether a publication or subscription happened since the last call (which clears it).
+     */
+    boolean takeUsed()
+    {
+        if (used)
+        {
+            used = false;
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * @return true if this call moved the idle topic (no subscriber) to RECLAIMED.
+     */
+    boolean tryReclaim()
+    {
+        return STATE.compareAndSet(this, 0, RECLAIMED);
     }
 
     LoopTopic loopTopic(final int loopIndex)

@@ -1,16 +1,26 @@
 package io.wsmux;
 
+import java.time.Duration;
+
 /**
- * How a topic treats its subscribers.
+ * How a topic treats its subscribers, and for a topic prefix, how long its topics live and how many there may be.
  *
- * @param lastValue a new subscriber first receives the latest message published to the topic.
- * @param conflate  when a subscriber's connection has data queued, keep only the latest pending message of this
- *                  topic for it (replacing older ones not yet queued) instead of queueing every message.
- * @param maxRate   at most this many messages per second to each subscriber, each the latest (0 for no limit);
- *                  a subscriber may ask for its own rate.
+ * @param lastValue      a new subscriber first receives the latest message published to the topic.
+ * @param conflate       when a subscriber's connection has data queued, keep only the latest pending message of this
+ *                       topic for it (replacing older ones not yet queued) instead of queueing every message.
+ * @param maxRate        at most this many messages per second to each subscriber, each the latest (0 for no limit);
+ *                       a subscriber may ask for its own rate.
+ * @param reclaimDelayNs for a topic prefix: a topic created under it is removed once it has had no subscriber and no
+ *                       publication for this long (0 never removes); {@link #SERVER_DEFAULT} takes
+ *                       {@code wsmux.topic.reclaim.delay}. Ignored for a topic registered under an exact name.
+ * @param maxTopics      for a topic prefix: topics that may exist under it at once (a client asking for one more is
+ *                       refused); {@link #SERVER_DEFAULT} takes {@code wsmux.topic.max.per.prefix}.
  */
-public record TopicOptions(boolean lastValue, boolean conflate, int maxRate)
+public record TopicOptions(boolean lastValue, boolean conflate, int maxRate, long reclaimDelayNs, int maxTopics)
 {
+    /** For {@link #reclaimDelayNs} and {@link #maxTopics}: the server's setting. */
+    public static final int SERVER_DEFAULT = -1;
+
     /** Every message to every subscriber, in order, queued when they are slow (bounded by the outbound budget). */
     public static final TopicOptions RELIABLE = new TopicOptions(false, false, 0);
 
@@ -18,9 +28,11 @@ public record TopicOptions(boolean lastValue, boolean conflate, int maxRate)
     public static final TopicOptions LATEST = new TopicOptions(true, true, 0);
 
     /**
-     * @param lastValue a new subscriber first receives the latest message.
-     * @param conflate  keep only the latest pending message for a slow subscriber.
-     * @param maxRate   messages per second per subscriber, 0 for no limit.
+     * @param lastValue      a new subscriber first receives the latest message.
+     * @param conflate       keep only the latest pending message for a slow subscriber.
+     * @param maxRate        messages per second per subscriber, 0 for no limit.
+     * @param reclaimDelayNs idle time before a topic under a prefix is removed, 0 never, or {@link #SERVER_DEFAULT}.
+     * @param maxTopics      topics under a prefix, at least 1, or {@link #SERVER_DEFAULT}.
      */
     public TopicOptions
     {
@@ -28,6 +40,26 @@ public record TopicOptions(boolean lastValue, boolean conflate, int maxRate)
         {
             throw new IllegalArgumentException("maxRate must be >= 0: maxRate=" + maxRate);
         }
+        if (reclaimDelayNs < SERVER_DEFAULT)
+        {
+            throw new IllegalArgumentException("reclaimDelayNs must be >= 0: reclaimDelayNs=" + reclaimDelayNs);
+        }
+        if (maxTopics < 1 && SERVER_DEFAULT != maxTopics)
+        {
+            throw new IllegalArgumentException("maxTopics must be >= 1: maxTopics=" + maxTopics);
+        }
+    }
+
+    /**
+     * Options with the server's reclaim delay and topic limit.
+     *
+     * @param lastValue a new subscriber first receives the latest message.
+     * @param conflate  keep only the latest pending message for a slow subscriber.
+     * @param maxRate   messages per second per subscriber, 0 for no limit.
+     */
+    public TopicOptions(final boolean lastValue, final boolean conflate, final int maxRate)
+    {
+        this(lastValue, conflate, maxRate, SERVER_DEFAULT, SERVER_DEFAULT);
     }
 
     /**
@@ -36,6 +68,29 @@ public record TopicOptions(boolean lastValue, boolean conflate, int maxRate)
      */
     public TopicOptions withMaxRate(final int maxRate)
     {
-        return new TopicOptions(lastValue, conflate, maxRate);
+        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics);
+    }
+
+    /**
+     * @param delay how long a topic created under the prefix may go without subscribers and publications before it
+     *              is removed with its last value; {@link Duration#ZERO} never removes.
+     * @return these options with that reclaim delay.
+     */
+    public TopicOptions withReclaimDelay(final Duration delay)
+    {
+        if (delay.isNegative())
+        {
+            throw new IllegalArgumentException("reclaim delay must be >= 0: delay=" + delay);
+        }
+        return new TopicOptions(lastValue, conflate, maxRate, delay.toNanos(), maxTopics);
+    }
+
+    /**
+     * @param maxTopics topics that may exist under the prefix at once, at least 1.
+     * @return these options with that limit.
+     */
+    public TopicOptions withMaxTopics(final int maxTopics)
+    {
+        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics);
     }
 }

@@ -66,6 +66,8 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
     private String query;
     private String subprotocol;
     private Object attachment;
+    /** Who the client is, as the upgrade hook found: written before OPEN (the volatile state), then only read. */
+    private Object identity;
     private long lastReadNs;
     private long lastPingNs;
     private int closeCode = CloseCode.ABNORMAL;
@@ -1022,6 +1024,18 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
     public String query()
     {
         return query;
+    }
+
+    @Override
+    public Object identity()
+    {
+        return identity;
+    }
+
+    @Override
+    public void identity(final Object identity)
+    {
+        this.identity = identity;
     }
 
     @Override

@@ -103,7 +103,7 @@ class NodeMuxClientsIntegrationTest
         assertTrue(serverErrors.isEmpty(), () -> "server reported errors: " + serverErrors);
     }
 
-    private static void runScript(final String scriptName, final String... arguments) throws Exception
+    static void runScript(final String scriptName, final String... arguments) throws Exception
     {
         final Path nodeDir = Paths.get(System.getProperty("user.dir"), "src", "test", "node").toAbsolutePath();
         final Path script = nodeDir.resolve(scriptName);

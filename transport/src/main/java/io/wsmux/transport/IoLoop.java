@@ -72,6 +72,8 @@ public final class IoLoop implements Agent
     private final Long2ObjectHashMap<TcpConnection> connectionByTimerId = new Long2ObjectHashMap<>();
     /** Outgoing connections still in their TCP handshake, by the timer of their connect timeout. */
     private final Long2ObjectHashMap<PendingConnect> connectByTimerId = new Long2ObjectHashMap<>();
+    /** Loop duties due at a time (the topic reclaimer's sweep), by their timer. */
+    private final Long2ObjectHashMap<LoopTask> taskByTimerId = new Long2ObjectHashMap<>();
     private final ManyToOneRingBuffer commands;
     private final MpscArrayQueue<Object> tasks;
     private final AtomicBoolean parked = new AtomicBoolean();
@@ -363,6 +365,18 @@ public final class IoLoop implements Agent
             return true;
         }
         return false;
+    }
+
+    /**
+     * Run a task on this loop's thread once its clock reaches a deadline (within a timer tick): a periodic duty
+     * re-schedules itself from its own run. Loop thread only; allocation free once the timer map has grown.
+     *
+     * @param task       to run.
+     * @param deadlineNs loop clock time to run it at.
+     */
+    public void scheduleTask(final LoopTask task, final long deadlineNs)
+    {
+        taskByTimerId.put(timerWheel.scheduleTimer(deadlineNs), task);
     }
 
     /**
@@ -1029,7 +1043,24 @@ public final class IoLoop implements Agent
             return true;
         }
         final TcpConnection connection = connectionByTimerId.remove(timerId);
-        if (null == connection || connection.closed)
+        if (null == connection)
+        {
+            // Not a connection's: a scheduled duty's, looked up only now so that connection timers pay nothing.
+            final LoopTask task = taskByTimerId.isEmpty() ? null : taskByTimerId.remove(timerId);
+            if (null != task)
+            {
+                try
+                {
+                    task.run(this);
+                }
+                catch (final Throwable ex)
+                {
+                    errorHandler.onError(ex);
+                }
+            }
+            return true;
+        }
+        if (connection.closed)
         {
             return true;
         }

@@ -260,6 +260,42 @@ class IoLoopTest
     }
 
     @Test
+    void shouldRunAScheduledTaskOnceTheClockPassesItsDeadlineAndLetItScheduleItselfAgain()
+    {
+        final List<Long> runs = new ArrayList<>();
+        final LoopTask task = new LoopTask()
+        {
+            @Override
+            public void run(final IoLoop runningLoop)
+            {
+                runs.add(runningLoop.nowNs());
+                if (runs.size() < 2)
+                {
+                    runningLoop.scheduleTask(this, runningLoop.nowNs() + 10 * TICK_NS);
+                }
+            }
+        };
+        final long deadline = clock.nanoTime() + 10 * TICK_NS;
+        loop.scheduleTask(task, deadline);
+
+        clock.advance(8 * TICK_NS);
+        loop.doWork();
+        loop.doWork();
+        assertTrue(runs.isEmpty(), runs.toString());
+
+        clock.advance(3 * TICK_NS);
+        workUntil(() -> 1 == runs.size());
+        assertTrue(runs.get(0) >= deadline, runs.toString());
+        clock.advance(11 * TICK_NS);
+        workUntil(() -> 2 == runs.size());
+        clock.advance(20 * TICK_NS);
+        loop.doWork();
+        loop.doWork();
+        assertEquals(2, runs.size(), "a task that did not schedule itself again runs no more");
+        assertTrue(errors.isEmpty(), errors.toString());
+    }
+
+    @Test
     void shouldFireOnlyTheEarliestOfReplacedDeadlinesAndRearmForLaterOnes() throws IOException
     {
         connect();

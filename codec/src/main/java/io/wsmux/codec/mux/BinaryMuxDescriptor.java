@@ -75,6 +75,8 @@ public final class BinaryMuxDescriptor
     public static final int CODE_NAME_TOO_LONG = 413;
     /** Too many channels open. */
     public static final int CODE_TOO_MANY_CHANNELS = 429;
+    /** The topic prefix already holds its limit of topics and the name is not one of them. */
+    public static final int CODE_TOO_MANY_TOPICS = 429;
     /** The channel was closed normally. */
     public static final int CODE_NORMAL = 1000;
     /** The channel was closed because the server is going away. */
