@@ -291,6 +291,33 @@ public final class WsmuxServer implements AutoCloseable
     }
 
     /**
+     * @return times a connection was not read because more than its outbound budget was queued for it (back-pressure
+     * on a client that sends requests without reading the replies; racy sum).
+     */
+    public long readPauses()
+    {
+        return sumOverLoops((context) -> context.loop.readPauses());
+    }
+
+    /**
+     * @return bytes of queued frames dropped before they were sent: a slow consumer's data before its close frame,
+     * and pongs replaced by a newer one (racy sum).
+     */
+    public long discardedBytes()
+    {
+        return sumOverLoops((context) -> context.discardedBytes);
+    }
+
+    /**
+     * @return connections closed because the multiplex protocol replies queued for them went past the outbound budget
+     * plus its 64 KiB headroom (counted in {@link #slowConsumerCloses()} too; racy sum).
+     */
+    public long protocolReplyOverflows()
+    {
+        return sumOverLoops((context) -> context.protocolReplyOverflows);
+    }
+
+    /**
      * @return multiplex messages ignored: for channels not open, to topic channels, or malformed text-protocol
      * messages (racy sum).
      */
