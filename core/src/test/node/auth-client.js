@@ -9,50 +9,19 @@
 // Prints one line per check; exits 0 when every check passed, non-zero with a message on the first failure or after
 // a 20 s safety timeout.
 
-const fs = require('fs');
-const vm = require('vm');
 const WebSocket = require('ws');
+const { urlArgument, fail, ok, safetyTimeout, withTimeout: stepTimeout, loadWebSocketMultiplex } = require('./harness');
 
 const SAFETY_TIMEOUT_MS = 20000;
 const STEP_TIMEOUT_MS = 5000;
 
-const url = process.argv[2];
-if (!url)
-{
-    console.error('usage: node auth-client.js ws://host:port/path');
-    process.exit(2);
-}
-
-const safety = setTimeout(() => fail(new Error('safety timeout: not done after ' + SAFETY_TIMEOUT_MS + ' ms')),
-    SAFETY_TIMEOUT_MS);
-
-function fail(error)
-{
-    console.error('FAIL: ' + (error && error.stack ? error.stack : error));
-    process.exit(1);
-}
-
-function ok(check)
-{
-    console.log('ok ' + check);
-}
-
-const clientFile = require.resolve('websocket-multiplex/multiplex_client.js');
-const WebSocketMultiplex = vm.runInThisContext(fs.readFileSync(clientFile, 'utf8') + '\nWebSocketMultiplex;',
-    { filename: clientFile });
+const url = urlArgument('auth-client.js');
+const safety = safetyTimeout(SAFETY_TIMEOUT_MS);
+const WebSocketMultiplex = loadWebSocketMultiplex();
 
 function withTimeout(promise, what)
 {
-    return new Promise((resolve, reject) =>
-    {
-        const timer = setTimeout(() => reject(new Error('no ' + what + ' within ' + STEP_TIMEOUT_MS + ' ms')),
-            STEP_TIMEOUT_MS);
-        promise.then((value) =>
-        {
-            clearTimeout(timer);
-            resolve(value);
-        }, reject);
-    });
+    return stepTimeout(promise, what, STEP_TIMEOUT_MS);
 }
 
 // The first message or the close of a websocket-multiplex channel, whichever comes first.

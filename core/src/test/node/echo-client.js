@@ -7,31 +7,14 @@
 
 const crypto = require('crypto');
 const WebSocket = require('ws');
+const { urlArgument, fail, ok, safetyTimeout, withTimeout: stepTimeout } = require('./harness');
 
 const SAFETY_TIMEOUT_MS = 20000;
 const STEP_TIMEOUT_MS = 10000;
 const MIB = 1024 * 1024;
 
-const url = process.argv[2];
-if (!url)
-{
-    console.error('usage: node echo-client.js ws://host:port/path');
-    process.exit(2);
-}
-
-const safety = setTimeout(() => fail(new Error('safety timeout: not done after ' + SAFETY_TIMEOUT_MS + ' ms')),
-    SAFETY_TIMEOUT_MS);
-
-function fail(error)
-{
-    console.error('FAIL: ' + (error && error.stack ? error.stack : error));
-    process.exit(1);
-}
-
-function ok(check)
-{
-    console.log('ok ' + check);
-}
+const url = urlArgument('echo-client.js');
+const safety = safetyTimeout(SAFETY_TIMEOUT_MS);
 
 // The default options on purpose: ws offers permessage-deflate, which the server must decline.
 const ws = new WebSocket(url);
@@ -69,16 +52,7 @@ function deliver(message)
 
 function withTimeout(promise, what)
 {
-    return new Promise((resolve, reject) =>
-    {
-        const timer = setTimeout(() => reject(new Error('no ' + what + ' within ' + STEP_TIMEOUT_MS + ' ms')),
-            STEP_TIMEOUT_MS);
-        promise.then((value) =>
-        {
-            clearTimeout(timer);
-            resolve(value);
-        }, reject);
-    });
+    return stepTimeout(promise, what, STEP_TIMEOUT_MS);
 }
 
 function nextMessage(what)
