@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.wsmux.codec.FrameDescriptor;
 import io.wsmux.codec.http.UpgradeRequestParser;
+import io.wsmux.codec.mux.BinaryMuxFlyweight;
 import io.wsmux.codec.mux.TextMuxFlyweight;
 import io.wsmux.codec.http.UpgradeResponseWriter;
 import io.wsmux.transport.ConnectionFactory;
@@ -64,6 +65,7 @@ final class LoopContext implements ConnectionFactory
     final UnsafeBuffer headerScratch = new UnsafeBuffer(new byte[2048]);
     final UnsafeBuffer muxScratch = new UnsafeBuffer(new byte[2048]);
     final TextMuxFlyweight textMux = new TextMuxFlyweight();
+    final BinaryMuxFlyweight binaryMux = new BinaryMuxFlyweight();
     final UnsafeBuffer controlScratch = new UnsafeBuffer(new byte[FrameDescriptor.MAX_SERVER_HEADER_LENGTH + 125]);
 
     private final ArrayDeque<UpgradeRequestParser> parsers = new ArrayDeque<>();

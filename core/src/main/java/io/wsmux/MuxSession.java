@@ -1,6 +1,5 @@
 package io.wsmux;
 
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -8,6 +7,7 @@ import io.wsmux.codec.CloseCode;
 import io.wsmux.codec.Opcode;
 import io.wsmux.codec.Utf8Validator;
 import io.wsmux.codec.mux.BinaryMuxDescriptor;
+import io.wsmux.codec.mux.BinaryMuxFlyweight;
 import io.wsmux.codec.mux.JsEscape;
 import io.wsmux.codec.mux.TextMuxEncoder;
 import io.wsmux.codec.mux.TextMuxFlyweight;
@@ -110,16 +110,17 @@ final class MuxSession
             connection.close(CloseCode.UNSUPPORTED_DATA, "text multiplex protocol: binary frames not accepted");
             return;
         }
-        if (length < BinaryMuxDescriptor.HEADER_LENGTH)
+        final BinaryMuxFlyweight message = context.binaryMux;
+        if (BinaryMuxFlyweight.OK != message.wrap(buffer, offset, length))
         {
-            sendError(0, BinaryMuxDescriptor.CODE_BAD_REQUEST, "message shorter than its 5-byte header");
+            sendError(message.errorChannelId(), BinaryMuxDescriptor.CODE_BAD_REQUEST, message.errorText());
             return;
         }
-        final int channelId = BinaryMuxDescriptor.channelId(buffer, offset);
-        switch (buffer.getByte(offset))
+        final int channelId = message.channelId();
+        switch (message.type())
         {
             case BinaryMuxDescriptor.OPEN:
-                onBinaryOpen(channelId, buffer, offset, length);
+                onBinaryOpen(message);
                 break;
 
             case BinaryMuxDescriptor.CLOSE:
@@ -132,8 +133,7 @@ final class MuxSession
                 break;
             }
 
-            case BinaryMuxDescriptor.TEXT:
-            case BinaryMuxDescriptor.BINARY:
+            default: // TEXT or BINARY: the flyweight accepts no other type
             {
                 final MuxChannel channel = findById(channelId);
                 if (null == channel)
@@ -146,15 +146,11 @@ final class MuxSession
                 }
                 else
                 {
-                    deliverToService(channel, BinaryMuxDescriptor.TEXT == buffer.getByte(offset), buffer,
-                        offset + BinaryMuxDescriptor.HEADER_LENGTH, length - BinaryMuxDescriptor.HEADER_LENGTH);
+                    deliverToService(channel, BinaryMuxDescriptor.TEXT == message.type(), buffer,
+                        message.payloadOffset(), message.payloadLength());
                 }
                 break;
             }
-
-            default:
-                sendError(channelId, BinaryMuxDescriptor.CODE_BAD_REQUEST, "unknown message type");
-                break;
         }
     }
 
@@ -208,34 +204,18 @@ final class MuxSession
         open(name, wireName, 0, target, topic, maxRate);
     }
 
-    private void onBinaryOpen(final int channelId, final DirectBuffer buffer, final int offset, final int length)
+    private void onBinaryOpen(final BinaryMuxFlyweight message)
     {
-        if (length < BinaryMuxDescriptor.NAME_OFFSET)
-        {
-            sendError(channelId, BinaryMuxDescriptor.CODE_BAD_REQUEST, "OPEN shorter than its 7-byte header");
-            return;
-        }
-        final int nameLength = buffer.getShort(offset + BinaryMuxDescriptor.NAME_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) &
-            0xFFFF;
-        final int nameOffset = offset + BinaryMuxDescriptor.NAME_OFFSET;
-        if (BinaryMuxDescriptor.NAME_OFFSET + nameLength > length)
-        {
-            sendError(channelId, BinaryMuxDescriptor.CODE_BAD_REQUEST, "OPEN name runs past the end of the message");
-            return;
-        }
-        if (0 == channelId)
-        {
-            sendError(0, BinaryMuxDescriptor.CODE_BAD_REQUEST, "channel id 0 is reserved");
-            return;
-        }
+        final int channelId = message.channelId();
+        final DirectBuffer buffer = message.buffer();
+        final int nameOffset = message.nameOffset();
+        final int nameLength = message.nameLength();
+        final int maxRate = message.maxRate();
         if (null != findById(channelId))
         {
             sendError(channelId, BinaryMuxDescriptor.CODE_CONFLICT, "channel id already open");
             return;
         }
-        final int rateOffset = BinaryMuxDescriptor.NAME_OFFSET + nameLength;
-        final int maxRate = length >= rateOffset + Integer.BYTES ?
-            buffer.getInt(offset + rateOffset, ByteOrder.BIG_ENDIAN) : 0;
 
         if (nameLength > multiplexer.maxChannelNameLength())
         {
