@@ -44,6 +44,7 @@ final class LoopContext implements ConnectionFactory
 
     final int maxFrameLength;
     final int maxMessageLength;
+    final int assemblyBudget;
     final int maxHandshakeLength;
     final int maxHeaderCount;
     final long handshakeTimeoutNs;
@@ -95,6 +96,9 @@ final class LoopContext implements ConnectionFactory
     long muxErrors;
     long muxIgnoredMessages;
     long protocolReplyOverflows;
+    /** Bytes of messages being assembled on this loop now (at most {@link #assemblyBudget}). */
+    long assemblyBytes;
+    long assemblyRefusals;
     long discardedBytes;
     IoLoop loop;
 
@@ -107,6 +111,7 @@ final class LoopContext implements ConnectionFactory
     {
         this.maxFrameLength = settings.maxFrameLength();
         this.maxMessageLength = settings.maxMessageLength();
+        this.assemblyBudget = settings.assemblyBudget();
         this.maxHandshakeLength = settings.maxHandshakeLength();
         this.maxHeaderCount = settings.maxHeaderCount();
         this.handshakeTimeoutNs = settings.handshakeTimeoutNs();

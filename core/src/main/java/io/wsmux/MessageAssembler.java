@@ -138,6 +138,11 @@ public abstract class MessageAssembler extends TcpConnection
         }
         else
         {
+            if (!reserveMessageBytes(length))
+            {
+                discardMessage();
+                return; // the subclass is closing the connection
+            }
             if (null == messageBuffer)
             {
                 messageBuffer = acquireMessageBuffer();
@@ -190,6 +195,10 @@ public abstract class MessageAssembler extends TcpConnection
      */
     protected final void discardMessage()
     {
+        if (messageLength > 0)
+        {
+            releaseMessageBytes(messageLength);
+        }
         if (null != messageBuffer)
         {
             releaseMessageBuffer(messageBuffer);
@@ -209,6 +218,28 @@ public abstract class MessageAssembler extends TcpConnection
             releaseMessageBuffer(controlBuffer);
             controlBuffer = null;
         }
+    }
+
+    /**
+     * More bytes of a message spanning reads or fragments are about to be held: a bound on what all connections
+     * together may hold can refuse them (and close the connection). The default holds whatever the frame and message
+     * limits allow.
+     *
+     * @param length bytes about to be appended to the message being assembled.
+     * @return false to refuse them: the message is dropped and nothing more of it is assembled.
+     */
+    protected boolean reserveMessageBytes(final int length)
+    {
+        return true;
+    }
+
+    /**
+     * Bytes reserved with {@link #reserveMessageBytes} are no longer held: the message was delivered or dropped.
+     *
+     * @param length bytes.
+     */
+    protected void releaseMessageBytes(final int length)
+    {
     }
 
     /**

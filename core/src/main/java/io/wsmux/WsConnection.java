@@ -55,6 +55,8 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
     private static final UnsafeBuffer EMPTY = new UnsafeBuffer(new byte[0]);
     private static final UnsafeBuffer SLOW_CONSUMER = new UnsafeBuffer(LoopContext.utf8("slow consumer"));
     private static final UnsafeBuffer IDLE_TIMEOUT = new UnsafeBuffer(LoopContext.utf8("idle timeout"));
+    private static final UnsafeBuffer SERVER_BUSY =
+        new UnsafeBuffer(LoopContext.utf8("server busy: too many partly received messages"));
     private static final UnsafeBuffer INTERNAL_ERROR = new UnsafeBuffer(LoopContext.utf8("internal error"));
 
     private final LoopContext context;
@@ -628,6 +630,34 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
             next = Math.min(next, lastReadNs + context.pingIntervalNs);
         }
         return next;
+    }
+
+    /**
+     * The loop's assembly budget ({@code wsmux.assembly.budget}): partly received messages of all its connections
+     * together. A message that would go past it closes its connection with 1013 "try again later"; the others keep
+     * theirs.
+     */
+    @Override
+    protected boolean reserveMessageBytes(final int length)
+    {
+        if (context.assemblyBytes + length > context.assemblyBudget)
+        {
+            context.assemblyRefusals++;
+            if (STATE_OPEN == state)
+            {
+                writeClose(CloseCode.TRY_AGAIN_LATER, SERVER_BUSY, 0, SERVER_BUSY.capacity());
+            }
+            finishClose(CloseCode.TRY_AGAIN_LATER, "server busy");
+            return false;
+        }
+        context.assemblyBytes += length;
+        return true;
+    }
+
+    @Override
+    protected void releaseMessageBytes(final int length)
+    {
+        context.assemblyBytes -= length;
     }
 
     @Override

@@ -318,6 +318,15 @@ public final class WsmuxServer implements AutoCloseable
     }
 
     /**
+     * @return connections closed with 1013 because their partly received message would have taken their loop past
+     * {@code wsmux.assembly.budget} (racy sum).
+     */
+    public long assemblyRefusals()
+    {
+        return sumOverLoops((context) -> context.assemblyRefusals);
+    }
+
+    /**
      * @return multiplex messages ignored: for channels not open, to topic channels, or malformed text-protocol
      * messages (racy sum).
      */

@@ -162,6 +162,15 @@ public final class WsmuxSettings
     /** Default message limit: 1 MiB. */
     public static final int MAX_MESSAGE_LENGTH_DEFAULT = 1024 * 1024;
 
+    /**
+     * Bytes of partly received messages (spanning reads or fragments) one I/O loop holds for all its connections at
+     * once: a message that would take the loop past it closes its connection with 1013 "try again later", so that a
+     * thousand clients each sending most of a large message and never the rest cannot hold a gigabyte of heap.
+     */
+    public static final String ASSEMBLY_BUDGET_PROP_NAME = "wsmux.assembly.budget";
+    /** Default: 64 MiB per loop. */
+    public static final int ASSEMBLY_BUDGET_DEFAULT = 64 * 1024 * 1024;
+
     /** Largest HTTP upgrade request head; larger is answered 431. */
     public static final String MAX_HANDSHAKE_LENGTH_PROP_NAME = "wsmux.max.handshake.length";
     /** Default head limit: 8 KiB. */
@@ -274,6 +283,7 @@ public final class WsmuxSettings
     private int commandBufferLength;
     private int maxFrameLength;
     private int maxMessageLength;
+    private int assemblyBudget;
     private int maxHandshakeLength;
     private int maxHeaderCount;
     private long handshakeTimeoutNs;
@@ -338,6 +348,7 @@ public final class WsmuxSettings
         commandBufferLength = parser.size(COMMAND_BUFFER_LENGTH_PROP_NAME, COMMAND_BUFFER_LENGTH_DEFAULT);
         maxFrameLength = parser.size(MAX_FRAME_LENGTH_PROP_NAME, MAX_FRAME_LENGTH_DEFAULT);
         maxMessageLength = parser.size(MAX_MESSAGE_LENGTH_PROP_NAME, MAX_MESSAGE_LENGTH_DEFAULT);
+        assemblyBudget = parser.size(ASSEMBLY_BUDGET_PROP_NAME, ASSEMBLY_BUDGET_DEFAULT);
         maxHandshakeLength = parser.size(MAX_HANDSHAKE_LENGTH_PROP_NAME, MAX_HANDSHAKE_LENGTH_DEFAULT);
         maxHeaderCount = parser.integer(MAX_HEADER_COUNT_PROP_NAME, MAX_HEADER_COUNT_DEFAULT);
         handshakeTimeoutNs = parser.duration(HANDSHAKE_TIMEOUT_PROP_NAME, HANDSHAKE_TIMEOUT_DEFAULT_NS);
@@ -433,6 +444,9 @@ public final class WsmuxSettings
             "commandBufferLength", commandBufferLength);
         check(maxFrameLength >= 125, MAX_FRAME_LENGTH_PROP_NAME, "a size of at least 125",
             "maxFrameLength", maxFrameLength);
+        check(assemblyBudget >= maxMessageLength, ASSEMBLY_BUDGET_PROP_NAME,
+            "at least " + MAX_MESSAGE_LENGTH_PROP_NAME + " (" + maxMessageLength + ")", "assemblyBudget",
+            assemblyBudget);
         check(maxMessageLength >= maxFrameLength, MAX_MESSAGE_LENGTH_PROP_NAME,
             "at least " + MAX_FRAME_LENGTH_PROP_NAME + " (" + maxFrameLength + ")", "maxMessageLength",
             maxMessageLength);
@@ -804,6 +818,19 @@ public final class WsmuxSettings
         return maxMessageLength;
     }
 
+    /** @return bytes of partly received messages one loop holds at most, for all its connections. */
+    public int assemblyBudget()
+    {
+        return assemblyBudget;
+    }
+
+    /** @param assemblyBudget bytes per loop, at least the message limit. @return this. */
+    public WsmuxSettings assemblyBudget(final int assemblyBudget)
+    {
+        this.assemblyBudget = assemblyBudget;
+        return this;
+    }
+
     /** @param maxMessageLength message limit. @return this. */
     public WsmuxSettings maxMessageLength(final int maxMessageLength)
     {
@@ -1012,6 +1039,7 @@ public final class WsmuxSettings
             ", " + COMMAND_BUFFER_LENGTH_PROP_NAME + "=" + commandBufferLength +
             ", " + MAX_FRAME_LENGTH_PROP_NAME + "=" + maxFrameLength +
             ", " + MAX_MESSAGE_LENGTH_PROP_NAME + "=" + maxMessageLength +
+            ", " + ASSEMBLY_BUDGET_PROP_NAME + "=" + assemblyBudget +
             ", " + MAX_HANDSHAKE_LENGTH_PROP_NAME + "=" + maxHandshakeLength +
             ", " + MAX_HEADER_COUNT_PROP_NAME + "=" + maxHeaderCount +
             ", " + HANDSHAKE_TIMEOUT_PROP_NAME + "=" + handshakeTimeoutNs + "ns" +
