@@ -45,6 +45,7 @@ final class LoopContext implements ConnectionFactory
     final int maxFrameLength;
     final int maxMessageLength;
     final int assemblyBudget;
+    final int maxHandshakes;
     final int maxHandshakeLength;
     final int maxHeaderCount;
     final long handshakeTimeoutNs;
@@ -99,6 +100,9 @@ final class LoopContext implements ConnectionFactory
     /** Bytes of messages being assembled on this loop now (at most {@link #assemblyBudget}). */
     long assemblyBytes;
     long assemblyRefusals;
+    /** Connections of this loop in their handshake now: each holds a parser. */
+    int parsersHeld;
+    long handshakesRefusedBusy;
     long discardedBytes;
     IoLoop loop;
 
@@ -112,6 +116,7 @@ final class LoopContext implements ConnectionFactory
         this.maxFrameLength = settings.maxFrameLength();
         this.maxMessageLength = settings.maxMessageLength();
         this.assemblyBudget = settings.assemblyBudget();
+        this.maxHandshakes = settings.maxHandshakes();
         this.maxHandshakeLength = settings.maxHandshakeLength();
         this.maxHeaderCount = settings.maxHeaderCount();
         this.handshakeTimeoutNs = settings.handshakeTimeoutNs();
@@ -192,14 +197,24 @@ final class LoopContext implements ConnectionFactory
         return largeCommands.remove(ticket);
     }
 
+    /**
+     * @return a parser for a connection starting its handshake, or null when {@code wsmux.max.handshakes} connections
+     * of this loop hold one already.
+     */
     UpgradeRequestParser acquireParser()
     {
+        if (parsersHeld >= maxHandshakes)
+        {
+            return null;
+        }
+        parsersHeld++;
         final UpgradeRequestParser parser = parsers.pollFirst();
         return null != parser ? parser : new UpgradeRequestParser(maxHandshakeLength, maxHeaderCount);
     }
 
     void releaseParser(final UpgradeRequestParser parser)
     {
+        parsersHeld--;
         if (parsers.size() < MAX_POOLED_PARSERS)
         {
             parser.reset();

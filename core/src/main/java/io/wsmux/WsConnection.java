@@ -94,6 +94,19 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
     {
         lastReadNs = nowNs;
         parser = context.acquireParser();
+        if (null == parser)
+        {
+            // wsmux.max.handshakes connections of this loop are mid-handshake (slowloris, or a reconnect storm): a
+            // parser each is what they hold, so this one is turned away at once rather than queued.
+            context.handshakesRefusedBusy++;
+            context.handshakesRejected++;
+            final int length = context.responseWriter.writeError(context.scratch, 0, 503, "Service Unavailable",
+                "too many upgrade requests in progress: try again later");
+            write(context.scratch, 0, length);
+            state = STATE_CLOSED;
+            closeWhenFlushed();
+            return;
+        }
         deadline(nowNs + context.handshakeTimeoutNs);
     }
 

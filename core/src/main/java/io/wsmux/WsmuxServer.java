@@ -318,6 +318,15 @@ public final class WsmuxServer implements AutoCloseable
     }
 
     /**
+     * @return connections answered 503 because {@code wsmux.max.handshakes} connections of their loop were already in
+     * their handshake (counted in {@link #handshakesRejected()} too; racy sum).
+     */
+    public long handshakesRefusedBusy()
+    {
+        return sumOverLoops((context) -> context.handshakesRefusedBusy);
+    }
+
+    /**
      * @return connections closed with 1013 because their partly received message would have taken their loop past
      * {@code wsmux.assembly.budget} (racy sum).
      */

@@ -181,6 +181,16 @@ public final class WsmuxSettings
     /** Default header line limit. */
     public static final int MAX_HEADER_COUNT_DEFAULT = 64;
 
+    /**
+     * Connections one I/O loop lets be in their upgrade handshake at once; each holds a request parser (about
+     * {@code wsmux.max.handshake.length} + 1 KiB) until its request is complete or the handshake timeout passes. A
+     * new connection past it is answered 503 and closed, so that sockets that never finish their request (slowloris)
+     * cannot hold memory without bound.
+     */
+    public static final String MAX_HANDSHAKES_PROP_NAME = "wsmux.max.handshakes";
+    /** Default: 10,000 per loop (about 90 MB at the default head limit). */
+    public static final int MAX_HANDSHAKES_DEFAULT = 10_000;
+
     /** Time allowed from accept to a complete upgrade request; then the socket is closed (slowloris). */
     public static final String HANDSHAKE_TIMEOUT_PROP_NAME = "wsmux.handshake.timeout";
     /** Default handshake timeout. */
@@ -284,6 +294,7 @@ public final class WsmuxSettings
     private int maxFrameLength;
     private int maxMessageLength;
     private int assemblyBudget;
+    private int maxHandshakes;
     private int maxHandshakeLength;
     private int maxHeaderCount;
     private long handshakeTimeoutNs;
@@ -349,6 +360,7 @@ public final class WsmuxSettings
         maxFrameLength = parser.size(MAX_FRAME_LENGTH_PROP_NAME, MAX_FRAME_LENGTH_DEFAULT);
         maxMessageLength = parser.size(MAX_MESSAGE_LENGTH_PROP_NAME, MAX_MESSAGE_LENGTH_DEFAULT);
         assemblyBudget = parser.size(ASSEMBLY_BUDGET_PROP_NAME, ASSEMBLY_BUDGET_DEFAULT);
+        maxHandshakes = parser.integer(MAX_HANDSHAKES_PROP_NAME, MAX_HANDSHAKES_DEFAULT);
         maxHandshakeLength = parser.size(MAX_HANDSHAKE_LENGTH_PROP_NAME, MAX_HANDSHAKE_LENGTH_DEFAULT);
         maxHeaderCount = parser.integer(MAX_HEADER_COUNT_PROP_NAME, MAX_HEADER_COUNT_DEFAULT);
         handshakeTimeoutNs = parser.duration(HANDSHAKE_TIMEOUT_PROP_NAME, HANDSHAKE_TIMEOUT_DEFAULT_NS);
@@ -444,6 +456,7 @@ public final class WsmuxSettings
             "commandBufferLength", commandBufferLength);
         check(maxFrameLength >= 125, MAX_FRAME_LENGTH_PROP_NAME, "a size of at least 125",
             "maxFrameLength", maxFrameLength);
+        check(maxHandshakes >= 1, MAX_HANDSHAKES_PROP_NAME, "at least 1", "maxHandshakes", maxHandshakes);
         check(assemblyBudget >= maxMessageLength, ASSEMBLY_BUDGET_PROP_NAME,
             "at least " + MAX_MESSAGE_LENGTH_PROP_NAME + " (" + maxMessageLength + ")", "assemblyBudget",
             assemblyBudget);
@@ -818,6 +831,19 @@ public final class WsmuxSettings
         return maxMessageLength;
     }
 
+    /** @return connections one loop lets be in their upgrade handshake at once. */
+    public int maxHandshakes()
+    {
+        return maxHandshakes;
+    }
+
+    /** @param maxHandshakes connections in their handshake at once per loop, at least 1. @return this. */
+    public WsmuxSettings maxHandshakes(final int maxHandshakes)
+    {
+        this.maxHandshakes = maxHandshakes;
+        return this;
+    }
+
     /** @return bytes of partly received messages one loop holds at most, for all its connections. */
     public int assemblyBudget()
     {
@@ -1040,6 +1066,7 @@ public final class WsmuxSettings
             ", " + MAX_FRAME_LENGTH_PROP_NAME + "=" + maxFrameLength +
             ", " + MAX_MESSAGE_LENGTH_PROP_NAME + "=" + maxMessageLength +
             ", " + ASSEMBLY_BUDGET_PROP_NAME + "=" + assemblyBudget +
+            ", " + MAX_HANDSHAKES_PROP_NAME + "=" + maxHandshakes +
             ", " + MAX_HANDSHAKE_LENGTH_PROP_NAME + "=" + maxHandshakeLength +
             ", " + MAX_HEADER_COUNT_PROP_NAME + "=" + maxHeaderCount +
             ", " + HANDSHAKE_TIMEOUT_PROP_NAME + "=" + handshakeTimeoutNs + "ns" +

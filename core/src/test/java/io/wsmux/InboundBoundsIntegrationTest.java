@@ -89,6 +89,50 @@ class InboundBoundsIntegrationTest
         assertTrue(server.openConnections() >= 4, "openConnections=" + server.openConnections());
     }
 
+    @Test
+    @Timeout(30)
+    void shouldAnswer503PastTheHandshakesInProgressLimitAndAcceptAgainOnceOneCompletes() throws Exception
+    {
+        server = WsmuxServer.builder(new WsmuxSettings()
+                .port(0)
+                .ioThreads(1)
+                .maxHandshakes(2)
+                .shutdownTimeoutNs(TimeUnit.MILLISECONDS.toNanos(200)))
+            .endpoint("/echo", new EchoHandler())
+            .build()
+            .start();
+
+        // Two sockets that never finish their request hold the loop's two parsers.
+        final String request = HostileClient.upgradeRequest("/echo");
+        final HostileClient slow = connect();
+        slow.writeAscii(request.substring(0, request.length() / 2));
+        final HostileClient slower = connect();
+        slower.writeAscii(request.substring(0, 10));
+        awaitOpenConnections(2);
+
+        final HostileClient third = connect();
+        final HostileClient.HttpReply refused = third.readHttpReply();
+        assertEquals(503, refused.status(), refused.toString());
+        assertTrue(refused.body().contains("too many upgrade requests in progress"), refused.toString());
+        assertEquals(1, server.handshakesRefusedBusy());
+
+        // One finishes: it is upgraded, and a new connection can handshake again.
+        slow.writeAscii(request.substring(request.length() / 2));
+        assertEquals(101, slow.readHttpReply().status());
+        final HostileClient fourth = connect().upgrade("/echo");
+        assertEcho(fourth, "accepted again");
+    }
+
+    private void awaitOpenConnections(final int expected) throws InterruptedException
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (server.openConnections() != expected)
+        {
+            assertTrue(System.nanoTime() - deadlineNs < 0, "openConnections=" + server.openConnections());
+            Thread.sleep(5);
+        }
+    }
+
     private HostileClient connect() throws IOException
     {
         final HostileClient client = HostileClient.connect(server.port());

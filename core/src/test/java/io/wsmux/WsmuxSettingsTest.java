@@ -49,6 +49,7 @@ class WsmuxSettingsTest
         BAD_VALUES.put(WsmuxSettings.SLOW_CONSUMER_GRACE_PROP_NAME, "1 second");
         BAD_VALUES.put(WsmuxSettings.SLOW_CONSUMER_CLOSE_TIMEOUT_PROP_NAME, "10 seconds");
         BAD_VALUES.put(WsmuxSettings.ASSEMBLY_BUDGET_PROP_NAME, "lots");
+        BAD_VALUES.put(WsmuxSettings.MAX_HANDSHAKES_PROP_NAME, "10k");
         BAD_VALUES.put(WsmuxSettings.MUX_MAX_CHANNELS_PROP_NAME, "many");
         BAD_VALUES.put(WsmuxSettings.MUX_MAX_CHANNEL_NAME_LENGTH_PROP_NAME, "x");
         BAD_VALUES.put(WsmuxSettings.MAX_PUBLICATION_LENGTH_PROP_NAME, "3g");
