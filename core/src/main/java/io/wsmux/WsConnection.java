@@ -13,6 +13,7 @@ import io.wsmux.codec.FrameHandler;
 import io.wsmux.codec.Opcode;
 import io.wsmux.codec.http.UpgradeRejection;
 import io.wsmux.codec.http.UpgradeRequestParser;
+import io.wsmux.status.WsmuxEvents;
 import io.wsmux.transport.IoLoop;
 import io.wsmux.transport.TcpConnection;
 import org.agrona.DirectBuffer;
@@ -55,6 +56,9 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
     private static final UnsafeBuffer EMPTY = new UnsafeBuffer(new byte[0]);
     private static final UnsafeBuffer SLOW_CONSUMER = new UnsafeBuffer(LoopContext.utf8("slow consumer"));
     private static final UnsafeBuffer IDLE_TIMEOUT = new UnsafeBuffer(LoopContext.utf8("idle timeout"));
+    private static final String OVER_BUDGET = "over the outbound budget past the grace time";
+    private static final String HANDSHAKE_TIMEOUT = "the upgrade request did not complete in time";
+    private static final String HANDSHAKES_BUSY = "too many upgrade requests in progress: try again later";
     private static final UnsafeBuffer SERVER_BUSY =
         new UnsafeBuffer(LoopContext.utf8("server busy: too many partly received messages"));
     private static final UnsafeBuffer INTERNAL_ERROR = new UnsafeBuffer(LoopContext.utf8("internal error"));
@@ -100,8 +104,9 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
             // parser each is what they hold, so this one is turned away at once rather than queued.
             context.handshakesRefusedBusy++;
             context.handshakesRejected++;
-            final int length = context.responseWriter.writeError(context.scratch, 0, 503, "Service Unavailable",
-                "too many upgrade requests in progress: try again later");
+            WsmuxEvents.handshakeRefused(id(), remoteAddress(), 503, HANDSHAKES_BUSY, null);
+            final int length = context.responseWriter.writeError(
+                context.scratch, 0, 503, "Service Unavailable", HANDSHAKES_BUSY);
             write(context.scratch, 0, length);
             state = STATE_CLOSED;
             closeWhenFlushed();
@@ -157,9 +162,10 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
             case STATE_HANDSHAKE:
                 // Slowloris: the request did not complete in time. Best effort 408, then close at once.
                 final int length = context.responseWriter.writeError(
-                    context.scratch, 0, 408, "Request Timeout", "the upgrade request did not complete in time");
+                    context.scratch, 0, 408, "Request Timeout", HANDSHAKE_TIMEOUT);
                 write(context.scratch, 0, length);
                 context.handshakesRejected++;
+                WsmuxEvents.handshakeRefused(id(), remoteAddress(), 408, HANDSHAKE_TIMEOUT, null);
                 state = STATE_CLOSED;
                 close(null);
                 break;
@@ -329,6 +335,7 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         final int length = context.responseWriter.writeRejection(context.scratch, 0, rejection);
         write(context.scratch, 0, length);
         context.handshakesRejected++;
+        WsmuxEvents.handshakeRefused(id(), remoteAddress(), rejection.status(), rejection.reason(), parser.path());
         state = STATE_CLOSED;
         closeWhenFlushed();
     }
@@ -341,6 +348,7 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
             write(context.scratch, 0, length);
         }
         context.handshakesRejected++;
+        WsmuxEvents.handshakeRefused(id(), remoteAddress(), status, reason, path);
         state = STATE_CLOSED;
         closeWhenFlushed();
     }
@@ -589,7 +597,7 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         }
         if (0 != overBudgetSinceNs && nowNs - overBudgetSinceNs >= context.slowConsumerGraceNs)
         {
-            closeSlowConsumer();
+            closeSlowConsumer(OVER_BUDGET);
             return;
         }
         if (context.pingIntervalNs > 0 && silenceNs >= context.pingIntervalNs && lastPingNs <= lastReadNs)
@@ -794,7 +802,7 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
             queued + headerLength + length > (long)context.outboundBudget + LoopContext.PROTOCOL_REPLY_HEADROOM)
         {
             context.protocolReplyOverflows++;
-            closeSlowConsumer();
+            closeSlowConsumer("protocol replies past the outbound budget's headroom");
             return;
         }
         writeFrame(context.headerScratch, 0, headerLength, buffer, offset, length);
@@ -840,7 +848,7 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         {
             if (0 == context.slowConsumerGraceNs)
             {
-                closeSlowConsumer();
+                closeSlowConsumer(OVER_BUDGET);
             }
             else if (0 == overBudgetSinceNs)
             {
@@ -849,7 +857,7 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
             }
             else if (nowNs - overBudgetSinceNs >= context.slowConsumerGraceNs)
             {
-                closeSlowConsumer();
+                closeSlowConsumer(OVER_BUDGET);
             }
         }
     }
@@ -862,14 +870,17 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
      * only as the client drains it: the connection is kept until the close frame is written or
      * {@code wsmux.slow.consumer.close.timeout} passes, then waits the usual close timeout for the client's reply.
      */
-    private void closeSlowConsumer()
+    private void closeSlowConsumer(final String why)
     {
         if (STATE_OPEN != state)
         {
             return;
         }
         context.slowConsumerCloses++;
-        context.discardedBytes += discardUnstartedData();
+        final long queued = queuedBytes();
+        final long discarded = discardUnstartedData();
+        context.discardedBytes += discarded;
+        WsmuxEvents.slowConsumerClosed(id(), remoteAddress(), why, queued, discarded);
         startClose(CloseCode.POLICY_VIOLATION, "slow consumer", SLOW_CONSUMER, 0, SLOW_CONSUMER.capacity());
         notifyClose(CloseCode.POLICY_VIOLATION, "slow consumer"); // the server is done with it: tell the handler now
         if (queuedBytes() > 0)
