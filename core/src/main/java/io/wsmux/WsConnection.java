@@ -99,7 +99,6 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
             // wsmux.max.handshakes connections of this loop are mid-handshake (slowloris, or a reconnect storm): a
             // parser each is what they hold, so this one is turned away at once rather than queued.
             context.handshakesRefusedBusy++;
-            context.handshakesRejected++;
             final int length = context.responseWriter.writeError(context.scratch, 0, 503, "Service Unavailable",
                 "too many upgrade requests in progress: try again later");
             write(context.scratch, 0, length);
@@ -159,7 +158,7 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
                 final int length = context.responseWriter.writeError(
                     context.scratch, 0, 408, "Request Timeout", "the upgrade request did not complete in time");
                 write(context.scratch, 0, length);
-                context.handshakesRejected++;
+                context.handshakesTimedOut++;
                 state = STATE_CLOSED;
                 close(null);
                 break;
@@ -249,6 +248,7 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         path = null != endpoint && null != endpoint.path() ? endpoint.path() : context.sharedPath(requestPath);
         if (null == endpoint)
         {
+            context.handshakesNotFound++;
             rejectHandshake(404, "Not Found", "no WebSocket endpoint at this path");
             return false;
         }
@@ -267,6 +267,7 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
             }
             if (null != rejection)
             {
+                context.handshakesHookRefused++;
                 rejectHandshake(rejection.status(), statusText(rejection.status()), rejection.reason());
                 return false;
             }
@@ -322,13 +323,14 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
             }
             if (null == context.endpoint(parser.path()))
             {
+                context.handshakesNotFound++;
                 rejectHandshake(404, "Not Found", "no WebSocket endpoint or resource at this path");
                 return;
             }
         }
         final int length = context.responseWriter.writeRejection(context.scratch, 0, rejection);
         write(context.scratch, 0, length);
-        context.handshakesRejected++;
+        context.handshakesMalformed++;
         state = STATE_CLOSED;
         closeWhenFlushed();
     }
@@ -340,7 +342,6 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         {
             write(context.scratch, 0, length);
         }
-        context.handshakesRejected++;
         state = STATE_CLOSED;
         closeWhenFlushed();
     }
@@ -375,6 +376,7 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
     @Override
     public void onFrameStart(final int opcode, final boolean fin, final long payloadLength)
     {
+        context.framesIn++;
         frameStart(opcode, fin, payloadLength);
     }
 
@@ -548,6 +550,7 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         closeNotified = true;
         closeCode = code;
         closeReason = reason;
+        context.countClose(code);
         try
         {
             handler.onClose(this, code, reason);

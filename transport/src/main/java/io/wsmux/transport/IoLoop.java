@@ -28,6 +28,7 @@ import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.jctools.queues.MessagePassingQueue;
 import org.jctools.queues.MpscArrayQueue;
@@ -97,10 +98,20 @@ public final class IoLoop implements Agent
     private volatile boolean closing;
     private boolean clockStale;
 
+    private final TransportCounters counters;
+    private final AtomicCounter commandQueueOverflows;
+    private final AtomicCounter taskQueueOverflows;
     private long bytesRead;
     private long readPauses;
+    private long acceptedConnections;
     private long refusedConnections;
     private long acceptErrors;
+    private long dutyCycleMaxNs;
+    private long dutyCyclesOverThreshold;
+    private long commandQueueMaxBytes;
+    private long taskQueueMax;
+    /** Frames written by this loop's connections ({@link TcpConnection#writeFrame}, its control frames). */
+    long framesOut;
 
     /**
      * @param index         this loop's number, 0 to loops - 1: also the low bits of its connection ids.
@@ -121,6 +132,30 @@ public final class IoLoop implements Agent
         final ErrorHandler errorHandler,
         final IoLoop[] acceptTargets)
     {
+        this(index, config, factory, limiter, clock, errorHandler, acceptTargets, TransportCounters.unattached());
+    }
+
+    /**
+     * @param index         this loop's number, 0 to loops - 1: also the low bits of its connection ids.
+     * @param config        sizes and options.
+     * @param factory       creates the protocol's connection objects.
+     * @param limiter       shared connection limit.
+     * @param clock         time source (a hand-driven clock in tests).
+     * @param errorHandler  told about callback failures and unexpected I/O errors.
+     * @param acceptTargets when this loop is the only acceptor (no SO_REUSEPORT), the loops it hands accepted
+     *                      sockets to round-robin (itself included); null or empty to keep every socket.
+     * @param counters      where this loop publishes its counters once per duty cycle.
+     */
+    public IoLoop(
+        final int index,
+        final IoLoopConfig config,
+        final ConnectionFactory factory,
+        final ConnectionLimiter limiter,
+        final NanoClock clock,
+        final ErrorHandler errorHandler,
+        final IoLoop[] acceptTargets,
+        final TransportCounters counters)
+    {
         if (index < 0 || index > 255)
         {
             throw new IllegalArgumentException("loop index must be 0..255: index=" + index);
@@ -132,6 +167,9 @@ public final class IoLoop implements Agent
         this.clock = clock;
         this.errorHandler = errorHandler;
         this.acceptTargets = acceptTargets;
+        this.counters = counters;
+        this.commandQueueOverflows = counters.counter(TransportCounters.COMMAND_QUEUE_OVERFLOWS);
+        this.taskQueueOverflows = counters.counter(TransportCounters.TASK_QUEUE_OVERFLOWS);
         try
         {
             this.selector = Selector.open();
@@ -218,6 +256,18 @@ public final class IoLoop implements Agent
     {
         nowNs = clock.nanoTime();
 
+        // High-water marks of the queues other threads fill: a few volatile reads a cycle.
+        final int commandBytes = commands.size();
+        if (commandBytes > commandQueueMaxBytes)
+        {
+            commandQueueMaxBytes = commandBytes;
+        }
+        final int taskCount = tasks.size();
+        if (taskCount > taskQueueMax)
+        {
+            taskQueueMax = taskCount;
+        }
+
         writer.beginBatch();
         int workCount;
         try
@@ -236,7 +286,52 @@ public final class IoLoop implements Agent
             resumeAccepting();
         }
 
+        if (workCount > 0)
+        {
+            endDutyCycle();
+        }
         return workCount;
+    }
+
+    /**
+     * A cycle that did work: time it (from the clock read at its start, or after its blocking select) and publish
+     * the counters, so that readers see values at most one cycle old. An idle cycle changes nothing to publish.
+     */
+    private void endDutyCycle()
+    {
+        final long cycleNs = clock.nanoTime() - nowNs;
+        if (cycleNs > dutyCycleMaxNs)
+        {
+            dutyCycleMaxNs = cycleNs;
+        }
+        if (cycleNs > counters.dutyCycleThresholdNs())
+        {
+            dutyCyclesOverThreshold++;
+        }
+        publishCounters();
+        factory.onDutyCycleEnd(this);
+    }
+
+    private void publishCounters()
+    {
+        final TransportCounters counters = this.counters;
+        TransportCounters.publish(counters.counter(TransportCounters.CONNECTIONS_OPEN), connections.size());
+        TransportCounters.publish(counters.counter(TransportCounters.CONNECTIONS_ACCEPTED), acceptedConnections);
+        TransportCounters.publish(counters.counter(TransportCounters.CONNECTIONS_REFUSED), refusedConnections);
+        TransportCounters.publish(counters.counter(TransportCounters.ACCEPT_ERRORS), acceptErrors);
+        TransportCounters.publish(counters.counter(TransportCounters.BYTES_IN), bytesRead);
+        TransportCounters.publish(counters.counter(TransportCounters.BYTES_OUT), writer.bytesWritten());
+        TransportCounters.publish(counters.counter(TransportCounters.QUEUED_BYTES), writer.queuedBytes());
+        TransportCounters.publish(counters.counter(TransportCounters.QUEUED_BYTES_MAX), writer.queuedBytesMax());
+        TransportCounters.publish(counters.counter(TransportCounters.SOCKET_FULL_WRITES), writer.socketFullWrites());
+        TransportCounters.publish(counters.counter(TransportCounters.READ_PAUSES), readPauses);
+        TransportCounters.publish(counters.counter(TransportCounters.CHUNKS_ALLOCATED), writer.chunksAllocated());
+        TransportCounters.publish(counters.counter(TransportCounters.DUTY_CYCLE_MAX_NS), dutyCycleMaxNs);
+        TransportCounters.publish(
+            counters.counter(TransportCounters.DUTY_CYCLES_OVER_THRESHOLD), dutyCyclesOverThreshold);
+        TransportCounters.publish(counters.counter(TransportCounters.COMMAND_QUEUE_MAX_BYTES), commandQueueMaxBytes);
+        TransportCounters.publish(counters.counter(TransportCounters.TASK_QUEUE_MAX), taskQueueMax);
+        TransportCounters.publish(counters.counter(TransportCounters.FRAMES_OUT), framesOut);
     }
 
     @Override
@@ -265,6 +360,8 @@ public final class IoLoop implements Agent
             }
         }
         CloseHelper.quietClose(selector);
+        publishCounters(); // the connections closed above
+        factory.onDutyCycleEnd(this);
     }
 
     /**
@@ -295,6 +392,7 @@ public final class IoLoop implements Agent
         final int claimIndex = commands.tryClaim(type, COMMAND_HEADER_LENGTH + length);
         if (claimIndex <= 0)
         {
+            commandQueueOverflows.increment(); // any thread: atomic, and rare
             return false;
         }
         final MutableDirectBuffer ring = commands.buffer();
@@ -330,6 +428,7 @@ public final class IoLoop implements Agent
             wakeup();
             return true;
         }
+        taskQueueOverflows.increment(); // any thread: atomic, and rare
         return false;
     }
 
@@ -364,6 +463,7 @@ public final class IoLoop implements Agent
             wakeup();
             return true;
         }
+        taskQueueOverflows.increment(); // any thread: atomic, and rare
         return false;
     }
 
@@ -392,6 +492,7 @@ public final class IoLoop implements Agent
             wakeup();
             return true;
         }
+        taskQueueOverflows.increment(); // any thread: atomic, and rare
         return false;
     }
 
@@ -922,6 +1023,7 @@ public final class IoLoop implements Agent
         }
 
         connections.put(id, connection);
+        acceptedConnections++;
         try
         {
             connection.onOpen(nowNs);
