@@ -97,6 +97,8 @@ public final class IoLoop implements Agent
     private volatile boolean accepting = true;
     private volatile boolean closing;
     private boolean clockStale;
+    /** When this cycle's work began: its start, or the first event after a blocking select. */
+    private long workStartNs;
 
     private final TransportCounters counters;
     private final AtomicCounter commandQueueOverflows;
@@ -255,6 +257,7 @@ public final class IoLoop implements Agent
     public int doWork()
     {
         nowNs = clock.nanoTime();
+        workStartNs = nowNs;
 
         // High-water marks of the queues other threads fill: a few volatile reads a cycle.
         final int commandBytes = commands.size();
@@ -294,12 +297,13 @@ public final class IoLoop implements Agent
     }
 
     /**
-     * A cycle that did work: time it (from the clock read at its start, or after its blocking select) and publish
-     * the counters, so that readers see values at most one cycle old. An idle cycle changes nothing to publish.
+     * A cycle that did work: time it (from its start, or from the first event after its blocking select: the time
+     * blocked is idle, not work) and publish the counters, so that readers see values at most one cycle old. An
+     * idle cycle changes nothing to publish.
      */
     private void endDutyCycle()
     {
-        final long cycleNs = clock.nanoTime() - nowNs;
+        final long cycleNs = clock.nanoTime() - workStartNs;
         if (cycleNs > dutyCycleMaxNs)
         {
             dutyCycleMaxNs = cycleNs;
@@ -644,8 +648,13 @@ public final class IoLoop implements Agent
                 clockStale = true; // the wait may be long: the first event after it reads the clock again
                 final int selected = selector.select(onKeyReady, selectTimeoutMs());
                 parked.set(false);
+                final boolean noEvent = clockStale;
                 clockStale = false;
                 nowNs = clock.nanoTime();
+                if (noEvent)
+                {
+                    workStartNs = nowNs; // woken without a socket event: the cycle's work starts now
+                }
                 return selected;
             }
             return selector.selectNow(onKeyReady);
@@ -779,6 +788,7 @@ public final class IoLoop implements Agent
         if (clockStale)
         {
             nowNs = clock.nanoTime();
+            workStartNs = nowNs; // the time blocked in select is not the cycle's work
             clockStale = false;
         }
         final Object attachment = key.attachment();
