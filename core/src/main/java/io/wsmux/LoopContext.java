@@ -30,7 +30,8 @@ import org.agrona.concurrent.status.AtomicCounter;
  * and message buffers, scratch buffers for responses and frame headers, and the loop's counters. Creates the loop's
  * {@link WsConnection}s.
  * <p>
- * Not thread safe: owned by one loop (counters are read racily by stats readers).
+ * Not thread safe: owned by one loop. Its counters are plain fields the loop publishes to the counters file at the end
+ * of every duty cycle that did work ({@link #onDutyCycleEnd}); readers read the file, never these fields.
  */
 final class LoopContext implements ConnectionFactory
 {

@@ -47,6 +47,10 @@ import org.agrona.concurrent.status.CountersReader;
  * </pre>
  * {@link #close()} is graceful: stop accepting, send 1001 to every connection, wait for the close handshakes up to
  * {@code wsmux.shutdown.timeout}, then close what remains. Thread safe.
+ * <p>
+ * Its counters live in a memory-mapped file ({@link #countersFile()}, removed by {@link #close()}) that
+ * {@code java -jar wsmux.jar stat} reads from another process; with {@code wsmux.admin.port} set, {@code /metrics}
+ * serves them to Prometheus and {@code /health} says whether the server accepts or drains.
  */
 public final class WsmuxServer implements AutoCloseable
 {

@@ -99,7 +99,7 @@ public final class CountersFile implements AutoCloseable
         for (final File candidate : files)
         {
             final String name = candidate.getName();
-            if (0 == pid || name.equals(CountersFileDescriptor.fileName(pid, 0)) ||
+            if (0 == pid ? isWriterAlive(name) : name.equals(CountersFileDescriptor.fileName(pid, 0)) ||
                 name.startsWith(CountersFileDescriptor.FILE_PREFIX + pid + "-"))
             {
                 matches.add(candidate);
@@ -111,11 +111,29 @@ public final class CountersFile implements AutoCloseable
         }
         if (matches.isEmpty())
         {
-            throw new IllegalStateException("no wsmux counters file" + (0 == pid ? "" : " of pid " + pid) + " in " +
-                directory + " (is the server running? is wsmux.counters.dir the same?)");
+            throw new IllegalStateException("no wsmux counters file" + (0 == pid ? " of a live process" :
+                " of pid " + pid) + " in " + directory + " (is the server running? is wsmux.counters.dir the same?)");
         }
         throw new IllegalStateException("several wsmux counters files in " + directory + ", choose one with --pid " +
             "or --file: " + matches);
+    }
+
+    /**
+     * A file left behind by a server that crashed is not "the only one there": its name's pid is not alive.
+     */
+    private static boolean isWriterAlive(final String name)
+    {
+        final int end = name.indexOf('-', CountersFileDescriptor.FILE_PREFIX.length());
+        final String digits = name.substring(CountersFileDescriptor.FILE_PREFIX.length(),
+            -1 == end ? name.length() - CountersFileDescriptor.FILE_SUFFIX.length() : end);
+        try
+        {
+            return ProcessHandle.of(Long.parseLong(digits)).map(ProcessHandle::isAlive).orElse(false);
+        }
+        catch (final NumberFormatException ex)
+        {
+            return false;
+        }
     }
 
     /**

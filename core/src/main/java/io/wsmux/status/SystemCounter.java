@@ -1,5 +1,7 @@
 package io.wsmux.status;
 
+import java.util.Locale;
+
 import io.wsmux.transport.TransportCounters;
 
 /**
@@ -277,12 +279,11 @@ public enum SystemCounter
     }
 
     /**
-     * @return the name {@code stat} shows: lower case with spaces, the variant in parentheses.
+     * @return the name {@code stat} shows: the constant's name in lower case with spaces.
      */
     public String displayName()
     {
-        final String base = name().toLowerCase().replace('_', ' ');
-        return base;
+        return name().toLowerCase(Locale.ROOT).replace('_', ' ');
     }
 
     /**
