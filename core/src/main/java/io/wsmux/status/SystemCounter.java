@@ -29,7 +29,7 @@ public enum SystemCounter
     QUEUED_BYTES(6, TransportCounters.QUEUED_BYTES, "queued_bytes", Kind.GAUGE,
         "Bytes of data frames queued for slow sockets now."),
     QUEUED_BYTES_MAX(7, TransportCounters.QUEUED_BYTES_MAX, "queued_bytes_max", Kind.GAUGE,
-        "Most bytes of data frames ever queued at once."),
+        "Most bytes of data frames ever queued at once, a cycle's batch included."),
     SOCKET_FULL_WRITES(8, TransportCounters.SOCKET_FULL_WRITES, "socket_full_writes_total", Kind.COUNTER,
         "Writes that found the socket's send buffer full."),
     READ_PAUSES(9, TransportCounters.READ_PAUSES, "read_pauses_total", Kind.COUNTER,
