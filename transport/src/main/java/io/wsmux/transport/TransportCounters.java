@@ -24,7 +24,7 @@ public final class TransportCounters
 {
     /** Gauge: connections this loop owns now, handshaking ones included. */
     public static final int CONNECTIONS_OPEN = 0;
-    /** Sockets accepted and registered by this loop. */
+    /** Sockets accepted and registered by this loop (on a client's loop: its outgoing connections). */
     public static final int CONNECTIONS_ACCEPTED = 1;
     /** Sockets refused at {@code wsmux.max.connections} (answered 503 by the acceptor). */
     public static final int CONNECTIONS_REFUSED = 2;
