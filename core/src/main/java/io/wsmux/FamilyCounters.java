@@ -51,7 +51,21 @@ final class FamilyCounters
      */
     static FamilyCounters[] allocate(final WsmuxCounters counters, final int familyIndex, final String family)
     {
-        final FamilyCounters[] byLoop = new FamilyCounters[counters.loopCount()];
+        return allocate(counters, familyIndex, family, new FamilyCounters[counters.loopCount()]);
+    }
+
+    /**
+     * Allocate a family's counters on every loop into an array already handed out. Start-up thread only.
+     *
+     * @param counters    the server's counters file.
+     * @param familyIndex the family's number.
+     * @param family      its name.
+     * @param byLoop      filled with its counters, by loop.
+     * @return byLoop.
+     */
+    static FamilyCounters[] allocate(
+        final WsmuxCounters counters, final int familyIndex, final String family, final FamilyCounters[] byLoop)
+    {
         for (int loop = 0; loop < byLoop.length; loop++)
         {
             byLoop[loop] = new FamilyCounters(

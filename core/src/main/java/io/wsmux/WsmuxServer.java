@@ -247,13 +247,17 @@ public final class WsmuxServer implements AutoCloseable
         final boolean other = families > ownFamilies;
         final WsmuxCounters counters = new WsmuxCounters(
             settings.countersDir(), loopCount, ownFamilies + (other ? 1 : 0), settings.dutyCycleThresholdNs());
-        final FamilyCounters[] otherCounters =
-            other ? FamilyCounters.allocate(counters, ownFamilies, WsmuxCounters.OTHER_FAMILY) : null;
+        // (other) is filled in after the named families, so that it comes last in the file and in stat's table.
+        final FamilyCounters[] otherCounters = other ? new FamilyCounters[loopCount] : null;
         final Set<String> names = new HashSet<>();
         int next = 0;
         for (final Multiplexer multiplexer : multiplexers)
         {
             next = multiplexer.bindCounters(counters, next, ownFamilies, otherCounters, names);
+        }
+        if (other)
+        {
+            FamilyCounters.allocate(counters, ownFamilies, WsmuxCounters.OTHER_FAMILY, otherCounters);
         }
         return counters;
     }

@@ -21,6 +21,7 @@ import io.wsmux.codec.Opcode;
 import io.wsmux.status.CountersFile;
 import io.wsmux.status.CountersSnapshot;
 import io.wsmux.status.SystemCounter;
+import io.wsmux.status.WsmuxCounters;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -305,6 +306,29 @@ class CountersIntegrationTest
         assertEquals(multiplexer.droppedPublications(), value(SystemCounter.DROPPED_LOOP_QUEUE_FULL));
         assertEquals(server.conflations(),
             value(SystemCounter.CONFLATED_SLOW) + value(SystemCounter.CONFLATED_RATE));
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldSumTopicFamiliesPastTheLimitUnderOther() throws Exception
+    {
+        final Multiplexer multiplexer = Multiplexer.builder()
+            .topicPrefix("a.", TopicOptions.RELIABLE)
+            .topicPrefix("b.", TopicOptions.RELIABLE)
+            .topic("c", TopicOptions.RELIABLE)
+            .build();
+        start(WsmuxServer.builder(settings().countersMaxTopicFamilies(1)).mux("/mux", multiplexer));
+
+        subscriber("a.1", 0);
+        subscriber("b.1", 0);
+        subscriber("c", 0);
+        awaitFamily("a.", SystemCounter.TOPIC_SUBSCRIBERS, 1);
+        awaitFamily(WsmuxCounters.OTHER_FAMILY, SystemCounter.TOPIC_SUBSCRIBERS, 2);
+        multiplexer.topic("c").publish("to c");
+        awaitFamily(WsmuxCounters.OTHER_FAMILY, SystemCounter.TOPIC_DELIVERIES, 1);
+        final List<String> families = new ArrayList<>();
+        snapshot().families().forEach(families::add);
+        assertEquals(List.of("a.", WsmuxCounters.OTHER_FAMILY), families);
     }
 
     // ---- helpers ----
