@@ -2,6 +2,9 @@
 # The test command: installs what the tests need beyond Java 17 and Maven, then runs every test.
 #   - Node.js and npm (the Node test peers: ws, websocket-multiplex, playwright-core; Maven runs `npm ci`)
 #   - Debian's chromium (the demo's end-to-end browser test; playwright-core drives /usr/bin/chromium)
+#   - Debian's prometheus package for its promtool (MetricsIntegrationTest checks /metrics with
+#     `promtool check metrics` and fails without it); in a container without an init system the package's
+#     service is not started
 # Packages come from Debian (apt-get) and are installed only when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +13,7 @@ missing=()
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing from Debian's packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
@@ -20,5 +24,6 @@ fi
 java -version
 mvn -v
 echo "node $(node --version), npm $(npm --version), $(/usr/bin/chromium --version 2>/dev/null || echo chromium)"
+promtool --version 2>&1 | head -1
 
 mvn -B verify

@@ -13,21 +13,25 @@ import io.wsmux.codec.http.UpgradeRequestParser;
 import io.wsmux.codec.mux.BinaryMuxFlyweight;
 import io.wsmux.codec.mux.TextMuxFlyweight;
 import io.wsmux.codec.http.UpgradeResponseWriter;
+import io.wsmux.status.SystemCounter;
 import io.wsmux.transport.ConnectionFactory;
 import io.wsmux.transport.IoLoop;
 import io.wsmux.transport.TcpConnection;
+import io.wsmux.transport.TransportCounters;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
 
 /**
  * What the connections of one I/O loop share: settings copied into fields, the endpoints, pools of upgrade parsers
  * and message buffers, scratch buffers for responses and frame headers, and the loop's counters. Creates the loop's
  * {@link WsConnection}s.
  * <p>
- * Not thread safe: owned by one loop (counters are read racily by stats readers).
+ * Not thread safe: owned by one loop. Its counters are plain fields the loop publishes to the counters file at the end
+ * of every duty cycle that did work ({@link #onDutyCycleEnd}); readers read the file, never these fields.
  */
 final class LoopContext implements ConnectionFactory
 {
@@ -41,6 +45,8 @@ final class LoopContext implements ConnectionFactory
      * closed as a slow consumer: room for a few hundred replies to a client whose queue is full of publications.
      */
     static final int PROTOCOL_REPLY_HEADROOM = 64 * 1024;
+    private static final int CLOSE_CLASSES =
+        SystemCounter.CLOSED_OTHER.ordinal() - SystemCounter.CLOSED_NORMAL.ordinal() + 1;
 
     final int maxFrameLength;
     final int maxMessageLength;
@@ -82,7 +88,10 @@ final class LoopContext implements ConnectionFactory
     long messagesIn;
     long messagesOut;
     long protocolErrors;
-    long handshakesRejected;
+    long handshakesMalformed;
+    long handshakesNotFound;
+    long handshakesHookRefused;
+    long handshakesTimedOut;
     long handlerErrors;
     long slowConsumerCloses;
     long droppedMessages;
@@ -93,7 +102,15 @@ final class LoopContext implements ConnectionFactory
     long channelMessagesIn;
     long channelMessagesOut;
     long deliveries;
+    /** Pending values replaced because the subscriber was behind (its connection had data queued). */
     long conflations;
+    /** Pending values replaced because the subscriber's maxRate held them. */
+    long conflatedRate;
+    /** Deliveries held back by a subscriber's maxRate. */
+    long throttled;
+    long framesIn;
+    /** WebSocket connections closed, by close-code class: {@link SystemCounter#CLOSED_NORMAL} onwards. */
+    final long[] closes = new long[CLOSE_CLASSES];
     long muxErrors;
     long muxIgnoredMessages;
     long protocolReplyOverflows;
@@ -105,6 +122,8 @@ final class LoopContext implements ConnectionFactory
     long handshakesRefusedBusy;
     long discardedBytes;
     IoLoop loop;
+    /** This loop's counters by {@link SystemCounter#ordinal()}, or null when not published (unit tests). */
+    AtomicCounter[] counters;
 
     LoopContext(
         final WsmuxSettings settings,
@@ -150,6 +169,69 @@ final class LoopContext implements ConnectionFactory
     long nowNs()
     {
         return loop.nowNs();
+    }
+
+    /**
+     * Count a WebSocket connection's close by the class of its close code.
+     *
+     * @param code the close code, 1006 when the connection ended without a close frame.
+     */
+    void countClose(final int code)
+    {
+        closes[SystemCounter.closeClass(code).ordinal() - SystemCounter.CLOSED_NORMAL.ordinal()]++;
+    }
+
+    /**
+     * The loop finished a duty cycle that did work: publish the plain fields the connections counted in to the
+     * counters file, with a release store each (skipped when unchanged). Readers see values at most one cycle old;
+     * the hot paths pay a plain increment.
+     */
+    @Override
+    public void onDutyCycleEnd(final IoLoop loop)
+    {
+        final AtomicCounter[] counters = this.counters;
+        if (null == counters)
+        {
+            return;
+        }
+        publish(counters, SystemCounter.HANDSHAKES, opened);
+        publish(counters, SystemCounter.HANDSHAKES_FAILED_MALFORMED, handshakesMalformed);
+        publish(counters, SystemCounter.HANDSHAKES_FAILED_NOT_FOUND, handshakesNotFound);
+        publish(counters, SystemCounter.HANDSHAKES_FAILED_HOOK, handshakesHookRefused);
+        publish(counters, SystemCounter.HANDSHAKES_FAILED_TIMEOUT, handshakesTimedOut);
+        publish(counters, SystemCounter.HANDSHAKES_FAILED_BUSY, handshakesRefusedBusy);
+        final int firstClose = SystemCounter.CLOSED_NORMAL.ordinal();
+        for (int i = 0; i < CLOSE_CLASSES; i++)
+        {
+            TransportCounters.publish(counters[firstClose + i], closes[i]);
+        }
+        publish(counters, SystemCounter.FRAMES_IN, framesIn);
+        publish(counters, SystemCounter.MESSAGES_IN, messagesIn);
+        publish(counters, SystemCounter.MESSAGES_OUT, messagesOut);
+        publish(counters, SystemCounter.PROTOCOL_ERRORS, protocolErrors);
+        publish(counters, SystemCounter.HANDLER_ERRORS, handlerErrors);
+        publish(counters, SystemCounter.SLOW_CONSUMER_CLOSES, slowConsumerCloses);
+        publish(counters, SystemCounter.PROTOCOL_REPLY_OVERFLOWS, protocolReplyOverflows);
+        publish(counters, SystemCounter.DISCARDED_BYTES, discardedBytes);
+        publish(counters, SystemCounter.ASSEMBLY_REFUSALS, assemblyRefusals);
+        publish(counters, SystemCounter.IDLE_TIMEOUTS, idleTimeouts);
+        publish(counters, SystemCounter.PINGS_SENT, pingsSent);
+        publish(counters, SystemCounter.CHANNELS_OPENED, channelsOpened);
+        publish(counters, SystemCounter.CHANNELS_CLOSED, channelsClosed);
+        publish(counters, SystemCounter.CHANNEL_MESSAGES_IN, channelMessagesIn);
+        publish(counters, SystemCounter.CHANNEL_MESSAGES_OUT, channelMessagesOut);
+        publish(counters, SystemCounter.MUX_IGNORED, muxIgnoredMessages);
+        publish(counters, SystemCounter.MUX_ERRORS, muxErrors);
+        publish(counters, SystemCounter.DELIVERIES, deliveries);
+        publish(counters, SystemCounter.CONFLATED_SLOW, conflations);
+        publish(counters, SystemCounter.CONFLATED_RATE, conflatedRate);
+        publish(counters, SystemCounter.THROTTLED, throttled);
+        publish(counters, SystemCounter.DROPPED_OVER_BUDGET, droppedMessages);
+    }
+
+    private static void publish(final AtomicCounter[] counters, final SystemCounter counter, final long value)
+    {
+        TransportCounters.publish(counters[counter.ordinal()], value);
     }
 
     @Override

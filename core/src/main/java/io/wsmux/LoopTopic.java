@@ -24,6 +24,7 @@ final class LoopTopic implements LoopTask
 {
     final Topic topic;
     final int loopIndex;
+    final FamilyCounters familyCounters;
     private MuxChannel[] subscribers = new MuxChannel[4];
     private int count;
     private boolean delivering;
@@ -35,6 +36,7 @@ final class LoopTopic implements LoopTask
     {
         this.topic = topic;
         this.loopIndex = loopIndex;
+        this.familyCounters = topic.target().familyCounters(loopIndex);
     }
 
     void add(final MuxChannel channel)
@@ -46,6 +48,7 @@ final class LoopTopic implements LoopTask
         channel.subscriberIndex = count;
         subscribers[count++] = channel;
         subscriberCount++;
+        familyCounters.subscribers.incrementRelease();
     }
 
     void remove(final MuxChannel channel)
@@ -57,6 +60,7 @@ final class LoopTopic implements LoopTask
         }
         channel.subscriberIndex = -1;
         subscriberCount--;
+        familyCounters.subscribers.decrementRelease();
         if (delivering)
         {
             subscribers[index] = null;
@@ -74,6 +78,8 @@ final class LoopTopic implements LoopTask
 
     void deliver(final Publication publication, final long nowNs)
     {
+        familyCounters.publications.incrementRelease();
+        familyCounters.loopPublications.incrementRelease();
         if (topic.options().lastValue() && !topic.isReclaimed())
         {
             publication.retain();

@@ -1,10 +1,14 @@
 package io.wsmux;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 
 import io.wsmux.demo.DemoServer;
+import io.wsmux.status.CountersFile;
+import io.wsmux.status.WsmuxStat;
 import org.agrona.DirectBuffer;
 
 /**
@@ -39,6 +43,11 @@ public final class Main
     private static final String PORT_FORMS = "a whole number in [0, " + WsmuxSettings.PORT_MAX + "]";
     private static final String THREADS_FORMS = "a whole number in [1, " + WsmuxSettings.IO_THREADS_MAX + "]";
     private static final String BIND_FORMS = "an IP address or a host name that resolves, such as 127.0.0.1";
+    private static final String PID_FORMS = "a process id, a whole number above 0";
+    private static final String DIR_FORMS = "a directory holding wsmux-<pid>.counters files";
+    private static final String FILE_FORMS = "a wsmux-<pid>.counters file";
+    private static final String INTERVAL_FORMS = "a duration such as 1s or 500ms, at least 10ms";
+    private static final String COUNT_FORMS = "a whole number of screens, at least 1";
 
     /** What the jar runs. */
     private enum Mode
@@ -81,10 +90,15 @@ public final class Main
      */
     static int run(final String[] args, final Properties properties, final PrintStream out, final PrintStream err)
     {
+        if (args.length > 0 && "stat".equals(args[0]))
+        {
+            return stat(args, properties, out, err);
+        }
         try
         {
             Mode mode = Mode.DEMO;
             int port = NOT_GIVEN;
+            int adminPort = NOT_GIVEN;
             int threads = NOT_GIVEN;
             String bindAddress = null;
             for (int i = 0; i < args.length; i++)
@@ -103,6 +117,10 @@ public final class Main
                         port = SettingsParser.parseInt(
                             option, value(args, ++i, option, PORT_FORMS), 0, WsmuxSettings.PORT_MAX);
                         break;
+                    case "--admin-port":
+                        adminPort = SettingsParser.parseInt(
+                            option, value(args, ++i, option, PORT_FORMS), 0, WsmuxSettings.PORT_MAX);
+                        break;
                     case "--bind":
                         bindAddress = value(args, ++i, option, BIND_FORMS);
                         if (!WsmuxSettings.isResolvable(bindAddress))
@@ -117,7 +135,8 @@ public final class Main
                         break;
                     default:
                         throw new WsmuxConfigurationException(
-                            option + " is not an option: use --mode, --port, --bind, --threads or --help");
+                            option + " is not an option: use stat, --mode, --port, --admin-port, --bind, --threads " +
+                            "or --help");
                 }
             }
 
@@ -129,6 +148,10 @@ public final class Main
             if (NOT_GIVEN != threads)
             {
                 settings.ioThreads(threads);
+            }
+            if (NOT_GIVEN != adminPort)
+            {
+                settings.adminPort(adminPort);
             }
             if (null != bindAddress)
             {
@@ -146,6 +169,76 @@ public final class Main
         {
             err.println("wsmux: " + ex.getMessage());
             return EXIT_FAILURE;
+        }
+    }
+
+    /**
+     * {@code stat [--pid N | --dir D | --file F] [--interval 1s] [--count N]}: print a running server's counters,
+     * read from its counters file, every interval; N screens, or until the server is gone or Ctrl-C.
+     */
+    private static int stat(final String[] args, final Properties properties, final PrintStream out,
+        final PrintStream err)
+    {
+        try
+        {
+            long pid = 0;
+            String dir = null;
+            String file = null;
+            long intervalNs = TimeUnit.SECONDS.toNanos(1);
+            long count = 0;
+            for (int i = 1; i < args.length; i++)
+            {
+                final String option = args[i];
+                switch (option)
+                {
+                    case "--help":
+                    case "-h":
+                        usage(out);
+                        return EXIT_OK;
+                    case "--pid":
+                        pid = SettingsParser.parseInt(option, value(args, ++i, option, PID_FORMS), 1,
+                            Integer.MAX_VALUE);
+                        break;
+                    case "--dir":
+                        dir = value(args, ++i, option, DIR_FORMS);
+                        break;
+                    case "--file":
+                        file = value(args, ++i, option, FILE_FORMS);
+                        break;
+                    case "--interval":
+                        intervalNs = SettingsParser.parseDuration(option, value(args, ++i, option, INTERVAL_FORMS));
+                        if (intervalNs < TimeUnit.MILLISECONDS.toNanos(10))
+                        {
+                            throw new WsmuxConfigurationException(SettingsParser.subject(option, args[i]) +
+                                " is not valid: use " + INTERVAL_FORMS);
+                        }
+                        break;
+                    case "--count":
+                        count = SettingsParser.parseInt(option, value(args, ++i, option, COUNT_FORMS), 1,
+                            Integer.MAX_VALUE);
+                        break;
+                    default:
+                        throw new WsmuxConfigurationException(
+                            option + " is not a stat option: use --pid, --dir, --file, --interval, --count or --help");
+                }
+            }
+            final File countersFile = null != file ? new File(file) :
+                CountersFile.find(null != dir ? dir : new WsmuxSettings(properties).countersDir(), pid);
+            try (CountersFile counters = CountersFile.open(countersFile))
+            {
+                new WsmuxStat(counters, out, null != System.console()).run(intervalNs, count);
+            }
+            return EXIT_OK;
+        }
+        catch (final IllegalArgumentException | IllegalStateException ex)
+        {
+            err.println("wsmux: " + ex.getMessage());
+            return IllegalStateException.class == ex.getClass() ? EXIT_FAILURE : EXIT_USAGE;
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return EXIT_OK;
         }
     }
 
@@ -185,6 +278,7 @@ public final class Main
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "wsmux-shutdown"));
         out.println("wsmux echo server listening on ws://" + server.address().getHostString() + ":" +
             server.port() + "/ (any path, " + settings.ioThreads() + " I/O threads); Ctrl-C stops it");
+        announceAdmin(server, out);
     }
 
     private static void startDemo(final WsmuxSettings settings, final PrintStream out) throws IOException
@@ -194,6 +288,7 @@ public final class Main
         final WsmuxServer server = demo.server();
         out.println("wsmux demo: open http://" + server.address().getHostString() + ":" + server.port() +
             "/ in a browser (" + settings.ioThreads() + " I/O threads, multiplexed endpoint /mux); Ctrl-C stops it");
+        announceAdmin(server, out);
     }
 
     private static void startFanOut(final WsmuxSettings settings, final PrintStream out) throws IOException
@@ -210,6 +305,16 @@ public final class Main
         out.println("wsmux fanout server listening on ws://" + server.address().getHostString() + ":" +
             server.port() + "/ (topics bench.*, publish with msg,publish.<topic>,<payload>; " +
             settings.ioThreads() + " I/O threads)");
+        announceAdmin(server, out);
+    }
+
+    private static void announceAdmin(final WsmuxServer server, final PrintStream out)
+    {
+        if (null != server.adminAddress())
+        {
+            out.println("metrics on http://" + server.adminAddress().getHostString() + ":" +
+                server.adminAddress().getPort() + "/metrics, health on /health; counters in " + server.countersFile());
+        }
     }
 
     private static String value(final String[] args, final int index, final String option, final String forms)
@@ -223,7 +328,9 @@ public final class Main
 
     private static void usage(final PrintStream out)
     {
-        out.println("usage: java -jar wsmux.jar [--mode demo|echo|fanout] [--port N] [--bind ADDRESS] [--threads N]");
+        out.println("usage: java -jar wsmux.jar [--mode demo|echo|fanout] [--port N] [--admin-port N]");
+        out.println("                           [--bind ADDRESS] [--threads N]");
+        out.println("       java -jar wsmux.jar stat [--pid N | --dir DIR | --file FILE] [--interval 1s] [--count N]");
         out.println("  --mode demo     (default) the trading-desk demo: a page at / and channels on /mux");
         out.println("  --mode echo     echo every text and binary message on every path, with larger limits:");
         out.println("                  frames and messages up to 16 MiB, outbound budget 32 MiB per connection");
@@ -234,6 +341,14 @@ public final class Main
         out.println("  --port N        TCP port (default 8080, property wsmux.port)");
         out.println("  --bind ADDRESS  address to listen on (default 127.0.0.1, property wsmux.bind.address)");
         out.println("  --threads N     I/O threads (default: processors, property wsmux.io.threads)");
+        out.println("  --admin-port N  serve GET /metrics (Prometheus) and /health on 127.0.0.1:N (default off,");
+        out.println("                  properties wsmux.admin.port, wsmux.admin.bind.address)");
+        out.println("stat: a live table of a running server's counters, read from its counters file");
+        out.println("  --pid N         the server's process id (default: the only server in the directory)");
+        out.println("  --dir DIR       where the counters files are (default wsmux.counters.dir: /dev/shm or tmp)");
+        out.println("  --file FILE     a counters file, e.g. /dev/shm/wsmux-1234.counters");
+        out.println("  --interval T    time between screens (default 1s)");
+        out.println("  --count N       print N screens, then exit (default: until the server stops or Ctrl-C)");
         out.println("Every other setting is a wsmux.* system property: see docs/tuning.md.");
     }
 

@@ -1,14 +1,21 @@
 package io.wsmux;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
+import io.wsmux.status.SystemCounter;
+import io.wsmux.status.WsmuxCounters;
 import io.wsmux.transport.IoLoop;
+import org.agrona.concurrent.status.AtomicCounter;
 
 /**
  * The services and topics reachable as channels through a multiplexed endpoint, and the hook that authorizes
@@ -46,6 +53,8 @@ public final class Multiplexer
         private final AtomicInteger topicCount = new AtomicInteger();
         private long reclaimDelayNs;
         private int maxTopics = Integer.MAX_VALUE;
+        /** This family's counters by loop, once the server has allocated them. */
+        private FamilyCounters[] familyCounters;
 
         Target(final String name, final WebSocketHandler service, final TopicOptions topicOptions,
             final boolean prefix)
@@ -80,6 +89,16 @@ public final class Multiplexer
             return reclaimDelayNs;
         }
 
+        /**
+         * @param loopIndex a loop.
+         * @return the counters of this topic family on that loop.
+         */
+        FamilyCounters familyCounters(final int loopIndex)
+        {
+            final FamilyCounters[] counters = familyCounters;
+            return null == counters ? FamilyCounters.UNATTACHED : counters[loopIndex];
+        }
+
         void bind(final WsmuxSettings settings)
         {
             if (null != topicOptions && prefix)
@@ -102,6 +121,7 @@ public final class Multiplexer
     private final AtomicLong refusedTopics = new AtomicLong();
     private final AtomicLong reclaimedTopics = new AtomicLong();
     private final TopicReclaimer reclaimer = new TopicReclaimer(this);
+    private volatile AtomicCounter[] droppedQueueFull;
     private volatile IoLoop[] loops;
     private PublicationPool publicationPool;
     private int maxChannels;
@@ -319,9 +339,87 @@ public final class Multiplexer
         return maxPublicationLength;
     }
 
-    void onPublicationDropped()
+    /**
+     * The topic families (topic prefixes and exact topics) in a stable order: by name.
+     */
+    List<Target> topicFamilies()
+    {
+        final List<Target> families = new ArrayList<>();
+        for (final Target target : exact.values())
+        {
+            if (null != target.topicOptions)
+            {
+                families.add(target);
+            }
+        }
+        for (final Target target : prefixes.values())
+        {
+            if (null != target.topicOptions)
+            {
+                families.add(target);
+            }
+        }
+        families.sort(Comparator.comparing((final Target target) -> target.name));
+        return families;
+    }
+
+    /**
+     * Give the topic families their counters: the first {@code maxFamilies} of the server (over all its
+     * multiplexers) their own, the rest the shared {@code other}. Start-up thread, before {@link #bind}.
+     *
+     * @param counters    the server's counters file.
+     * @param firstIndex  number of the first family of this multiplexer.
+     * @param maxFamilies families with counters of their own.
+     * @param other       counters of the families past it (null when there are none).
+     * @param names       family names taken so far (a name used by two multiplexers gets a suffix).
+     * @return number of the next multiplexer's first family.
+     */
+    int bindCounters(
+        final WsmuxCounters counters,
+        final int firstIndex,
+        final int maxFamilies,
+        final FamilyCounters[] other,
+        final Set<String> names)
+    {
+        int index = firstIndex;
+        for (final Target target : topicFamilies())
+        {
+            if (index < maxFamilies)
+            {
+                String name = target.name;
+                if (!names.add(name))
+                {
+                    name = target.name + "#" + index;
+                    names.add(name);
+                }
+                target.familyCounters = FamilyCounters.allocate(counters, index, name);
+            }
+            else
+            {
+                target.familyCounters = other;
+            }
+            index++;
+        }
+        droppedQueueFull = new AtomicCounter[counters.loopCount()];
+        for (int loop = 0; loop < droppedQueueFull.length; loop++)
+        {
+            droppedQueueFull[loop] = counters.loopCounter(loop, SystemCounter.DROPPED_LOOP_QUEUE_FULL);
+        }
+        return index;
+    }
+
+    /**
+     * A publication could not be handed to a loop: its task queue stayed full. Publishing thread: the loop's counter
+     * is incremented atomically (several publishers may drop at once; a cold path).
+     */
+    void onPublicationDropped(final int loopIndex)
     {
         droppedPublications.incrementAndGet();
+        final AtomicCounter[] counters = droppedQueueFull;
+        if (null != counters)
+        {
+            counters[loopIndex].increment();
+        }
     }
 
     /**

@@ -70,13 +70,14 @@ final class MuxChannel implements Connection
         }
         if (minIntervalNs > 0 && nowNs - lastSentNs < minIntervalNs)
         {
-            hold(publication);
+            session.context.throttled++;
+            hold(publication, true);
             session.scheduleAt(lastSentNs + minIntervalNs);
             return;
         }
         if (topic.topic.options().conflate() && session.connection.queuedBytes() > 0)
         {
-            hold(publication);
+            hold(publication, false);
             return;
         }
         if (null != pending)
@@ -88,14 +89,21 @@ final class MuxChannel implements Connection
         lastSentNs = nowNs;
     }
 
-    private void hold(final Publication publication)
+    private void hold(final Publication publication, final boolean rateLimited)
     {
         publication.retain();
         if (null != pending)
         {
             pending.release();
             session.conflated++;
-            session.context.conflations++;
+            if (rateLimited)
+            {
+                session.context.conflatedRate++;
+            }
+            else
+            {
+                session.context.conflations++;
+            }
         }
         pending = publication;
         session.listPending(this);

@@ -313,6 +313,7 @@ final class MuxSession
             loopTopic.add(channel);
             if (null != loopTopic.lastValue)
             {
+                loopTopic.familyCounters.lastValueHits.incrementRelease();
                 channel.deliver(loopTopic.lastValue, context.nowNs());
             }
         }
@@ -517,6 +518,7 @@ final class MuxSession
     void sendPublication(final MuxChannel channel, final Publication publication)
     {
         context.deliveries++;
+        channel.topic.familyCounters.deliveries.incrementRelease();
         if (binary)
         {
             final MutableDirectBuffer scratch = context.muxScratch;

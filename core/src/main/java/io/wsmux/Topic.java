@@ -209,7 +209,7 @@ public final class Topic
                 else if (!offer(loop, publication))
                 {
                     delivered = false;
-                    multiplexer.onPublicationDropped();
+                    multiplexer.onPublicationDropped(i);
                     publication.release();
                 }
             }

@@ -103,7 +103,6 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
             // wsmux.max.handshakes connections of this loop are mid-handshake (slowloris, or a reconnect storm): a
             // parser each is what they hold, so this one is turned away at once rather than queued.
             context.handshakesRefusedBusy++;
-            context.handshakesRejected++;
             WsmuxEvents.handshakeRefused(id(), remoteAddress(), 503, HANDSHAKES_BUSY, null);
             final int length = context.responseWriter.writeError(
                 context.scratch, 0, 503, "Service Unavailable", HANDSHAKES_BUSY);
@@ -164,7 +163,7 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
                 final int length = context.responseWriter.writeError(
                     context.scratch, 0, 408, "Request Timeout", HANDSHAKE_TIMEOUT);
                 write(context.scratch, 0, length);
-                context.handshakesRejected++;
+                context.handshakesTimedOut++;
                 WsmuxEvents.handshakeRefused(id(), remoteAddress(), 408, HANDSHAKE_TIMEOUT, null);
                 state = STATE_CLOSED;
                 close(null);
@@ -255,6 +254,7 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         path = null != endpoint && null != endpoint.path() ? endpoint.path() : context.sharedPath(requestPath);
         if (null == endpoint)
         {
+            context.handshakesNotFound++;
             rejectHandshake(404, "Not Found", "no WebSocket endpoint at this path");
             return false;
         }
@@ -273,6 +273,7 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
             }
             if (null != rejection)
             {
+                context.handshakesHookRefused++;
                 rejectHandshake(rejection.status(), statusText(rejection.status()), rejection.reason());
                 return false;
             }
@@ -328,13 +329,14 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
             }
             if (null == context.endpoint(parser.path()))
             {
+                context.handshakesNotFound++;
                 rejectHandshake(404, "Not Found", "no WebSocket endpoint or resource at this path");
                 return;
             }
         }
         final int length = context.responseWriter.writeRejection(context.scratch, 0, rejection);
         write(context.scratch, 0, length);
-        context.handshakesRejected++;
+        context.handshakesMalformed++;
         WsmuxEvents.handshakeRefused(id(), remoteAddress(), rejection.status(), rejection.reason(), parser.path());
         state = STATE_CLOSED;
         closeWhenFlushed();
@@ -347,7 +349,6 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         {
             write(context.scratch, 0, length);
         }
-        context.handshakesRejected++;
         WsmuxEvents.handshakeRefused(id(), remoteAddress(), status, reason, path);
         state = STATE_CLOSED;
         closeWhenFlushed();
@@ -383,6 +384,7 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
     @Override
     public void onFrameStart(final int opcode, final boolean fin, final long payloadLength)
     {
+        context.framesIn++;
         frameStart(opcode, fin, payloadLength);
     }
 
@@ -556,6 +558,7 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         closeNotified = true;
         closeCode = code;
         closeReason = reason;
+        context.countClose(code);
         try
         {
             handler.onClose(this, code, reason);

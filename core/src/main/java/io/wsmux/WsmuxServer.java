@@ -1,18 +1,23 @@
 package io.wsmux;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.function.ToLongFunction;
+import java.util.Set;
 
 import java.nio.charset.StandardCharsets;
 
 import io.wsmux.codec.mux.BinaryMuxDescriptor;
+import io.wsmux.status.AdminServer;
+import io.wsmux.status.SystemCounter;
+import io.wsmux.status.WsmuxCounters;
 import io.wsmux.transport.ConnectionLimiter;
 import io.wsmux.transport.IdleMode;
 import io.wsmux.transport.IoLoop;
@@ -26,6 +31,7 @@ import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.NoOpIdleStrategy;
 import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersReader;
 
 /**
  * An embeddable WebSocket server: N I/O loops, each on its own thread, each accepting on the same port (SO_REUSEPORT
@@ -41,6 +47,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * </pre>
  * {@link #close()} is graceful: stop accepting, send 1001 to every connection, wait for the close handshakes up to
  * {@code wsmux.shutdown.timeout}, then close what remains. Thread safe.
+ * <p>
+ * Its counters live in a memory-mapped file ({@link #countersFile()}, removed by {@link #close()}) that
+ * {@code java -jar wsmux.jar stat} reads from another process; with {@code wsmux.admin.port} set, {@code /metrics}
+ * serves them to Prometheus and {@code /health} says whether the server accepts or drains.
  */
 public final class WsmuxServer implements AutoCloseable
 {
@@ -54,9 +64,11 @@ public final class WsmuxServer implements AutoCloseable
     private final ErrorHandler errorHandler;
     private final ConnectionLimiter limiter;
     private final List<IoLoop> loops = new ArrayList<>();
-    private final List<LoopContext> contexts = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
     private InetSocketAddress address;
+    private WsmuxCounters counters;
+    private AdminServer admin;
+    private volatile boolean accepting;
     private boolean started;
     private boolean closed;
 
@@ -126,14 +138,15 @@ public final class WsmuxServer implements AutoCloseable
             settings.acceptBacklog(),
             settings.outboundBudget()); // a connection over its budget is not read: see WsConnection
 
+        counters = createCounters(loopCount);
         final IoLoop[] acceptTargets = reusePort ? null : new IoLoop[loopCount];
         for (int i = 0; i < loopCount; i++)
         {
             final LoopContext context = new LoopContext(settings, endpoints, resources, anyPath, errorHandler);
-            final IoLoop loop = new IoLoop(
-                i, config, context, limiter, new SystemNanoClock(), errorHandler, 0 == i ? acceptTargets : null);
+            final IoLoop loop = new IoLoop(i, config, context, limiter, new SystemNanoClock(), errorHandler,
+                0 == i ? acceptTargets : null, counters.transportCounters(i, settings.dutyCycleThresholdNs()));
             context.loop = loop;
-            contexts.add(context);
+            context.counters = counters.loopCounters(i);
             loops.add(loop);
             if (null != acceptTargets)
             {
@@ -173,6 +186,7 @@ public final class WsmuxServer implements AutoCloseable
             {
                 loop.onClose();
             }
+            counters.close();
             throw new IOException("cannot listen on " + settings.bindAddress() + ":" + settings.port() + ": " +
                 ex.getMessage(), ex);
         }
@@ -183,6 +197,26 @@ public final class WsmuxServer implements AutoCloseable
             multiplexer.bind(loopArray, settings);
         }
 
+        if (0 != settings.adminPort())
+        {
+            try
+            {
+                admin = new AdminServer(new InetSocketAddress(settings.adminBindAddress(), settings.adminPort()),
+                    counters.reader(), () -> accepting);
+            }
+            catch (final IOException ex)
+            {
+                for (final IoLoop loop : loops)
+                {
+                    loop.onClose();
+                }
+                counters.close();
+                throw new IOException("cannot listen on " + settings.adminBindAddress() + ":" + settings.adminPort() +
+                    " (" + WsmuxSettings.ADMIN_PORT_PROP_NAME + "): " + ex.getMessage(), ex);
+            }
+        }
+
+        accepting = true;
         for (final IoLoop loop : loops)
         {
             final AgentRunner runner = new AgentRunner(idleStrategy(settings.idleMode()), errorHandler, null, loop);
@@ -195,6 +229,37 @@ public final class WsmuxServer implements AutoCloseable
             });
         }
         return this;
+    }
+
+    /**
+     * Create the counters file, sized for the loops and the topic families of every multiplexer, and give each
+     * family its counters: the first {@code wsmux.counters.max.topic.families} their own, the rest a shared
+     * {@code (other)}.
+     */
+    private WsmuxCounters createCounters(final int loopCount)
+    {
+        int families = 0;
+        for (final Multiplexer multiplexer : multiplexers)
+        {
+            families += multiplexer.topicFamilies().size();
+        }
+        final int ownFamilies = Math.min(families, settings.countersMaxTopicFamilies());
+        final boolean other = families > ownFamilies;
+        final WsmuxCounters counters = new WsmuxCounters(
+            settings.countersDir(), loopCount, ownFamilies + (other ? 1 : 0), settings.dutyCycleThresholdNs());
+        // (other) is filled in after the named families, so that it comes last in the file and in stat's table.
+        final FamilyCounters[] otherCounters = other ? new FamilyCounters[loopCount] : null;
+        final Set<String> names = new HashSet<>();
+        int next = 0;
+        for (final Multiplexer multiplexer : multiplexers)
+        {
+            next = multiplexer.bindCounters(counters, next, ownFamilies, otherCounters, names);
+        }
+        if (other)
+        {
+            FamilyCounters.allocate(counters, ownFamilies, WsmuxCounters.OTHER_FAMILY, otherCounters);
+        }
+        return counters;
     }
 
     private static IdleStrategy idleStrategy(final IdleMode mode)
@@ -235,7 +300,7 @@ public final class WsmuxServer implements AutoCloseable
     }
 
     /**
-     * @return connections open now, handshaking ones included.
+     * @return connections open now, handshaking ones included (exact: the connection limiter's count).
      */
     public int openConnections()
     {
@@ -243,19 +308,52 @@ public final class WsmuxServer implements AutoCloseable
     }
 
     /**
-     * @return messages received on all loops (racy sum of per-loop counters).
+     * @return the counters file another process reads ({@code java -jar wsmux.jar stat}); null before start.
      */
-    public long messagesIn()
+    public File countersFile()
     {
-        return sumOverLoops((context) -> context.messagesIn);
+        return null == counters ? null : counters.file();
     }
 
     /**
-     * @return messages sent on all loops (racy sum of per-loop counters).
+     * @return a reader of this server's counters (what {@code stat} and {@code /metrics} show); null before start.
+     */
+    public CountersReader countersReader()
+    {
+        return null == counters ? null : counters.reader();
+    }
+
+    /**
+     * @return the admin listener's address, or null when {@code wsmux.admin.port} is 0.
+     */
+    public InetSocketAddress adminAddress()
+    {
+        return null == admin ? null : admin.address();
+    }
+
+    /**
+     * @param counter a loop counter.
+     * @return its sum over the loops (read from the counters: at most one duty cycle stale); 0 before start.
+     */
+    public long counter(final SystemCounter counter)
+    {
+        return null == counters ? 0 : counters.sum(counter);
+    }
+
+    /**
+     * @return messages received on all loops (sum of the loops' counters, at most a duty cycle old).
+     */
+    public long messagesIn()
+    {
+        return counter(SystemCounter.MESSAGES_IN);
+    }
+
+    /**
+     * @return messages sent on all loops (sum of the loops' counters, at most a duty cycle old).
      */
     public long messagesOut()
     {
-        return sumOverLoops((context) -> context.messagesOut);
+        return counter(SystemCounter.MESSAGES_OUT);
     }
 
     /**
@@ -263,7 +361,7 @@ public final class WsmuxServer implements AutoCloseable
      */
     public long protocolErrors()
     {
-        return sumOverLoops((context) -> context.protocolErrors);
+        return counter(SystemCounter.PROTOCOL_ERRORS);
     }
 
     /**
@@ -271,7 +369,9 @@ public final class WsmuxServer implements AutoCloseable
      */
     public long handshakesRejected()
     {
-        return sumOverLoops((context) -> context.handshakesRejected);
+        return counter(SystemCounter.HANDSHAKES_FAILED_MALFORMED) + counter(SystemCounter.HANDSHAKES_FAILED_NOT_FOUND) +
+            counter(SystemCounter.HANDSHAKES_FAILED_HOOK) + counter(SystemCounter.HANDSHAKES_FAILED_TIMEOUT) +
+            counter(SystemCounter.HANDSHAKES_FAILED_BUSY);
     }
 
     /**
@@ -279,7 +379,7 @@ public final class WsmuxServer implements AutoCloseable
      */
     public long refusedConnections()
     {
-        return sumOverLoops((context) -> context.loop.refusedConnections());
+        return counter(SystemCounter.CONNECTIONS_REFUSED);
     }
 
     /**
@@ -287,77 +387,78 @@ public final class WsmuxServer implements AutoCloseable
      */
     public long slowConsumerCloses()
     {
-        return sumOverLoops((context) -> context.slowConsumerCloses);
+        return counter(SystemCounter.SLOW_CONSUMER_CLOSES);
     }
 
     /**
      * @return times a connection was not read because more than its outbound budget was queued for it (back-pressure
-     * on a client that sends requests without reading the replies; racy sum).
+     * on a client that sends requests without reading the replies; sum of the loops' counters).
      */
     public long readPauses()
     {
-        return sumOverLoops((context) -> context.loop.readPauses());
+        return counter(SystemCounter.READ_PAUSES);
     }
 
     /**
      * @return bytes of queued frames dropped before they were sent: a slow consumer's data before its close frame,
-     * and pongs replaced by a newer one (racy sum).
+     * and pongs replaced by a newer one (sum of the loops' counters).
      */
     public long discardedBytes()
     {
-        return sumOverLoops((context) -> context.discardedBytes);
+        return counter(SystemCounter.DISCARDED_BYTES);
     }
 
     /**
      * @return connections closed because the multiplex protocol replies queued for them went past the outbound budget
-     * plus its 64 KiB headroom (counted in {@link #slowConsumerCloses()} too; racy sum).
+     * plus its 64 KiB headroom (counted in {@link #slowConsumerCloses()} too; sum of the loops' counters).
      */
     public long protocolReplyOverflows()
     {
-        return sumOverLoops((context) -> context.protocolReplyOverflows);
+        return counter(SystemCounter.PROTOCOL_REPLY_OVERFLOWS);
     }
 
     /**
      * @return connections answered 503 because {@code wsmux.max.handshakes} connections of their loop were already in
-     * their handshake (counted in {@link #handshakesRejected()} too; racy sum).
+     * their handshake (counted in {@link #handshakesRejected()} too; sum of the loops' counters).
      */
     public long handshakesRefusedBusy()
     {
-        return sumOverLoops((context) -> context.handshakesRefusedBusy);
+        return counter(SystemCounter.HANDSHAKES_FAILED_BUSY);
     }
 
     /**
      * @return connections closed with 1013 because their partly received message would have taken their loop past
-     * {@code wsmux.assembly.budget} (racy sum).
+     * {@code wsmux.assembly.budget} (sum of the loops' counters).
      */
     public long assemblyRefusals()
     {
-        return sumOverLoops((context) -> context.assemblyRefusals);
+        return counter(SystemCounter.ASSEMBLY_REFUSALS);
     }
 
     /**
      * @return multiplex messages ignored: for channels not open, to topic channels, or malformed text-protocol
-     * messages (racy sum).
+     * messages (sum of the loops' counters).
      */
     public long muxIgnoredMessages()
     {
-        return sumOverLoops((context) -> context.muxIgnoredMessages);
+        return counter(SystemCounter.MUX_IGNORED);
     }
 
     /**
-     * @return topic publications written to subscribers (racy sum).
+     * @return topic publications written to subscribers (sum of the loops' counters).
      */
     public long deliveries()
     {
-        return sumOverLoops((context) -> context.deliveries);
+        return counter(SystemCounter.DELIVERIES);
     }
 
     /**
-     * @return pending topic values replaced by newer ones for slow or throttled subscribers (racy sum).
+     * @return pending topic values replaced by newer ones for slow or throttled subscribers (sum of the loops'
+     * counters).
      */
     public long conflations()
     {
-        return sumOverLoops((context) -> context.conflations);
+        return counter(SystemCounter.CONFLATED_SLOW) + counter(SystemCounter.CONFLATED_RATE);
     }
 
     /**
@@ -365,49 +466,40 @@ public final class WsmuxServer implements AutoCloseable
      */
     public long outboundChunksAllocated()
     {
-        return sumOverLoops((context) -> context.loop.chunksAllocated());
+        return counter(SystemCounter.CHUNKS_ALLOCATED);
     }
 
     /**
-     * @return bytes written to sockets by all loops (racy sum).
+     * @return bytes written to sockets by all loops (sum of the loops' counters).
      */
     public long bytesWritten()
     {
-        return sumOverLoops((context) -> context.loop.bytesWritten());
+        return counter(SystemCounter.BYTES_OUT);
     }
 
     /**
-     * @return bytes of data frames waiting in outbound queues on all loops (racy sum).
+     * @return bytes of data frames waiting in outbound queues on all loops (sum of the loops' counters).
      */
     public long queuedBytes()
     {
-        return sumOverLoops((context) -> context.loop.queuedBytes());
+        return counter(SystemCounter.QUEUED_BYTES);
     }
 
     /**
-     * @return multiplexed channels open on all loops (racy).
+     * @return multiplexed channels open on all loops (from the loops' counters).
      */
     public long openChannels()
     {
-        return sumOverLoops((context) -> context.channelsOpened - context.channelsClosed);
+        return counter(SystemCounter.CHANNELS_OPENED) - counter(SystemCounter.CHANNELS_CLOSED);
     }
 
     /**
-     * @return messages received on channels and sent to channels and subscribers (racy sum).
+     * @return messages received on channels and sent to channels and subscribers (sum of the loops' counters).
      */
     public long channelMessages()
     {
-        return sumOverLoops((context) -> context.channelMessagesIn + context.channelMessagesOut + context.deliveries);
-    }
-
-    private long sumOverLoops(final ToLongFunction<LoopContext> counter)
-    {
-        long total = 0;
-        for (final LoopContext context : contexts)
-        {
-            total += counter.applyAsLong(context);
-        }
-        return total;
+        return counter(SystemCounter.CHANNEL_MESSAGES_IN) + counter(SystemCounter.CHANNEL_MESSAGES_OUT) +
+            counter(SystemCounter.DELIVERIES);
     }
 
     /**
@@ -423,6 +515,7 @@ public final class WsmuxServer implements AutoCloseable
             return;
         }
         closed = true;
+        accepting = false; // /health answers 503 from now on
 
         for (final IoLoop loop : loops)
         {
@@ -452,6 +545,11 @@ public final class WsmuxServer implements AutoCloseable
             loops.get(i).prepareClose();
             runners.get(i).close();
         }
+        if (null != admin)
+        {
+            admin.close();
+        }
+        counters.close(); // a clean close removes the file
     }
 
     /**

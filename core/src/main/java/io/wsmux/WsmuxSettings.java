@@ -1,10 +1,12 @@
 package io.wsmux;
 
+import java.io.File;
 import java.net.InetSocketAddress;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import io.wsmux.status.CountersFileDescriptor;
 import io.wsmux.transport.IdleMode;
 import org.agrona.BitUtil;
 
@@ -250,6 +252,37 @@ public final class WsmuxSettings
     /** Default: quiet. */
     public static final boolean PRINT_CONFIGURATION_DEFAULT = false;
 
+    /**
+     * Directory of the server's counters file ({@code wsmux-<pid>.counters}, read by {@code stat}); created if
+     * absent. Empty: {@code /dev/shm} where it exists (tmpfs, never written to disk), else {@code java.io.tmpdir}.
+     */
+    public static final String COUNTERS_DIR_PROP_NAME = "wsmux.counters.dir";
+    /** Default: empty, meaning /dev/shm or java.io.tmpdir. */
+    public static final String COUNTERS_DIR_DEFAULT = "";
+
+    /**
+     * Topic families (a multiplexer's topic prefixes and exact topics) that get counters of their own; the families
+     * past it share the counters of the family {@code (other)}. Each family costs 4 counters per loop (2.5 KiB).
+     */
+    public static final String COUNTERS_MAX_TOPIC_FAMILIES_PROP_NAME = "wsmux.counters.max.topic.families";
+    /** Default: 1024 families. */
+    public static final int COUNTERS_MAX_TOPIC_FAMILIES_DEFAULT = 1024;
+
+    /** A duty cycle of an I/O loop longer than this is counted in {@code duty cycles over threshold}. */
+    public static final String DUTY_CYCLE_THRESHOLD_PROP_NAME = "wsmux.duty.cycle.threshold";
+    /** Default: 1 ms. */
+    public static final long DUTY_CYCLE_THRESHOLD_DEFAULT_NS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    /** Port of the admin listener ({@code GET /metrics} in the Prometheus format, {@code GET /health}); 0: off. */
+    public static final String ADMIN_PORT_PROP_NAME = "wsmux.admin.port";
+    /** Default: off. */
+    public static final int ADMIN_PORT_DEFAULT = 0;
+
+    /** Address the admin listener binds. */
+    public static final String ADMIN_BIND_ADDRESS_PROP_NAME = "wsmux.admin.bind.address";
+    /** Default: loopback only. */
+    public static final String ADMIN_BIND_ADDRESS_DEFAULT = "127.0.0.1";
+
     /** What a send does when the connection's outbound budget is exhausted. */
     public enum OverflowPolicy
     {
@@ -308,6 +341,11 @@ public final class WsmuxSettings
     private int socketReceiveBuffer;
     private int conflationSendBufferLength;
     private boolean printConfiguration;
+    private String countersDir;
+    private int countersMaxTopicFamilies;
+    private long dutyCycleThresholdNs;
+    private int adminPort;
+    private String adminBindAddress;
 
     /**
      * Settings from the system properties, defaults where unset.
@@ -374,6 +412,16 @@ public final class WsmuxSettings
         socketReceiveBuffer = parser.size(SOCKET_RECEIVE_BUFFER_PROP_NAME, SOCKET_RECEIVE_BUFFER_DEFAULT);
         conflationSendBufferLength = parser.size(CONFLATION_SEND_BUFFER_PROP_NAME, CONFLATION_SEND_BUFFER_DEFAULT);
         printConfiguration = parser.bool(PRINT_CONFIGURATION_PROP_NAME, PRINT_CONFIGURATION_DEFAULT);
+        countersDir = parser.string(COUNTERS_DIR_PROP_NAME, COUNTERS_DIR_DEFAULT).trim();
+        if (countersDir.isEmpty())
+        {
+            countersDir = CountersFileDescriptor.defaultDirectory(System.getProperty("java.io.tmpdir"));
+        }
+        countersMaxTopicFamilies =
+            parser.integer(COUNTERS_MAX_TOPIC_FAMILIES_PROP_NAME, COUNTERS_MAX_TOPIC_FAMILIES_DEFAULT);
+        dutyCycleThresholdNs = parser.duration(DUTY_CYCLE_THRESHOLD_PROP_NAME, DUTY_CYCLE_THRESHOLD_DEFAULT_NS);
+        adminPort = parser.integer(ADMIN_PORT_PROP_NAME, ADMIN_PORT_DEFAULT);
+        adminBindAddress = parser.string(ADMIN_BIND_ADDRESS_PROP_NAME, ADMIN_BIND_ADDRESS_DEFAULT);
         parser.rejectUnknown();
         propertiesSet = parser.namesSet();
     }
@@ -488,6 +536,18 @@ public final class WsmuxSettings
         check(conflationSendBufferLength >= 0, CONFLATION_SEND_BUFFER_PROP_NAME,
             "a size of at least 0 (0: the kernel's autotuned buffer)", "conflationSendBufferLength",
             conflationSendBufferLength);
+        check(null != countersDir && !countersDir.isBlank() &&
+            (new File(countersDir).isDirectory() || !new File(countersDir).exists()), COUNTERS_DIR_PROP_NAME,
+            "a directory, or a path where one can be created", "countersDir", countersDir);
+        check(countersMaxTopicFamilies >= 0 && countersMaxTopicFamilies <= 65536,
+            COUNTERS_MAX_TOPIC_FAMILIES_PROP_NAME, "in [0, 65536]", "countersMaxTopicFamilies",
+            countersMaxTopicFamilies);
+        check(dutyCycleThresholdNs > 0, DUTY_CYCLE_THRESHOLD_PROP_NAME, "a duration above 0",
+            "dutyCycleThresholdNs", dutyCycleThresholdNs);
+        check(adminPort >= 0 && adminPort <= PORT_MAX, ADMIN_PORT_PROP_NAME, "in [0, " + PORT_MAX + "] (0: off)",
+            "adminPort", adminPort);
+        check(isResolvable(adminBindAddress), ADMIN_BIND_ADDRESS_PROP_NAME,
+            "an IP address or a host name that resolves, such as 127.0.0.1", "adminBindAddress", adminBindAddress);
         return this;
     }
 
@@ -1037,6 +1097,71 @@ public final class WsmuxSettings
         return this;
     }
 
+    /** @return directory of the counters file. */
+    public String countersDir()
+    {
+        return countersDir;
+    }
+
+    /** @param countersDir directory of the counters file. @return this. */
+    public WsmuxSettings countersDir(final String countersDir)
+    {
+        this.countersDir = countersDir;
+        return this;
+    }
+
+    /** @return topic families with counters of their own. */
+    public int countersMaxTopicFamilies()
+    {
+        return countersMaxTopicFamilies;
+    }
+
+    /** @param countersMaxTopicFamilies topic families with counters of their own, 0 to 65536. @return this. */
+    public WsmuxSettings countersMaxTopicFamilies(final int countersMaxTopicFamilies)
+    {
+        this.countersMaxTopicFamilies = countersMaxTopicFamilies;
+        return this;
+    }
+
+    /** @return a duty cycle longer than this is counted. */
+    public long dutyCycleThresholdNs()
+    {
+        return dutyCycleThresholdNs;
+    }
+
+    /** @param dutyCycleThresholdNs a duty cycle longer than this is counted. @return this. */
+    public WsmuxSettings dutyCycleThresholdNs(final long dutyCycleThresholdNs)
+    {
+        this.dutyCycleThresholdNs = dutyCycleThresholdNs;
+        return this;
+    }
+
+    /** @return port of the admin listener, 0 when off. */
+    public int adminPort()
+    {
+        return adminPort;
+    }
+
+    /** @param adminPort port of the admin listener, 0 for off. @return this. */
+    public WsmuxSettings adminPort(final int adminPort)
+    {
+        this.adminPort = adminPort;
+        return this;
+    }
+
+    /** @return address the admin listener binds. */
+    public String adminBindAddress()
+    {
+        return adminBindAddress;
+    }
+
+    /** @param adminBindAddress address the admin listener binds. @return this. */
+    public WsmuxSettings adminBindAddress(final String adminBindAddress)
+    {
+        this.adminBindAddress = adminBindAddress;
+        return this;
+    }
+
     @Override
     public String toString()
     {
@@ -1080,6 +1205,11 @@ public final class WsmuxSettings
             ", " + SOCKET_RECEIVE_BUFFER_PROP_NAME + "=" + socketReceiveBuffer +
             ", " + CONFLATION_SEND_BUFFER_PROP_NAME + "=" + conflationSendBufferLength +
             ", " + PRINT_CONFIGURATION_PROP_NAME + "=" + printConfiguration +
+            ", " + COUNTERS_DIR_PROP_NAME + "=" + countersDir +
+            ", " + COUNTERS_MAX_TOPIC_FAMILIES_PROP_NAME + "=" + countersMaxTopicFamilies +
+            ", " + DUTY_CYCLE_THRESHOLD_PROP_NAME + "=" + dutyCycleThresholdNs + "ns" +
+            ", " + ADMIN_PORT_PROP_NAME + "=" + adminPort +
+            ", " + ADMIN_BIND_ADDRESS_PROP_NAME + "=" + adminBindAddress +
             "}";
     }
 }

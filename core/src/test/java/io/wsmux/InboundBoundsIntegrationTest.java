@@ -73,7 +73,7 @@ class InboundBoundsIntegrationTest
         final HostileClient.Frame close = third.readFrame();
         assertEquals(Opcode.CLOSE, close.opcode(), close.toString());
         assertEquals(CloseCode.TRY_AGAIN_LATER, close.closeCode());
-        assertEquals(1, server.assemblyRefusals());
+        AwaitCount.awaitCount("assemblyRefusals", server::assemblyRefusals, 1);
 
         // The first finishes its message and gets it back whole; then there is room again.
         final byte[] last = "end".getBytes(StandardCharsets.US_ASCII);
@@ -114,7 +114,7 @@ class InboundBoundsIntegrationTest
         final HostileClient.HttpReply refused = third.readHttpReply();
         assertEquals(503, refused.status(), refused.toString());
         assertTrue(refused.body().contains("too many upgrade requests in progress"), refused.toString());
-        assertEquals(1, server.handshakesRefusedBusy());
+        AwaitCount.awaitCount("handshakesRefusedBusy", server::handshakesRefusedBusy, 1);
 
         // One finishes: it is upgraded, and a new connection can handshake again.
         slow.writeAscii(request.substring(request.length() / 2));

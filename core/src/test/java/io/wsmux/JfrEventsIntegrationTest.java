@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The jar's server run with {@code -XX:StartFlightRecording} in a JVM of its own, provoked by hostile raw clients;
- * the recording, read with {@code jdk.jfr.consumer}, tells what happened to whom.
+ * the recording, read with {@code jdk.jfr.consumer}, tells what happened to whom and which loop stalled.
  */
 class JfrEventsIntegrationTest
 {
@@ -44,7 +44,8 @@ class JfrEventsIntegrationTest
             "-Dwsmux.outbound.budget=64k",
             "-Dwsmux.socket.send.buffer=16k",
             "-Dwsmux.slow.consumer.grace=0",
-            "-Dwsmux.io.threads=1"),
+            "-Dwsmux.io.threads=1",
+            "-Dwsmux.duty.cycle.threshold=1us"), // every busy cycle is a stall: the event is certain to fire
             "--mode", "echo", "--port", Integer.toString(port));
         try
         {
@@ -109,6 +110,22 @@ class JfrEventsIntegrationTest
         assertFalse(slow.getString("reason").isEmpty(), slow.toString());
         assertTrue(slow.getLong("queuedBytes") > 0, slow.toString());
         assertTrue(slow.getLong("connectionId") != refused.getLong("connectionId"));
+
+        final RecordedEvent stall = first(events, "io.wsmux.DutyCycleStall");
+        assertEquals(0, stall.getInt("loop"), stall.toString());
+        assertTrue(stall.getLong("cycleNs") > stall.getLong("thresholdNs"), stall.toString());
+    }
+
+    private static RecordedEvent first(final List<RecordedEvent> events, final String name)
+    {
+        for (final RecordedEvent event : events)
+        {
+            if (name.equals(event.getEventType().getName()))
+            {
+                return event;
+            }
+        }
+        throw new AssertionError("no " + name + " among " + events.size() + " wsmux events");
     }
 
     private static RecordedEvent only(final List<RecordedEvent> events, final String name)

@@ -142,7 +142,7 @@ class MuxFanOutIntegrationTest
                 assertEquals(PUBLICATIONS + 1, subscriber.nextExpected, "every publication exactly once");
                 subscriber.channel.close();
             }
-            assertEquals((long)SUBSCRIBERS * PUBLICATIONS, server.deliveries());
+            AwaitCount.awaitCount("deliveries", server::deliveries, (long)SUBSCRIBERS * PUBLICATIONS);
         }
     }
 }

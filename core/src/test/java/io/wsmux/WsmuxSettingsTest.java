@@ -34,6 +34,11 @@ class WsmuxSettingsTest
     static
     {
         BAD_VALUES.put(WsmuxSettings.IO_THREADS_PROP_NAME, "four");
+        BAD_VALUES.put(WsmuxSettings.COUNTERS_MAX_TOPIC_FAMILIES_PROP_NAME, "1k");
+        BAD_VALUES.put(WsmuxSettings.DUTY_CYCLE_THRESHOLD_PROP_NAME, "1 ms");
+        BAD_VALUES.put(WsmuxSettings.ADMIN_PORT_PROP_NAME, "http");
+        BAD_VALUES.put(WsmuxSettings.ADMIN_BIND_ADDRESS_PROP_NAME, "no-such-host.invalid");
+        BAD_VALUES.put(WsmuxSettings.COUNTERS_DIR_PROP_NAME, "/dev/null");
         BAD_VALUES.put(WsmuxSettings.IDLE_MODE_PROP_NAME, "turbo");
         BAD_VALUES.put(WsmuxSettings.BIND_ADDRESS_PROP_NAME, "no-such-host.invalid");
         BAD_VALUES.put(WsmuxSettings.PORT_PROP_NAME, "abc");

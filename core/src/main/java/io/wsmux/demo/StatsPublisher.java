@@ -6,9 +6,11 @@ import java.util.concurrent.TimeUnit;
 
 import io.wsmux.Topic;
 import io.wsmux.WsmuxServer;
+import io.wsmux.status.SystemCounter;
 
 /**
- * Publishes the server's counters once a second as JSON to the {@code stats} topic: connections, channels,
+ * Publishes the server's counters once a second (read from its counters file, as {@code stat} and {@code /metrics}
+ * read them, so the numbers agree) as JSON to the {@code stats} topic: connections, channels,
  * WebSocket and channel messages per second, bytes out per second, bytes queued and the JVM's GC count. Runs on its
  * own thread; a once-a-second string is fine here.
  */
@@ -58,7 +60,7 @@ public final class StatsPublisher implements Runnable
             final long in = server.messagesIn();
             final long out = server.messagesOut();
             final long bytes = server.bytesWritten();
-            topic.publish("{\"connections\":" + server.openConnections() +
+            topic.publish("{\"connections\":" + server.counter(SystemCounter.CONNECTIONS_OPEN) +
                 ",\"channels\":" + server.openChannels() +
                 ",\"messagesInPerSecond\":" + Math.round((in - lastIn) / seconds) +
                 ",\"messagesOutPerSecond\":" + Math.round((out - lastOut) / seconds) +

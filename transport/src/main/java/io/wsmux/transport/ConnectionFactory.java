@@ -47,6 +47,16 @@ public interface ConnectionFactory
     }
 
     /**
+     * The loop finished a duty cycle that did work and published its own counters: publish the protocol's too (the
+     * connections' counters are plain fields of the loop's thread; see {@link TransportCounters}).
+     *
+     * @param loop the loop.
+     */
+    default void onDutyCycleEnd(final IoLoop loop)
+    {
+    }
+
+    /**
      * @return bytes written (best effort) to a socket refused at the connection limit before it is closed,
      * e.g. an HTTP 503 response; may be empty.
      */

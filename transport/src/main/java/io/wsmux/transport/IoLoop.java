@@ -29,6 +29,7 @@ import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import org.agrona.concurrent.status.AtomicCounter;
 import org.jctools.queues.MessagePassingQueue;
 import org.jctools.queues.MpscArrayQueue;
 
@@ -96,11 +97,23 @@ public final class IoLoop implements Agent
     private volatile boolean accepting = true;
     private volatile boolean closing;
     private boolean clockStale;
+    /** When this cycle's work began: its start, or the first event after a blocking select. */
+    private long workStartNs;
 
+    private final TransportCounters counters;
+    private final AtomicCounter commandQueueOverflows;
+    private final AtomicCounter taskQueueOverflows;
     private long bytesRead;
     private long readPauses;
+    private long acceptedConnections;
     private long refusedConnections;
     private long acceptErrors;
+    private long dutyCycleMaxNs;
+    private long dutyCyclesOverThreshold;
+    private long commandQueueMaxBytes;
+    private long taskQueueMax;
+    /** Frames written by this loop's connections ({@link TcpConnection#writeFrame}, its control frames). */
+    long framesOut;
 
     /**
      * @param index         this loop's number, 0 to loops - 1: also the low bits of its connection ids.
@@ -121,6 +134,30 @@ public final class IoLoop implements Agent
         final ErrorHandler errorHandler,
         final IoLoop[] acceptTargets)
     {
+        this(index, config, factory, limiter, clock, errorHandler, acceptTargets, TransportCounters.unattached());
+    }
+
+    /**
+     * @param index         this loop's number, 0 to loops - 1: also the low bits of its connection ids.
+     * @param config        sizes and options.
+     * @param factory       creates the protocol's connection objects.
+     * @param limiter       shared connection limit.
+     * @param clock         time source (a hand-driven clock in tests).
+     * @param errorHandler  told about callback failures and unexpected I/O errors.
+     * @param acceptTargets when this loop is the only acceptor (no SO_REUSEPORT), the loops it hands accepted
+     *                      sockets to round-robin (itself included); null or empty to keep every socket.
+     * @param counters      where this loop publishes its counters once per duty cycle.
+     */
+    public IoLoop(
+        final int index,
+        final IoLoopConfig config,
+        final ConnectionFactory factory,
+        final ConnectionLimiter limiter,
+        final NanoClock clock,
+        final ErrorHandler errorHandler,
+        final IoLoop[] acceptTargets,
+        final TransportCounters counters)
+    {
         if (index < 0 || index > 255)
         {
             throw new IllegalArgumentException("loop index must be 0..255: index=" + index);
@@ -132,6 +169,9 @@ public final class IoLoop implements Agent
         this.clock = clock;
         this.errorHandler = errorHandler;
         this.acceptTargets = acceptTargets;
+        this.counters = counters;
+        this.commandQueueOverflows = counters.counter(TransportCounters.COMMAND_QUEUE_OVERFLOWS);
+        this.taskQueueOverflows = counters.counter(TransportCounters.TASK_QUEUE_OVERFLOWS);
         try
         {
             this.selector = Selector.open();
@@ -217,6 +257,19 @@ public final class IoLoop implements Agent
     public int doWork()
     {
         nowNs = clock.nanoTime();
+        workStartNs = nowNs;
+
+        // High-water marks of the queues other threads fill: a few volatile reads a cycle.
+        final int commandBytes = commands.size();
+        if (commandBytes > commandQueueMaxBytes)
+        {
+            commandQueueMaxBytes = commandBytes;
+        }
+        final int taskCount = tasks.size();
+        if (taskCount > taskQueueMax)
+        {
+            taskQueueMax = taskCount;
+        }
 
         writer.beginBatch();
         int workCount;
@@ -236,7 +289,62 @@ public final class IoLoop implements Agent
             resumeAccepting();
         }
 
+        if (workCount > 0)
+        {
+            endDutyCycle();
+        }
         return workCount;
+    }
+
+    /**
+     * A cycle that did work: time it (from its start, or from the first event after its blocking select: the time
+     * blocked is idle, not work) and publish the counters, so that readers see values at most one cycle old. An
+     * idle cycle changes nothing to publish.
+     */
+    private void endDutyCycle()
+    {
+        final long cycleNs = clock.nanoTime() - workStartNs;
+        if (cycleNs > dutyCycleMaxNs)
+        {
+            dutyCycleMaxNs = cycleNs;
+        }
+        if (cycleNs > counters.dutyCycleThresholdNs())
+        {
+            dutyCyclesOverThreshold++;
+            final DutyCycleStallEvent event = new DutyCycleStallEvent();
+            if (event.shouldCommit())
+            {
+                event.loop = index;
+                event.cycleNs = cycleNs;
+                event.thresholdNs = counters.dutyCycleThresholdNs();
+                event.connections = connections.size();
+                event.commit();
+            }
+        }
+        publishCounters();
+        factory.onDutyCycleEnd(this);
+    }
+
+    private void publishCounters()
+    {
+        final TransportCounters counters = this.counters;
+        TransportCounters.publish(counters.counter(TransportCounters.CONNECTIONS_OPEN), connections.size());
+        TransportCounters.publish(counters.counter(TransportCounters.CONNECTIONS_ACCEPTED), acceptedConnections);
+        TransportCounters.publish(counters.counter(TransportCounters.CONNECTIONS_REFUSED), refusedConnections);
+        TransportCounters.publish(counters.counter(TransportCounters.ACCEPT_ERRORS), acceptErrors);
+        TransportCounters.publish(counters.counter(TransportCounters.BYTES_IN), bytesRead);
+        TransportCounters.publish(counters.counter(TransportCounters.BYTES_OUT), writer.bytesWritten());
+        TransportCounters.publish(counters.counter(TransportCounters.QUEUED_BYTES), writer.queuedBytes());
+        TransportCounters.publish(counters.counter(TransportCounters.QUEUED_BYTES_MAX), writer.queuedBytesMax());
+        TransportCounters.publish(counters.counter(TransportCounters.SOCKET_FULL_WRITES), writer.socketFullWrites());
+        TransportCounters.publish(counters.counter(TransportCounters.READ_PAUSES), readPauses);
+        TransportCounters.publish(counters.counter(TransportCounters.CHUNKS_ALLOCATED), writer.chunksAllocated());
+        TransportCounters.publish(counters.counter(TransportCounters.DUTY_CYCLE_MAX_NS), dutyCycleMaxNs);
+        TransportCounters.publish(
+            counters.counter(TransportCounters.DUTY_CYCLES_OVER_THRESHOLD), dutyCyclesOverThreshold);
+        TransportCounters.publish(counters.counter(TransportCounters.COMMAND_QUEUE_MAX_BYTES), commandQueueMaxBytes);
+        TransportCounters.publish(counters.counter(TransportCounters.TASK_QUEUE_MAX), taskQueueMax);
+        TransportCounters.publish(counters.counter(TransportCounters.FRAMES_OUT), framesOut);
     }
 
     @Override
@@ -265,6 +373,8 @@ public final class IoLoop implements Agent
             }
         }
         CloseHelper.quietClose(selector);
+        publishCounters(); // the connections closed above
+        factory.onDutyCycleEnd(this);
     }
 
     /**
@@ -295,6 +405,7 @@ public final class IoLoop implements Agent
         final int claimIndex = commands.tryClaim(type, COMMAND_HEADER_LENGTH + length);
         if (claimIndex <= 0)
         {
+            commandQueueOverflows.increment(); // any thread: atomic, and rare
             return false;
         }
         final MutableDirectBuffer ring = commands.buffer();
@@ -330,6 +441,7 @@ public final class IoLoop implements Agent
             wakeup();
             return true;
         }
+        taskQueueOverflows.increment(); // any thread: atomic, and rare
         return false;
     }
 
@@ -364,6 +476,7 @@ public final class IoLoop implements Agent
             wakeup();
             return true;
         }
+        taskQueueOverflows.increment(); // any thread: atomic, and rare
         return false;
     }
 
@@ -392,6 +505,7 @@ public final class IoLoop implements Agent
             wakeup();
             return true;
         }
+        taskQueueOverflows.increment(); // any thread: atomic, and rare
         return false;
     }
 
@@ -543,8 +657,13 @@ public final class IoLoop implements Agent
                 clockStale = true; // the wait may be long: the first event after it reads the clock again
                 final int selected = selector.select(onKeyReady, selectTimeoutMs());
                 parked.set(false);
+                final boolean noEvent = clockStale;
                 clockStale = false;
                 nowNs = clock.nanoTime();
+                if (noEvent)
+                {
+                    workStartNs = nowNs; // woken without a socket event: the cycle's work starts now
+                }
                 return selected;
             }
             return selector.selectNow(onKeyReady);
@@ -678,6 +797,7 @@ public final class IoLoop implements Agent
         if (clockStale)
         {
             nowNs = clock.nanoTime();
+            workStartNs = nowNs; // the time blocked in select is not the cycle's work
             clockStale = false;
         }
         final Object attachment = key.attachment();
@@ -922,6 +1042,7 @@ public final class IoLoop implements Agent
         }
 
         connections.put(id, connection);
+        acceptedConnections++;
         try
         {
             connection.onOpen(nowNs);

@@ -69,6 +69,8 @@ final class OutboundWriter
     private final OutboundEntry[] gatherEntries = new OutboundEntry[GATHER_LIMIT * 4];
     private long bytesWritten;
     private long queuedBytes;
+    private long queuedBytesMax;
+    private long socketFullWrites;
 
     OutboundWriter(final IoLoop loop, final int corkLength, final int chunkLength, final int maxPooledChunks)
     {
@@ -99,6 +101,16 @@ final class OutboundWriter
     long queuedBytes()
     {
         return queuedBytes;
+    }
+
+    long queuedBytesMax()
+    {
+        return queuedBytesMax;
+    }
+
+    long socketFullWrites()
+    {
+        return socketFullWrites;
     }
 
     /**
@@ -447,6 +459,10 @@ final class OutboundWriter
         {
             connection.queuedBytes += length;
             queuedBytes += length;
+            if (queuedBytes > queuedBytesMax)
+            {
+                queuedBytesMax = queuedBytes;
+            }
         }
     }
 
@@ -618,6 +634,7 @@ final class OutboundWriter
 
             if (written < requested)
             {
+                socketFullWrites++;
                 return false; // the socket is full: OP_WRITE stays set
             }
         }
@@ -841,6 +858,10 @@ final class OutboundWriter
         {
             final int written = connection.channel.write(byteBuffer);
             bytesWritten += written;
+            if (byteBuffer.hasRemaining())
+            {
+                socketFullWrites++;
+            }
             return written;
         }
         catch (final IOException ex)

@@ -207,6 +207,7 @@ public abstract class TcpConnection
         final int secondOffset,
         final int secondLength)
     {
+        loop.framesOut++;
         loop.write(this, false, first, firstOffset, firstLength, second, secondOffset, secondLength);
     }
 
@@ -221,6 +222,7 @@ public abstract class TcpConnection
      */
     protected final void writeControlFrame(final DirectBuffer buffer, final int offset, final int length)
     {
+        loop.framesOut++;
         loop.write(this, true, buffer, offset, length, null, 0, 0);
     }
 

@@ -42,6 +42,7 @@ class IoLoopTest
     private ConnectionLimiter limiter;
     private IoLoop loop;
     private InetSocketAddress address;
+    private final TransportCounters counters = TransportCounters.unattached();
 
     /** Records every callback; echoes what it reads when asked to. */
     final class RecordingConnection extends TcpConnection
@@ -49,6 +50,8 @@ class IoLoopTest
         final List<String> events = new ArrayList<>();
         final StringBuilder received = new StringBuilder();
         boolean echo = true;
+        /** Loop time each read takes (the hand-driven clock advances by it). */
+        long readCostNs;
 
         RecordingConnection(final IoLoop loop, final SocketChannel channel, final long id)
         {
@@ -65,6 +68,7 @@ class IoLoopTest
         protected void onRead(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNs)
         {
             received.append(buffer.getStringWithoutLengthAscii(offset, length));
+            clock.advance(readCostNs);
             if (echo)
             {
                 write(buffer, offset, length);
@@ -166,7 +170,7 @@ class IoLoopTest
                 return refusal;
             }
         };
-        loop = new IoLoop(3, config, factory, limiter, clock, errors::add, null);
+        loop = new IoLoop(3, config, factory, limiter, clock, errors::add, null, counters);
         address = loop.listen(new InetSocketAddress("127.0.0.1", 0), false);
         loop.onStart();
     }
@@ -224,6 +228,31 @@ class IoLoopTest
 
         assertEquals("hello", read(client, 5));
         assertEquals(1, limiter.open());
+    }
+
+    @Test
+    void shouldPublishItsCountersAtTheEndOfEachBusyCycleAndCountCyclesOverTheThreshold() throws IOException
+    {
+        final Socket client = connect();
+        workUntil(() -> connections.size() == 1);
+        assertEquals(1, counters.counter(TransportCounters.CONNECTIONS_ACCEPTED).get());
+        assertEquals(1, counters.counter(TransportCounters.CONNECTIONS_OPEN).get());
+        assertEquals(0, counters.counter(TransportCounters.DUTY_CYCLES_OVER_THRESHOLD).get());
+
+        final long costNs = TransportCounters.DEFAULT_DUTY_CYCLE_THRESHOLD_NS + 1;
+        connections.get(0).readCostNs = costNs;
+        client.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
+        workUntil(() -> connections.get(0).received.length() == 5);
+        assertEquals("hello", read(client, 5));
+
+        assertEquals(5, counters.counter(TransportCounters.BYTES_IN).get());
+        assertEquals(5, counters.counter(TransportCounters.BYTES_OUT).get());
+        assertEquals(1, counters.counter(TransportCounters.DUTY_CYCLES_OVER_THRESHOLD).get());
+        assertEquals(costNs, counters.counter(TransportCounters.DUTY_CYCLE_MAX_NS).get(), "the read's loop time");
+
+        client.close();
+        workUntil(() -> connections.get(0).isClosed());
+        assertEquals(0, counters.counter(TransportCounters.CONNECTIONS_OPEN).get());
     }
 
     @Test
