@@ -2,7 +2,7 @@
 # The test command: installs what the tests need beyond Java 17 and Maven, then runs every test.
 #   - Node.js and npm (the Node test peers: ws, websocket-multiplex, playwright-core; Maven runs `npm ci`)
 #   - Debian's chromium (the demo's end-to-end browser test; playwright-core drives /usr/bin/chromium)
-#   - Debian's prometheus package for its promtool (MetricsIntegrationTest checks /metrics with
+#   - Debian's prometheus package for its promtool (StatAndMetricsIntegrationTest checks /metrics with
 #     `promtool check metrics` and fails without it); in a container without an init system the package's
 #     service is not started
 # Packages come from Debian (apt-get) and are installed only when missing.
