@@ -39,13 +39,14 @@ class JfrEventsIntegrationTest
         final Path recording = directory.resolve("wsmux.jfr");
         final int port = freePort();
         int refusedStatus = 0;
-        final Process server = launch(List.of(
+        final Process server = ChildJvm.launch(List.of(
             "-XX:StartFlightRecording:filename=" + recording + ",dumponexit=true",
             "-Dwsmux.outbound.budget=64k",
             "-Dwsmux.socket.send.buffer=16k",
             "-Dwsmux.slow.consumer.grace=0",
             "-Dwsmux.io.threads=1",
             "-Dwsmux.duty.cycle.threshold=1us"), // every busy cycle is a stall: the event is certain to fire
+            ProcessBuilder.Redirect.DISCARD, ProcessBuilder.Redirect.DISCARD,
             "--mode", "echo", "--port", Integer.toString(port));
         try
         {
@@ -171,20 +172,4 @@ class JfrEventsIntegrationTest
         }
     }
 
-    private static Process launch(final List<String> jvmOptions, final String... args) throws IOException
-    {
-        final List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("--add-exports");
-        command.add("java.base/jdk.internal.misc=ALL-UNNAMED");
-        command.addAll(jvmOptions);
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(Main.class.getName());
-        command.addAll(List.of(args));
-        return new ProcessBuilder(command)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    }
 }

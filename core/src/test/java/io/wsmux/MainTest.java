@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +22,9 @@ import org.junit.jupiter.api.Timeout;
  */
 class MainTest
 {
+    private static final ProcessBuilder.Redirect DISCARD = ProcessBuilder.Redirect.DISCARD;
+    private static final ProcessBuilder.Redirect PIPE = ProcessBuilder.Redirect.PIPE;
+
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
@@ -135,7 +135,7 @@ class MainTest
     @Timeout(60)
     void shouldExitNonZeroWithOneLineAndNoStackTraceWhenJarIsRunWithBadOption() throws Exception
     {
-        final Process process = launch(List.of(), "--port", "abc");
+        final Process process = ChildJvm.launch(List.of(), DISCARD, PIPE, "--port", "abc");
 
         assertProcessFailsWithOneLine(process, "wsmux: --port abc is not valid: use a whole number in [0, 65535]");
     }
@@ -144,7 +144,8 @@ class MainTest
     @Timeout(60)
     void shouldExitNonZeroWithOneLineAndNoStackTraceWhenJarIsRunWithBadProperty() throws Exception
     {
-        final Process process = launch(List.of("-Dwsmux.read.buffer.length=abc"), "--mode", "echo", "--port", "0");
+        final Process process = ChildJvm.launch(
+            List.of("-Dwsmux.read.buffer.length=abc"), DISCARD, PIPE, "--mode", "echo", "--port", "0");
 
         assertProcessFailsWithOneLine(process, "wsmux: wsmux.read.buffer.length=abc is not a size: use a whole " +
             "number of bytes with an optional k, m or g suffix, such as 64k");
@@ -163,25 +164,6 @@ class MainTest
         assertEquals(1, lines.length, text);
         assertFalse(text.contains("Exception") || text.contains("\tat "), text);
         return lines[0];
-    }
-
-    private static Process launch(final List<String> jvmOptions, final String... args) throws IOException
-    {
-        final List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("--add-exports");
-        command.add("java.base/jdk.internal.misc=ALL-UNNAMED");
-        command.addAll(jvmOptions);
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(Main.class.getName());
-        command.addAll(List.of(args));
-        final ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        // the launcher would announce these on standard error ("Picked up ..."), a line that is not ours
-        builder.environment().remove("JAVA_TOOL_OPTIONS");
-        builder.environment().remove("JDK_JAVA_OPTIONS");
-        builder.environment().remove("_JAVA_OPTIONS");
-        return builder.start();
     }
 
     private static void assertProcessFailsWithOneLine(final Process process, final String expectedLine)

@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
@@ -49,8 +48,8 @@ class StatAndMetricsIntegrationTest
     @Timeout(60)
     void shouldShowAServerRunningInAnotherJvmWithStat() throws Exception
     {
-        final Process server = launch(List.of("-Dwsmux.counters.dir=" + countersDir, "-Dwsmux.io.threads=2"),
-            "--mode", "echo", "--port", "0");
+        final Process server = ChildJvm.launch(List.of("-Dwsmux.counters.dir=" + countersDir, "-Dwsmux.io.threads=2"),
+            ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.DISCARD, "--mode", "echo", "--port", "0");
         try
         {
             final int port = port(server);
@@ -229,21 +228,4 @@ class StatAndMetricsIntegrationTest
         return Integer.parseInt(matcher.group(1));
     }
 
-    private static Process launch(final List<String> jvmOptions, final String... args) throws IOException
-    {
-        final List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("--add-exports");
-        command.add("java.base/jdk.internal.misc=ALL-UNNAMED");
-        command.addAll(jvmOptions);
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(Main.class.getName());
-        command.addAll(List.of(args));
-        final ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
-        builder.environment().remove("JAVA_TOOL_OPTIONS");
-        builder.environment().remove("JDK_JAVA_OPTIONS");
-        builder.environment().remove("_JAVA_OPTIONS");
-        return builder.start();
-    }
 }
