@@ -115,7 +115,7 @@ public final class Multiplexer
     private final Map<String, Target> prefixes;
     private final ChannelAuthorizer authorizer;
     private final Consumer<Connection> onWebSocketOpen;
-    private final Consumer<Connection> onWebSocketClose;
+    private final WebSocketCloseListener onWebSocketClose;
     private final ConcurrentHashMap<String, Topic> topics = new ConcurrentHashMap<>();
     private final AtomicLong droppedPublications = new AtomicLong();
     private final AtomicLong refusedTopics = new AtomicLong();
@@ -314,7 +314,7 @@ public final class Multiplexer
         return onWebSocketOpen;
     }
 
-    Consumer<Connection> onWebSocketClose()
+    WebSocketCloseListener onWebSocketClose()
     {
         return onWebSocketClose;
     }
@@ -455,6 +455,21 @@ public final class Multiplexer
     }
 
     /**
+     * Told when a multiplexed WebSocket closes: see {@link Builder#onWebSocketClose}.
+     */
+    @FunctionalInterface
+    public interface WebSocketCloseListener
+    {
+        /**
+         * @param webSocket the WebSocket (not a channel); its {@link Connection#identity()} is still set.
+         * @param code      the close code: the peer's, the server's (1008 slow consumer, 1001 shutdown, ...) or
+         *                  1006 when the connection ended without a close handshake.
+         * @param reason    the close reason, possibly empty.
+         */
+        void onClose(Connection webSocket, int code, String reason);
+    }
+
+    /**
      * Registers services and topics. Not thread safe.
      */
     public static final class Builder
@@ -463,7 +478,7 @@ public final class Multiplexer
         private final Map<String, Target> prefixes = new HashMap<>();
         private ChannelAuthorizer authorizer;
         private Consumer<Connection> onWebSocketOpen;
-        private Consumer<Connection> onWebSocketClose;
+        private WebSocketCloseListener onWebSocketClose;
 
         private Builder()
         {
@@ -546,10 +561,10 @@ public final class Multiplexer
          * Called once when a multiplexed WebSocket that opened closes, on its loop, after every channel it carried
          * was closed (and its services told).
          *
-         * @param onClose gets the WebSocket; null for none.
+         * @param onClose gets the WebSocket and its close code and reason; null for none.
          * @return this.
          */
-        public Builder onWebSocketClose(final Consumer<Connection> onClose)
+        public Builder onWebSocketClose(final WebSocketCloseListener onClose)
         {
             this.onWebSocketClose = onClose;
             return this;

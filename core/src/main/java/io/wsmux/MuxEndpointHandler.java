@@ -52,10 +52,10 @@ final class MuxEndpointHandler implements WebSocketHandler
         {
             session.onWebSocketClosed(code, reason);
         }
-        final Consumer<Connection> onClose = multiplexer.onWebSocketClose();
+        final Multiplexer.WebSocketCloseListener onClose = multiplexer.onWebSocketClose();
         if (null != onClose)
         {
-            onClose.accept(connection);
+            onClose.onClose(connection, code, reason);
         }
     }
 }

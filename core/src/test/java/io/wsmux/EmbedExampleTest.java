@@ -187,7 +187,7 @@ class EmbedExampleTest
             })
             .onWebSocketOpen((webSocket) -> events.add("open " + webSocket.identity() + " " +
                 webSocket.handshake().header("X-Desk") + " " + (webSocket.webSocket() == webSocket)))
-            .onWebSocketClose((webSocket) -> events.add("close " + webSocket.identity()))
+            .onWebSocketClose((webSocket, code, reason) -> events.add("close " + webSocket.identity() + " " + code))
             .build();
         final UpgradeHook hook = (request) ->
         {
@@ -204,9 +204,9 @@ class EmbedExampleTest
             client.sendText("sub,svc");
             assertEquals("authorize desk-7@loopback svc", events.poll(5, TimeUnit.SECONDS));
             assertEquals("service desk-7@loopback true desk-7@loopback null", events.poll(5, TimeUnit.SECONDS));
-            client.sendClose(1000, "");
+            client.sendClose(4001, "done");
             client.readFrameAnsweringPings();
         }
-        assertEquals("close desk-7@loopback", events.poll(5, TimeUnit.SECONDS));
+        assertEquals("close desk-7@loopback 4001", events.poll(5, TimeUnit.SECONDS));
     }
 }
