@@ -91,6 +91,7 @@ final class LoopTopic implements LoopTask
         }
 
         delivering = true;
+        int sent = 0;
         try
         {
             final MuxChannel[] subscribers = this.subscribers;
@@ -98,14 +99,17 @@ final class LoopTopic implements LoopTask
             for (int i = 0; i < count; i++)
             {
                 final MuxChannel channel = subscribers[i];
-                if (null != channel)
+                if (null != channel && channel.deliver(publication, nowNs))
                 {
-                    channel.deliver(publication, nowNs);
+                    sent++;
                 }
             }
         }
         finally
         {
+            // One store per publication on this loop, not one per subscriber: the family counter lives in the
+            // counters file, off the subscribers' cache lines.
+            familyCounters.deliveries.getAndAddRelease(sent);
             delivering = false;
             if (hasHoles)
             {

@@ -61,24 +61,26 @@ final class MuxChannel implements Connection
     /**
      * A publication reaches this subscriber: send it, or keep it as the pending value when throttled or when the
      * connection is behind and the topic conflates.
+     *
+     * @return true if it was sent now (the caller counts the family's deliveries).
      */
-    void deliver(final Publication publication, final long nowNs)
+    boolean deliver(final Publication publication, final long nowNs)
     {
         if (!open || (!publication.text && !session.binary))
         {
-            return; // the text protocol carries no binary messages
+            return false; // the text protocol carries no binary messages
         }
         if (minIntervalNs > 0 && nowNs - lastSentNs < minIntervalNs)
         {
             session.context.throttled++;
             hold(publication, true);
             session.scheduleAt(lastSentNs + minIntervalNs);
-            return;
+            return false;
         }
         if (topic.topic.options().conflate() && session.connection.queuedBytes() > 0)
         {
             hold(publication, false);
-            return;
+            return false;
         }
         if (null != pending)
         {
@@ -87,6 +89,7 @@ final class MuxChannel implements Connection
         }
         session.sendPublication(this, publication);
         lastSentNs = nowNs;
+        return true;
     }
 
     private void hold(final Publication publication, final boolean rateLimited)
@@ -130,6 +133,7 @@ final class MuxChannel implements Connection
         if (open)
         {
             session.sendPublication(this, publication);
+            topic.familyCounters.deliveries.incrementRelease();
             lastSentNs = nowNs;
         }
         publication.release();

@@ -314,7 +314,10 @@ final class MuxSession
             if (null != loopTopic.lastValue)
             {
                 loopTopic.familyCounters.lastValueHits.incrementRelease();
-                channel.deliver(loopTopic.lastValue, context.nowNs());
+                if (channel.deliver(loopTopic.lastValue, context.nowNs()))
+                {
+                    loopTopic.familyCounters.deliveries.incrementRelease();
+                }
             }
         }
         else
@@ -518,7 +521,6 @@ final class MuxSession
     void sendPublication(final MuxChannel channel, final Publication publication)
     {
         context.deliveries++;
-        channel.topic.familyCounters.deliveries.incrementRelease();
         if (binary)
         {
             final MutableDirectBuffer scratch = context.muxScratch;

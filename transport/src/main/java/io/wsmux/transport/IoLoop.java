@@ -593,51 +593,11 @@ public final class IoLoop implements Agent
     }
 
     /**
-     * @return bytes read from sockets by this loop (racy snapshot from other threads).
-     */
-    public long bytesRead()
-    {
-        return bytesRead;
-    }
-
-    /**
-     * @return bytes written to sockets by this loop (racy snapshot from other threads).
-     */
-    public long bytesWritten()
-    {
-        return writer.bytesWritten();
-    }
-
-    /**
-     * @return bytes of data frames queued on this loop's connections (racy snapshot from other threads).
-     */
-    public long queuedBytes()
-    {
-        return writer.queuedBytes();
-    }
-
-    /**
      * @return sockets refused at the connection limit.
      */
     public long refusedConnections()
     {
         return refusedConnections;
-    }
-
-    /**
-     * @return accept failures (such as running out of file descriptors), each pausing accepts briefly.
-     */
-    public long acceptErrors()
-    {
-        return acceptErrors;
-    }
-
-    /**
-     * @return outbound chunks allocated so far (pool misses).
-     */
-    public long chunksAllocated()
-    {
-        return writer.chunksAllocated();
     }
 
     // ---- the duty cycle ----
@@ -1324,14 +1284,6 @@ public final class IoLoop implements Agent
         final long discarded = writer.discardUnstarted(connection, control);
         resumeReadIfUnderLimit(connection);
         return discarded;
-    }
-
-    /**
-     * @return times a connection was over the queued-bytes limit after a read and was not read until it drained.
-     */
-    public long readPauses()
-    {
-        return readPauses;
     }
 
     // ---- closing ----
