@@ -74,6 +74,8 @@ final class LoopContext implements ConnectionFactory
     final UnsafeBuffer muxScratch = new UnsafeBuffer(new byte[2048]);
     final TextMuxFlyweight textMux = new TextMuxFlyweight();
     final BinaryMuxFlyweight binaryMux = new BinaryMuxFlyweight();
+    /** Publications of the loop's current batch, delivered together at its end. */
+    final FanOutBatch fanOut = new FanOutBatch(this);
     final UnsafeBuffer controlScratch = new UnsafeBuffer(new byte[FrameDescriptor.MAX_SERVER_HEADER_LENGTH + 125]);
 
     private final ArrayDeque<UpgradeRequestParser> parsers = new ArrayDeque<>();
@@ -186,6 +188,12 @@ final class LoopContext implements ConnectionFactory
      * counters file, with a release store each (skipped when unchanged). Readers see values at most one cycle old;
      * the hot paths pay a plain increment.
      */
+    @Override
+    public void onBatchEnd(final IoLoop loop)
+    {
+        fanOut.flush(loop.nowNs());
+    }
+
     @Override
     public void onDutyCycleEnd(final IoLoop loop)
     {

@@ -32,11 +32,31 @@ final class LoopTopic implements LoopTask
     volatile int subscriberCount;
     Publication lastValue;
 
-    LoopTopic(final Topic topic, final int loopIndex)
+    /** This loop's fan-out batches, or null (immediate delivery) on a loop without one. */
+    final FanOutBatch fanOut;
+    /** The batch whose publications {@link #pendingIndices} lists. */
+    long pendingEpoch;
+    /** Indices in the batch of this topic's publications, in arrival order. */
+    int[] pendingIndices = new int[8];
+    int pendingCount;
+    /** Deliveries of the batch, published to the family counter once at its end. */
+    long batchDeliveries;
+    /** The batch and the count of publications the staged frames hold; stagedPieces 0: staging failed. */
+    private long stagedEpoch;
+    private int stagedCount;
+    int stagedPieces;
+    int stagedBytes;
+    int[] stagedOffsets = new int[4];
+    int[] stagedLengths = new int[4];
+    int[] stagedFrames = new int[4];
+
+    LoopTopic(final Topic topic, final int loopIndex, final IoLoop loop)
     {
         this.topic = topic;
         this.loopIndex = loopIndex;
         this.familyCounters = topic.target().familyCounters(loopIndex);
+        this.fanOut = null == loop || !(loop.connectionFactory() instanceof LoopContext) ?
+            null : ((LoopContext)loop.connectionFactory()).fanOut;
     }
 
     void add(final MuxChannel channel)
@@ -46,6 +66,12 @@ final class LoopTopic implements LoopTask
             subscribers = Arrays.copyOf(subscribers, count * 2);
         }
         channel.subscriberIndex = count;
+        if (null != fanOut)
+        {
+            // Opened during a batch: what reached the loop before it is not for it (it got the last value).
+            channel.subscribedEpoch = fanOut.epoch();
+            channel.subscribedAt = fanOut.count();
+        }
         subscribers[count++] = channel;
         subscriberCount++;
         familyCounters.subscribers.incrementRelease();
@@ -76,7 +102,11 @@ final class LoopTopic implements LoopTask
         }
     }
 
-    void deliver(final Publication publication, final long nowNs)
+    /**
+     * A publication reaches this loop: count it, keep it as the last value, then deliver it at the end of the
+     * loop's batch with the others ({@link FanOutBatch}), or at once outside a batch.
+     */
+    void deliver(final Publication publication, final IoLoop loop, final long nowNs)
     {
         familyCounters.publications.incrementRelease();
         familyCounters.loopPublications.incrementRelease();
@@ -89,7 +119,22 @@ final class LoopTopic implements LoopTask
             }
             lastValue = publication;
         }
+        if (0 == count)
+        {
+            return;
+        }
+        if (null != fanOut && loop.isBatching())
+        {
+            fanOut.add(this, publication);
+        }
+        else
+        {
+            deliverNow(publication, nowNs);
+        }
+    }
 
+    private void deliverNow(final Publication publication, final long nowNs)
+    {
         delivering = true;
         int sent = 0;
         try
@@ -116,6 +161,142 @@ final class LoopTopic implements LoopTask
                 compact();
             }
         }
+    }
+
+    void startPending(final long epoch)
+    {
+        pendingEpoch = epoch;
+        pendingCount = 0;
+        batchDeliveries = 0;
+    }
+
+    void addPending(final int index)
+    {
+        if (pendingCount == pendingIndices.length)
+        {
+            pendingIndices = Arrays.copyOf(pendingIndices, pendingCount * 2);
+        }
+        pendingIndices[pendingCount++] = index;
+    }
+
+    /**
+     * The batch ends: count its deliveries once (the family counter lives in the counters file, off the subscribers'
+     * cache lines).
+     */
+    void endPending()
+    {
+        if (0 != batchDeliveries)
+        {
+            familyCounters.deliveries.getAndAddRelease(batchDeliveries);
+            batchDeliveries = 0;
+        }
+        pendingEpoch = 0;
+        pendingCount = 0;
+        stagedEpoch = 0;
+    }
+
+    /**
+     * Every subscriber takes what the batch holds for its session, in order (see {@link FanOutBatch}). A subscriber
+     * closed meanwhile leaves a hole, compacted afterwards.
+     */
+    void catchUpSubscribers(final long nowNs)
+    {
+        delivering = true;
+        try
+        {
+            final MuxChannel[] subscribers = this.subscribers;
+            for (int i = 0; i < count; i++)
+            {
+                final MuxChannel channel = subscribers[i];
+                if (null != channel)
+                {
+                    channel.session.catchUp(nowNs);
+                }
+            }
+        }
+        finally
+        {
+            delivering = false;
+            if (hasHoles)
+            {
+                compact();
+            }
+        }
+    }
+
+    /**
+     * Copy this batch's frames of the topic into the loop's batch arena once, in pieces of at most a chunk, for the
+     * subscribers that can take them as they are. Done on the first such subscriber, again only if the batch grew.
+     *
+     * @return false when they cannot be staged (a binary publication, a frame longer than a chunk, the arena full).
+     */
+    boolean stage(final IoLoop loop, final Publication[] publications)
+    {
+        if (stagedEpoch == pendingEpoch && stagedCount == pendingCount)
+        {
+            return stagedPieces > 0;
+        }
+        stagedEpoch = pendingEpoch;
+        stagedCount = pendingCount;
+        stagedPieces = 0;
+        stagedBytes = 0;
+        final int maxPiece = loop.maxStageLength();
+        int pieceStart = 0;
+        int pieceLength = 0;
+        int pieceFrames = 0;
+        for (int i = 0; i < pendingCount; i++)
+        {
+            final Publication publication = publications[pendingIndices[i]];
+            final int length = publication.textFrameLength;
+            if (!publication.text || length > maxPiece)
+            {
+                stagedPieces = 0;
+                return false;
+            }
+            if (pieceFrames > 0 && pieceLength + length > maxPiece)
+            {
+                addPiece(pieceStart, pieceLength, pieceFrames);
+                pieceFrames = 0;
+            }
+            final int at = loop.stage(publication.buffer, publication.textFrameOffset, length);
+            if (at < 0)
+            {
+                stagedPieces = 0;
+                return false;
+            }
+            if (pieceFrames > 0 && at != pieceStart + pieceLength)
+            {
+                addPiece(pieceStart, pieceLength, pieceFrames);
+                pieceFrames = 0;
+            }
+            if (0 == pieceFrames)
+            {
+                pieceStart = at;
+                pieceLength = 0;
+            }
+            pieceLength += length;
+            pieceFrames++;
+        }
+        if (pieceFrames > 0)
+        {
+            addPiece(pieceStart, pieceLength, pieceFrames);
+        }
+        return stagedPieces > 0;
+    }
+
+    private void addPiece(final int offset, final int length, final int frames)
+    {
+        if (stagedPieces == stagedOffsets.length)
+        {
+            stagedOffsets = Arrays.copyOf(stagedOffsets, stagedPieces * 2);
+            stagedLengths = Arrays.copyOf(stagedLengths, stagedPieces * 2);
+            stagedFrames = Arrays.copyOf(stagedFrames, stagedPieces * 2);
+        }
+        stagedOffsets[stagedPieces] = offset;
+        stagedLengths[stagedPieces] = length;
+        stagedFrames[stagedPieces] = frames;
+        stagedPieces++;
+        stagedBytes += length;
     }
 
     /**

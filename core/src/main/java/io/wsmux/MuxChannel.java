@@ -26,6 +26,9 @@ final class MuxChannel implements Connection
     final long minIntervalNs;
     final boolean sharedTextFrame;
     int subscriberIndex = -1;
+    /** The fan-out batch during which it subscribed, and how many of its publications had arrived then. */
+    long subscribedEpoch;
+    int subscribedAt;
     long lastSentNs = Long.MIN_VALUE / 2;
     Publication pending;
     boolean pendingListed;
@@ -90,6 +93,16 @@ final class MuxChannel implements Connection
         session.sendPublication(this, publication);
         lastSentNs = nowNs;
         return true;
+    }
+
+    /**
+     * @return whether this subscriber takes a topic's frames exactly as staged for everyone: the text protocol under
+     * the topic's own name, no rate limit, no conflation, nothing held back.
+     */
+    boolean sharesStagedFrames()
+    {
+        return open && sharedTextFrame && !session.binary && 0 == minIntervalNs && null == pending &&
+            !topic.topic.options().conflate();
     }
 
     private void hold(final Publication publication, final boolean rateLimited)

@@ -39,6 +39,12 @@ final class MuxSession
     private MuxChannel[] pending = new MuxChannel[4];
     private int pendingCount;
     private int nextSerial;
+    /** Topic channels open, and the one when there is exactly one. */
+    private int topicChannelCount;
+    private MuxChannel singleTopicChannel;
+    /** How far into the loop's fan-out batch (of that epoch) this session has been delivered. */
+    private long fanOutEpoch;
+    private int caughtUp;
     private long scheduledNs = Long.MAX_VALUE;
     private boolean sendBufferLimited;
 
@@ -257,6 +263,7 @@ final class MuxSession
             }
         }
 
+        catchUpBeforeWrite();
         final MutableDirectBuffer scratch = context.muxScratch;
         final int headerLength = BinaryMuxDescriptor.writeHeader(scratch, 0, BinaryMuxDescriptor.OPENED, channelId);
         connection.sendProtocolMessage(Opcode.BINARY, scratch, 0, headerLength);
@@ -289,6 +296,7 @@ final class MuxSession
         final String name, final UnsafeBuffer wireName, final int channelId, final Multiplexer.Target target,
         final Topic topic, final int requestedRate)
     {
+        catchUpBeforeWrite(); // a last value must not overtake what the session's other topics have pending
         final LoopTopic loopTopic = null != topic ? topic.loopTopic(connection.loopIndex()) : null;
         final int maxRate = requestedRate > 0 ? requestedRate :
             (null != loopTopic ? loopTopic.topic.options().maxRate() : 0);
@@ -311,6 +319,7 @@ final class MuxSession
                 connection.limitSendBuffer(context.conflationSendBufferLength);
             }
             loopTopic.add(channel);
+            topicChannelsChanged(1);
             if (null != loopTopic.lastValue)
             {
                 loopTopic.familyCounters.lastValueHits.incrementRelease();
@@ -462,6 +471,7 @@ final class MuxSession
 
     private void remove(final MuxChannel channel)
     {
+        catchUpBeforeWrite(); // what reached the loop before the channel closed is still delivered, as before
         channel.open = false;
         for (int i = 0; i < channelCount; i++)
         {
@@ -475,10 +485,70 @@ final class MuxSession
         if (null != channel.topic)
         {
             channel.topic.remove(channel);
+            topicChannelsChanged(-1);
             channel.releasePending();
             channel.topic.topic.release();
         }
         context.channelsClosed++;
+    }
+
+    // ---- fan-out batches ----
+
+    private void topicChannelsChanged(final int delta)
+    {
+        topicChannelCount += delta;
+        singleTopicChannel = null;
+        if (1 == topicChannelCount)
+        {
+            for (int i = 0; i < channelCount; i++)
+            {
+                if (channels[i].isTopic())
+                {
+                    singleTopicChannel = channels[i];
+                    break;
+                }
+            }
+        }
+        connection.fanOutSession = topicChannelCount > 0 ? this : null;
+    }
+
+    /**
+     * Before anything but a publication is queued on the connection during a batch (and before the scratch buffers
+     * the deliveries use are filled): deliver what the batch holds for this session first.
+     */
+    void catchUpBeforeWrite()
+    {
+        if (0 != context.fanOut.count() && topicChannelCount > 0)
+        {
+            catchUp(context.nowNs());
+        }
+    }
+
+    /**
+     * Take what the loop's current fan-out batch holds for this session's topics and it has not had yet, in arrival
+     * order: at the batch's end, and before anything else is queued on the connection during the batch, so that
+     * deferring publications never reorders what the client receives.
+     */
+    void catchUp(final long nowNs)
+    {
+        final FanOutBatch batch = context.fanOut;
+        final int to = batch.count();
+        final long epoch = batch.epoch();
+        final int from = fanOutEpoch == epoch ? caughtUp : 0;
+        if (from >= to)
+        {
+            return;
+        }
+        fanOutEpoch = epoch;
+        caughtUp = to; // first: the deliveries below write to the connection, which asks again
+        if (1 == topicChannelCount)
+        {
+            batch.deliverRun(singleTopicChannel, from, to, nowNs);
+        }
+        else if (topicChannelCount > 1)
+        {
+            batch.deliverMerged(channels, channelCount, from, to, nowNs);
+        }
     }
 
     // ---- outbound ----
@@ -497,6 +567,7 @@ final class MuxSession
         {
             return false;
         }
+        catchUpBeforeWrite();
         final MutableDirectBuffer scratch = context.muxScratch;
         context.channelMessagesOut++;
         if (binary)
@@ -546,6 +617,7 @@ final class MuxSession
 
     private void sendUnsubscribe(final DirectBuffer name, final int nameOffset, final int nameLength)
     {
+        catchUpBeforeWrite();
         final int length = TextMuxEncoder.writeUnsubscribe(context.muxScratch, 0, name, nameOffset, nameLength);
         connection.sendProtocolMessage(Opcode.TEXT, context.muxScratch, 0, length);
     }
@@ -563,6 +635,7 @@ final class MuxSession
 
     private void writeCodeAndReason(final byte type, final int channelId, final int code, final String reason)
     {
+        catchUpBeforeWrite();
         byte[] bytes = utf8(reason);
         if (bytes.length > MAX_REASON_LENGTH)
         {

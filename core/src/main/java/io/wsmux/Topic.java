@@ -79,7 +79,7 @@ public final class Topic
         this.loopTopics = new LoopTopic[loops.length];
         for (int i = 0; i < loops.length; i++)
         {
-            loopTopics[i] = new LoopTopic(this, i);
+            loopTopics[i] = new LoopTopic(this, i, loops[i]);
         }
     }
 
@@ -233,7 +233,7 @@ public final class Topic
 
     void deliver(final Publication publication, final IoLoop loop)
     {
-        loopTopics[loop.index()].deliver(publication, loop.nowNs());
+        loopTopics[loop.index()].deliver(publication, loop, loop.nowNs());
     }
 
     /**

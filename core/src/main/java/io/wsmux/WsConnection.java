@@ -84,6 +84,8 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
     private long droppedMessages;
     private long overBudgetSinceNs;
     private MuxSession muxSession;
+    /** The session while it has topic channels: it catches up on the loop's fan-out batch before other writes. */
+    MuxSession fanOutSession;
 
     WsConnection(final LoopContext context, final IoLoop loop, final SocketChannel channel, final long id)
     {
@@ -532,6 +534,10 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         {
             return;
         }
+        if (null != fanOutSession)
+        {
+            fanOutSession.catchUpBeforeWrite();
+        }
         writeClose(code, reasonBuffer, reasonOffset, reasonLength);
         closeCode = code;
         closeReason = reason;
@@ -732,6 +738,10 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         {
             return false;
         }
+        if (null != fanOutSession)
+        {
+            fanOutSession.catchUpBeforeWrite();
+        }
         final int headerLength = FrameEncoder.writeHeader(context.headerScratch, 0, true, opcode, length);
         if (!admit(headerLength + length))
         {
@@ -783,6 +793,29 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         writeFrame(frame, offset, length, null, 0, 0);
         context.messagesOut++;
         return true;
+    }
+
+    /**
+     * Whether a run of frames staged for several subscribers fits the budget as a whole (the same rule as one frame's
+     * {@link #admit}, without counting a drop: the caller then sends the run frame by frame). Loop thread only.
+     */
+    boolean admitStaged(final int length)
+    {
+        if (STATE_OPEN != state)
+        {
+            return false;
+        }
+        final long queued = queuedBytes();
+        return queued + length <= context.outboundBudget;
+    }
+
+    /**
+     * Queue frames staged in the loop's batch arena ({@link FanOutBatch}), after {@link #admitStaged}.
+     */
+    void writeStagedFrames(final int arenaOffset, final int length, final int frames)
+    {
+        writeStaged(arenaOffset, length, frames);
+        context.messagesOut += frames;
     }
 
     /**

@@ -57,6 +57,17 @@ public interface ConnectionFactory
     }
 
     /**
+     * A batch (one read, or one drain of the command and task queues) is about to end: whatever the protocol deferred
+     * during it, such as publications grouped for a fan-out, must be written now, while {@link IoLoop#stage} and the
+     * batch's arena are still open. Called once or more per batch; cheap when there is nothing to do.
+     *
+     * @param loop the loop.
+     */
+    default void onBatchEnd(final IoLoop loop)
+    {
+    }
+
+    /**
      * @return bytes written (best effort) to a socket refused at the connection limit before it is closed,
      * e.g. an HTTP 503 response; may be empty.
      */

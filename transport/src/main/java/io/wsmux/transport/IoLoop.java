@@ -540,6 +540,57 @@ public final class IoLoop implements Agent
     }
 
     /**
+     * @return true while the loop is in a batch (reading a connection, or draining its queues): frames written to
+     * connections other than the one being read then go out together at the batch's end. Loop thread only.
+     */
+    public boolean isBatching()
+    {
+        return writer.isBatching();
+    }
+
+    /**
+     * Copy bytes into the current batch's arena once, so that any number of connections can then queue them by
+     * reference ({@link TcpConnection#writeStaged}) instead of each copying them. Valid until the batch ends.
+     *
+     * @param buffer the bytes: whole frames, at most {@link #maxStageLength()} of them.
+     * @param offset of the bytes.
+     * @param length of the bytes.
+     * @return where they are in the arena, or -1 when no batch is open, they are too long or the arena is full.
+     */
+    public int stage(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return writer.stage(buffer, offset, length);
+    }
+
+    /**
+     * @return the most bytes one {@link #stage} call takes (one outbound chunk).
+     */
+    public int maxStageLength()
+    {
+        return writer.maxStageLength();
+    }
+
+    /**
+     * @return the factory that makes this loop's connections (the protocol's per-loop state).
+     */
+    public ConnectionFactory connectionFactory()
+    {
+        return factory;
+    }
+
+    void onBatchEnd()
+    {
+        try
+        {
+            factory.onBatchEnd(this);
+        }
+        catch (final Throwable ex)
+        {
+            errorHandler.onError(ex);
+        }
+    }
+
+    /**
      * @return this loop's number.
      */
     public int index()
@@ -1180,6 +1231,11 @@ public final class IoLoop implements Agent
         final int secondLength)
     {
         writer.write(connection, control, first, firstOffset, firstLength, second, secondOffset, secondLength);
+    }
+
+    void writeStaged(final TcpConnection connection, final int arenaOffset, final int length)
+    {
+        writer.writeStaged(connection, arenaOffset, length);
     }
 
     private void onWritable(final TcpConnection connection)

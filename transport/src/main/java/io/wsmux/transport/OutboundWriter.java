@@ -128,6 +128,7 @@ final class OutboundWriter
      */
     void uncork()
     {
+        loop.onBatchEnd(); // deferred frames first, some perhaps for the corked connection
         flushCork();
         corkOwner = null;
         endBatch();
@@ -159,6 +160,7 @@ final class OutboundWriter
      */
     void endBatch()
     {
+        loop.onBatchEnd();
         batching = false;
         for (int i = 0; i < dirtyCount; i++)
         {
@@ -216,6 +218,73 @@ final class OutboundWriter
         chunk.references++;
     }
 
+    boolean isBatching()
+    {
+        return batching;
+    }
+
+    int maxStageLength()
+    {
+        return chunkLength;
+    }
+
+    /**
+     * Copy bytes into the batch arena once for several connections to queue by reference.
+     *
+     * @return their offset in the arena, or -1 when no batch is open, they exceed a chunk or the arena is full.
+     */
+    int stage(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (!batching || length > chunkLength || arenaPosition + length > arenaBuffer.capacity())
+        {
+            return -1;
+        }
+        final int at = arenaPosition;
+        arenaBuffer.putBytes(at, buffer, offset, length);
+        arenaPosition += length;
+        return at;
+    }
+
+    /**
+     * Queue whole frames staged in the arena: by reference for a connection the batch writes at its end (they are
+     * evacuated to its own chunks if the socket leaves some), else copied into the cork or the connection's chunks
+     * like any frame.
+     */
+    void writeStaged(final TcpConnection connection, final int arenaOffset, final int length)
+    {
+        if (connection.closed)
+        {
+            return;
+        }
+        if (batching && connection != corkOwner && (connection.batched || !hasBacklog(connection)))
+        {
+            markDirty(connection);
+            final OutboundEntry entry = acquireEntry();
+            entry.byteBuffer = arenaByteBuffer;
+            entry.offset = arenaOffset;
+            entry.length = length;
+            entry.startsFrame = true;
+            entry.endsFrame = true;
+            append(connection, false, entry);
+            countQueued(connection, false, length);
+            return;
+        }
+        write(connection, false, arenaBuffer, arenaOffset, length, null, 0, 0);
+    }
+
+    private void markDirty(final TcpConnection connection)
+    {
+        if (!connection.batched)
+        {
+            connection.batched = true;
+            if (dirtyCount == dirty.length)
+            {
+                dirty = Arrays.copyOf(dirty, dirtyCount * 2);
+            }
+            dirty[dirtyCount++] = connection;
+        }
+    }
+
     static boolean hasBacklog(final TcpConnection connection)
     {
         return null != connection.dataHead || null != connection.controlHead;
@@ -239,15 +308,7 @@ final class OutboundWriter
 
         if (batching && connection != corkOwner && (connection.batched || !hasBacklog(connection)))
         {
-            if (!connection.batched)
-            {
-                connection.batched = true;
-                if (dirtyCount == dirty.length)
-                {
-                    dirty = Arrays.copyOf(dirty, dirtyCount * 2);
-                }
-                dirty[dirtyCount++] = connection;
-            }
+            markDirty(connection);
             if (total <= chunkLength && arenaPosition + total <= arenaBuffer.capacity())
             {
                 enqueueInArena(connection, control, first, firstOffset, firstLength, second, secondOffset,

@@ -212,6 +212,21 @@ public abstract class TcpConnection
     }
 
     /**
+     * Queue whole frames that were {@link IoLoop#stage staged} in the batch's arena: by reference when this
+     * connection's frames of the batch go out at its end, else copied like any frame. Loop thread, during the batch
+     * that staged them.
+     *
+     * @param arenaOffset where {@link IoLoop#stage} put them.
+     * @param length      of the frames.
+     * @param frames      how many frames they are (for the counters).
+     */
+    protected final void writeStaged(final int arenaOffset, final int length, final int frames)
+    {
+        loop.framesOut += frames;
+        loop.writeStaged(this, arenaOffset, length);
+    }
+
+    /**
      * Send one whole control frame (ping, pong) in its own lane: it goes out before any queued data frame the socket
      * has not started on, and is not counted against the data budget. A close frame must not overtake data
      * (RFC 6455 §5.5.1): send it with {@link #writeFrame}.
