@@ -665,7 +665,9 @@ final class OutboundWriter
             final long written;
             try
             {
-                written = connection.channel.write(gather, 0, regions);
+                // One region (a subscriber's run of a batch, typically): a plain write spares the JDK's iovec set-up.
+                written = 1 == regions ?
+                    connection.channel.write(gather[0]) : connection.channel.write(gather, 0, regions);
             }
             catch (final IOException ex)
             {
