@@ -752,8 +752,9 @@ static void on_frame(conn_t *c, const int b0, const uint8_t *payload, const size
         {
             const int code = len >= 2 ? payload[0] << 8 | payload[1] : 1005;
             char why[160];
-            snprintf(why, sizeof(why), "close frame %d %.*s", code, (int)(len > 2 ? (len - 2 < 100 ? len - 2 : 100) : 0),
-                (const char *)payload + 2);
+            const size_t reason = len > 2 ? (len - 2 < 100 ? len - 2 : 100) : 0;
+            snprintf(why, sizeof(why), "close frame %d %.*s", code, (int)reason,
+                (const char *)payload + (len > 2 ? 2 : 0));
             conn_lost(c, why);
             return;
         }
