@@ -1,9 +1,6 @@
 package io.wsmux.perf;
 
-import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,15 +32,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Comparison
 {
-    private static final String ADD_EXPORTS = "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED";
-    /** Pre-touched heap: its pages are resident from the start, so RSS grows only by what is not heap. */
-    private static final List<String> SERVER_JVM =
-        List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC", "-XX:+AlwaysPreTouch", ADD_EXPORTS);
-    /** The client is not under test: Agrona's bounds checks off, as on a tuned deployment. */
-    private static final List<String> CLIENT_JVM =
-        List.of("-Xms1g", "-Xmx2g", "-Dagrona.disable.bounds.checks=true", ADD_EXPORTS);
     private static final int PORT = 9301;
-    private static final String NETTY_TUNING = "-Dio.netty.leakDetection.level=disabled";
     /**
      * The open-loop echo rate (100 connections, 32 B) at which a server here needs a whole core: each message then
      * travels in a packet of its own, one read and one write, where the closed loop's ten in flight share them. Both
@@ -54,7 +43,7 @@ public final class Comparison
     /** The derived metric: server CPU nanoseconds per message (or delivery). */
     private static final String SERVER_NS_PER_MESSAGE = "serverNsPerMessage";
 
-    /** A server under test. */
+    /** A server under test: its command without the pinning. */
     record Server(String name, String mode, List<String> command)
     {
     }
@@ -71,8 +60,6 @@ public final class Comparison
 
     private final boolean quick;
     private final long latencyRate;
-    private final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    private final boolean taskset = new File("/usr/bin/taskset").canExecute();
     private final Map<String, Map<String, List<Double>>> results = new LinkedHashMap<>();
     private final Map<String, Boolean> higherIsBetter = new LinkedHashMap<>();
 
@@ -99,26 +86,21 @@ public final class Comparison
 
     private List<Server> servers(final String mode)
     {
-        final String jar = "perf/target/wsmux-perf.jar";
-        final String port = String.valueOf(PORT);
+        final String jar = BenchServers.PERF_JAR;
         final List<Server> servers = new ArrayList<>();
-        // Like for like with Netty, which drops for a subscriber above its write-buffer high water mark.
-        final String overflow = "-Dwsmux.outbound.overflow=drop";
-        servers.add(new Server("wsmux", mode, List.of(overflow, "-jar", "core/target/wsmux.jar", "--mode", mode,
-            "--port", port, "--threads", "1")));
+        servers.add(new Server("wsmux", mode, BenchServers.serverJvm(
+            BenchServers.wsmux(List.of("-jar", BenchServers.WSMUX_JAR), mode, PORT))));
         for (final String transport : List.of("nio", "epoll"))
         {
-            servers.add(new Server("netty-" + transport, mode, List.of(NETTY_TUNING, "-cp", jar,
-                "io.wsmux.perf.baseline.NettyServer", "--mode", mode, "--port", port, "--transport", transport,
-                "--threads", "1")));
+            servers.add(new Server("netty-" + transport, mode,
+                BenchServers.serverJvm(BenchServers.netty(jar, mode, PORT, transport))));
         }
         if ("fanout".equals(mode))
         {
             // The idiomatic Netty fan-out re-encodes the frame header per subscriber; "wire" encodes the frame once,
             // as wsmux does. Both are reported.
-            servers.add(new Server("netty-epoll-wire", mode, List.of(NETTY_TUNING, "-cp", jar,
-                "io.wsmux.perf.baseline.NettyServer", "--mode", mode, "--port", port, "--transport", "epoll",
-                "--threads", "1", "--fanout-write", "wire")));
+            servers.add(new Server("netty-epoll-wire", mode,
+                BenchServers.serverJvm(BenchServers.netty(jar, mode, PORT, "epoll", "--fanout-write", "wire"))));
         }
         return servers;
     }
@@ -169,7 +151,7 @@ public final class Comparison
         final long startNs = System.nanoTime();
         final int rounds = quick ? 1 : 3;
         System.out.printf("wsmux vs Netty, %d round(s), server pinned to CPU 0 and client to CPU 1: %s%n", rounds,
-            taskset ? "yes" : "no (taskset missing)");
+            ChildProcess.TASKSET ? "yes" : "no (taskset missing)");
         // Latency runs last in each echo server's round, so its JIT has compiled the echo path by then.
         final List<Scenario> echo = new ArrayList<>(echoScenarios());
         echo.add(latencyScenario());
@@ -197,8 +179,7 @@ public final class Comparison
         {
             for (final Server server : servers(scenarios.get(0).serverMode()))
             {
-                final Process serverProcess = startServer(server);
-                try
+                try (ChildProcess serverProcess = startServer(server))
                 {
                     for (final Scenario scenario : scenarios)
                     {
@@ -213,10 +194,6 @@ public final class Comparison
                         System.out.printf(Locale.ROOT, "  %-28s round %d %-16s %s%n", scenario.name(), round,
                             server.name(), values);
                     }
-                }
-                finally
-                {
-                    stop(serverProcess);
                 }
             }
         }
@@ -243,7 +220,7 @@ public final class Comparison
         double slowest = Double.MAX_VALUE;
         for (final List<Double> values : results.get("echo 100 conns 32 B, messagesPerSecond").values())
         {
-            slowest = Math.min(slowest, median(values));
+            slowest = Math.min(slowest, Spread.median(values));
         }
         if (slowest < 2 * latencyRate)
         {
@@ -266,58 +243,39 @@ public final class Comparison
             "--source-addresses", "4", "--warmup-connections", quick ? "500" : "1000"));
     }
 
-    private Process startServer(final Server server) throws IOException, InterruptedException
+    private static ChildProcess startServer(final Server server) throws IOException, InterruptedException
     {
-        final List<String> serverCommand = new ArrayList<>(pinned(0));
-        serverCommand.add(java);
-        serverCommand.addAll(SERVER_JVM);
+        final List<String> serverCommand = new ArrayList<>(ChildProcess.pinned(0));
         serverCommand.addAll(server.command());
-        final Process serverProcess = new ProcessBuilder(serverCommand).redirectErrorStream(true).start();
+        final ChildProcess serverProcess = ChildProcess.start(serverCommand, true);
         try
         {
-            awaitLine(serverProcess, "listening", 30);
+            serverProcess.awaitLine("listening", 30, TimeUnit.SECONDS);
         }
         catch (final IOException ex)
         {
-            stop(serverProcess);
+            serverProcess.stop();
             throw ex;
         }
         return serverProcess;
     }
 
-    private static void stop(final Process process) throws InterruptedException
-    {
-        process.destroy();
-        if (!process.waitFor(10, TimeUnit.SECONDS))
-        {
-            process.destroyForcibly().waitFor();
-        }
-    }
-
-    private Map<String, Double> measure(final Server server, final Process serverProcess, final Scenario scenario)
+    private Map<String, Double> measure(
+        final Server server, final ChildProcess serverProcess, final Scenario scenario)
         throws IOException, InterruptedException
     {
-        final List<String> clientCommand = new ArrayList<>(pinned(1));
-        clientCommand.add(java);
-        clientCommand.addAll(CLIENT_JVM);
-        clientCommand.addAll(List.of("-cp", "perf/target/wsmux-perf.jar", "io.wsmux.perf.load.LoadGenerator"));
-        clientCommand.addAll(scenario.arguments());
-        clientCommand.addAll(List.of("--url", "ws://127.0.0.1:" + PORT + "/", "--label", server.name(),
+        final List<String> clientCommand = new ArrayList<>(ChildProcess.pinned(1));
+        final List<String> arguments =
+            new ArrayList<>(List.of("-cp", BenchServers.PERF_JAR, "io.wsmux.perf.load.LoadGenerator"));
+        arguments.addAll(scenario.arguments());
+        arguments.addAll(List.of("--url", "ws://127.0.0.1:" + PORT + "/", "--label", server.name(),
             "--server-pid", String.valueOf(serverProcess.pid())));
-        final Process client = new ProcessBuilder(clientCommand).redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-        final String result;
-        try
+        clientCommand.addAll(BenchServers.clientJvm(arguments));
+        final Map<String, Object> result;
+        try (ChildProcess client = ChildProcess.start(clientCommand, false))
         {
-            result = awaitLine(client, "RESULT", 600);
+            result = ResultLines.resultLine(client.awaitLine("RESULT", 600, TimeUnit.SECONDS));
             client.waitFor(30, TimeUnit.SECONDS);
-        }
-        finally
-        {
-            if (client.isAlive())
-            {
-                client.destroyForcibly().waitFor();
-            }
         }
         final Map<String, Double> values = new LinkedHashMap<>();
         for (final Metric metric : scenario.metrics())
@@ -336,41 +294,13 @@ public final class Comparison
         return values;
     }
 
-    private List<String> pinned(final int cpu)
+    private static double value(final Map<String, Object> result, final String key)
     {
-        return taskset ? List.of("/usr/bin/taskset", "-c", String.valueOf(cpu)) : List.of();
-    }
-
-    private static String awaitLine(final Process process, final String marker, final int timeoutSeconds)
-        throws IOException
-    {
-        final BufferedReader reader =
-            new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-        final StringBuilder seen = new StringBuilder();
-        String line;
-        while (System.nanoTime() < deadline && null != (line = reader.readLine()))
+        if (!(result.get(key) instanceof Double))
         {
-            seen.append(line).append('\n');
-            if (line.contains(marker))
-            {
-                return line;
-            }
+            throw new IllegalStateException("no number " + key + " in: " + result);
         }
-        throw new IOException("no line containing '" + marker + "' from " + process.info().commandLine()
-            .orElse("?") + ":\n" + seen);
-    }
-
-    private static double value(final String resultLine, final String key)
-    {
-        for (final String field : resultLine.split("\\s+"))
-        {
-            if (field.startsWith(key + "="))
-            {
-                return Double.parseDouble(field.substring(key.length() + 1));
-            }
-        }
-        throw new IllegalStateException("no " + key + " in: " + resultLine);
+        return (Double)result.get(key);
     }
 
     private String table()
@@ -380,28 +310,19 @@ public final class Comparison
         for (final Map.Entry<String, Map<String, List<Double>>> scenario : results.entrySet())
         {
             final boolean higher = higherIsBetter.get(scenario.getKey());
-            final double wsmux = median(scenario.getValue().get("wsmux"));
+            final double wsmux = Spread.median(scenario.getValue().get("wsmux"));
             for (final Map.Entry<String, List<Double>> server : scenario.getValue().entrySet())
             {
-                final List<Double> values = server.getValue();
-                final double median = median(values);
+                final Spread spread = Spread.of(server.getValue());
+                final double median = spread.median();
                 final double advantage = higher ? wsmux / median : median / wsmux;
                 out.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %,.0f | %,.0f | %s |%n",
-                    scenario.getKey(), server.getKey(), median,
-                    values.stream().mapToDouble(Double::doubleValue).min().orElse(0),
-                    values.stream().mapToDouble(Double::doubleValue).max().orElse(0),
+                    scenario.getKey(), server.getKey(), median, spread.min(), spread.max(),
                     "wsmux".equals(server.getKey()) ? "-" : String.format(Locale.ROOT, "%.2fx", advantage)));
             }
         }
         out.append("\nwsmux advantage: wsmux / this for throughput, this / wsmux for latency, server CPU per message ")
             .append("(serverNsPerMessage: server cores busy x 1e9 / rate) and memory.\n");
         return out.toString();
-    }
-
-    private static double median(final List<Double> values)
-    {
-        final double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return 0 == sorted.length ? Double.NaN : (sorted.length % 2 == 1 ? sorted[sorted.length / 2] :
-            (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2);
     }
 }
