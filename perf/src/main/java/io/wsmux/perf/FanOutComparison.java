@@ -1,0 +1,1038 @@
+package io.wsmux.perf;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The fan-out comparison: wsmux against Netty epoll (the idiomatic baseline, as {@link Comparison} starts it) and,
+ * when given its binary, an external single-threaded uWebSockets server, side by side on the fan-out scenarios
+ * (default {@code 1x1000}, {@code 1x10000}, {@code 100x10000}: topics x subscribers, 64-byte payloads, 32
+ * publications in flight per topic).
+ * <p>
+ * Every measurement starts a fresh server process, pinned to CPU 0 with taskset, and a fresh client pinned to CPU 1
+ * (the native C client, or the Java load generator in a child JVM), which warms up and then measures; the server is
+ * stopped after each measurement. Rounds are interleaved: for each round, for each scenario, for each server. The
+ * report gives, per scenario and server, the median and range over rounds of deliveries per second and of the
+ * server's CPU time per delivery, ratios against uWS and Netty epoll, and how each server's CPU per delivery grows
+ * from 1x1000 to 1x10000. A run whose client reports errors is marked failed, never averaged.
+ * <pre>
+ * java -jar perf/target/wsmux-perf.jar fanout-compare --help
+ * java -jar perf/target/wsmux-perf.jar fanout-compare --uws-binary /opt/uws/fanout_server --native-client ./fc
+ * </pre>
+ * Run from the repository root; writes the report to {@code perf/target/fanout-comparison.md} too. Exit status 0,
+ * 1 if a run failed, 2 on a bad option.
+ */
+public final class FanOutComparison
+{
+    static final String WSMUX = "wsmux";
+    static final String NETTY_EPOLL = "netty-epoll";
+    static final String UWS = "uws";
+    static final String NATIVE = "native";
+    static final String JAVA = "java";
+    static final int PAYLOAD = 64;
+    static final int WINDOW = 32;
+    static final int EXIT_FAILED = 1;
+    static final int EXIT_USAGE = 2;
+    /** The scenario pair whose CPU per delivery may grow by at most {@link #GROWTH_LIMIT}. */
+    static final Shape GROWTH_FROM = new Shape(1, 1000);
+    static final Shape GROWTH_TO = new Shape(1, 10000);
+    static final double GROWTH_LIMIT = 0.25;
+
+    private static final String NAME = "fanout-compare";
+    private static final int SERVER_START_SECONDS = 30;
+    /** Beyond warm-up and measurement: JVM start, 10,000 connections, subscription, drain. */
+    private static final int CLIENT_SLACK_SECONDS = 120;
+    private static final String PID_PLACEHOLDER = "<server-pid>";
+    private static final Pattern SAFE_WORD = Pattern.compile("[A-Za-z0-9_./:=,@%+-]+");
+
+    /** Topics x subscribers. */
+    record Shape(int topics, int subscribers)
+    {
+        private static final Pattern FORM = Pattern.compile("(\\d{1,6})x(\\d{1,7})");
+
+        /**
+         * @param text {@code <topics>x<subscribers>}, e.g. {@code 100x10000}.
+         * @return the shape.
+         * @throws IllegalArgumentException if it is not one, or has fewer subscribers than topics.
+         */
+        static Shape parse(final String text)
+        {
+            final Matcher matcher = FORM.matcher(text);
+            if (!matcher.matches())
+            {
+                throw new IllegalArgumentException("bad scenario '" + text + "' (<topics>x<subscribers>, e.g. 1x1000)");
+            }
+            final Shape shape = new Shape(Integer.parseInt(matcher.group(1)), Integer.parseInt(matcher.group(2)));
+            if (shape.topics() < 1 || shape.subscribers() < shape.topics())
+            {
+                throw new IllegalArgumentException(
+                    "bad scenario '" + text + "' (at least 1 topic and a subscriber per topic)");
+            }
+            return shape;
+        }
+
+        @Override
+        public String toString()
+        {
+            return topics + "x" + subscribers;
+        }
+    }
+
+    /** A server under test: its command without the pinning. */
+    record Server(String name, List<String> command)
+    {
+    }
+
+    /**
+     * One measurement: the client's numbers, or why the run failed.
+     *
+     * @param deliveriesPerSecond deliveries per second in the measured window.
+     * @param serverNsPerDelivery server CPU nanoseconds per delivery (all its threads).
+     * @param clientCores         cores the client kept busy.
+     * @param failure             null for a good run, else why it failed.
+     */
+    record Measurement(double deliveriesPerSecond, double serverNsPerDelivery, double clientCores, String failure)
+    {
+        static Measurement failed(final String why)
+        {
+            return new Measurement(Double.NaN, Double.NaN, Double.NaN, why);
+        }
+
+        boolean ok()
+        {
+            return null == failure;
+        }
+    }
+
+    /** The options, parsed and checked, not yet checked against the file system. */
+    static final class Options
+    {
+        boolean help;
+        List<String> servers = new ArrayList<>();
+        List<Shape> scenarios = new ArrayList<>(List.of(new Shape(1, 1000), new Shape(1, 10000),
+            new Shape(100, 10000)));
+        int rounds = 3;
+        long durationNs = TimeUnit.SECONDS.toNanos(4);
+        long warmupNs = TimeUnit.SECONDS.toNanos(2);
+        String client;
+        String nativeClient;
+        String uwsBinary;
+        Map<String, String> extraWsmux = new LinkedHashMap<>();
+        int port = 9311;
+        String output = "perf/target/fanout-comparison.md";
+        String wsmuxJar = BenchServers.WSMUX_JAR;
+        String perfJar = BenchServers.PERF_JAR;
+        String classpath;
+
+        /**
+         * @param args the command line after {@code fanout-compare}.
+         * @return the options, every default filled in.
+         * @throws IllegalArgumentException with one line naming the bad option.
+         */
+        static Options parse(final String[] args)
+        {
+            final Options options = new Options();
+            String servers = null;
+            for (int i = 0; i < args.length; i++)
+            {
+                final String option = args[i];
+                if ("--help".equals(option) || "-h".equals(option))
+                {
+                    options.help = true;
+                    continue;
+                }
+                if (!option.startsWith("--"))
+                {
+                    throw new IllegalArgumentException("unexpected argument '" + option + "'");
+                }
+                if (!isOption(option))
+                {
+                    throw new IllegalArgumentException("unknown option " + option);
+                }
+                if (i + 1 >= args.length)
+                {
+                    throw new IllegalArgumentException(option + " needs a value");
+                }
+                final String value = args[++i];
+                if ("--servers".equals(option))
+                {
+                    servers = value;
+                }
+                else
+                {
+                    options.set(option, value);
+                }
+            }
+            options.resolve(servers);
+            return options;
+        }
+
+        private static boolean isOption(final String option)
+        {
+            switch (option)
+            {
+                case "--servers":
+                case "--scenarios":
+                case "--rounds":
+                case "--duration":
+                case "--warmup":
+                case "--client":
+                case "--native-client":
+                case "--uws-binary":
+                case "--extra-wsmux":
+                case "--port":
+                case "--output":
+                case "--wsmux-jar":
+                case "--perf-jar":
+                case "--classpath":
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
+        private void set(final String option, final String value)
+        {
+            switch (option)
+            {
+                case "--scenarios":
+                    scenarios = new ArrayList<>();
+                    for (final String shape : list(option, value))
+                    {
+                        try
+                        {
+                            scenarios.add(Shape.parse(shape));
+                        }
+                        catch (final IllegalArgumentException ex)
+                        {
+                            throw new IllegalArgumentException(option + ": " + ex.getMessage());
+                        }
+                    }
+                    break;
+                case "--rounds":
+                    rounds = positive(option, value, 1000);
+                    break;
+                case "--duration":
+                    durationNs = duration(option, value);
+                    if (0 == durationNs)
+                    {
+                        throw new IllegalArgumentException(option + " must be > 0: '" + value + "'");
+                    }
+                    break;
+                case "--warmup":
+                    warmupNs = duration(option, value);
+                    break;
+                case "--client":
+                    if (!NATIVE.equals(value) && !JAVA.equals(value))
+                    {
+                        throw new IllegalArgumentException(option + " must be native or java: '" + value + "'");
+                    }
+                    client = value;
+                    break;
+                case "--native-client":
+                    nativeClient = nonEmpty(option, value);
+                    break;
+                case "--uws-binary":
+                    uwsBinary = nonEmpty(option, value);
+                    break;
+                case "--extra-wsmux":
+                    extraWsmux(option, value);
+                    break;
+                case "--port":
+                    port = positive(option, value, 65535);
+                    break;
+                case "--output":
+                    output = nonEmpty(option, value);
+                    break;
+                case "--wsmux-jar":
+                    wsmuxJar = nonEmpty(option, value);
+                    break;
+                case "--perf-jar":
+                    perfJar = nonEmpty(option, value);
+                    break;
+                case "--classpath":
+                    classpath = nonEmpty(option, value);
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown option " + option);
+            }
+        }
+
+        private void extraWsmux(final String option, final String value)
+        {
+            final int equals = value.indexOf('=');
+            if (equals <= 0 || equals == value.length() - 1)
+            {
+                throw new IllegalArgumentException(option + " must be NAME=PATH: '" + value + "'");
+            }
+            final String name = value.substring(0, equals);
+            if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*"))
+            {
+                throw new IllegalArgumentException(option + ": bad name '" + name + "' (letters, digits, . _ -)");
+            }
+            if (WSMUX.equals(name) || NETTY_EPOLL.equals(name) || UWS.equals(name) || extraWsmux.containsKey(name))
+            {
+                throw new IllegalArgumentException(option + ": the name '" + name + "' is taken");
+            }
+            extraWsmux.put(name, value.substring(equals + 1));
+        }
+
+        private void resolve(final String serverList)
+        {
+            if (null == serverList)
+            {
+                servers.add(WSMUX);
+                servers.addAll(extraWsmux.keySet());
+                servers.add(NETTY_EPOLL);
+                if (null != uwsBinary)
+                {
+                    servers.add(UWS);
+                }
+            }
+            else
+            {
+                for (final String name : list("--servers", serverList))
+                {
+                    if (servers.contains(name))
+                    {
+                        throw new IllegalArgumentException("--servers: '" + name + "' named twice");
+                    }
+                    if (UWS.equals(name) && null == uwsBinary)
+                    {
+                        throw new IllegalArgumentException("--servers: uws needs --uws-binary PATH");
+                    }
+                    if (!WSMUX.equals(name) && !NETTY_EPOLL.equals(name) && !UWS.equals(name) &&
+                        !extraWsmux.containsKey(name))
+                    {
+                        throw new IllegalArgumentException("--servers: unknown server '" + name + "' (wsmux, " +
+                            "netty-epoll, uws, or a name given with --extra-wsmux)");
+                    }
+                    servers.add(name);
+                }
+            }
+            if (null == client)
+            {
+                client = null != nativeClient ? NATIVE : JAVA;
+            }
+            else if (NATIVE.equals(client) && null == nativeClient)
+            {
+                throw new IllegalArgumentException("--client native needs --native-client PATH");
+            }
+        }
+
+        private static List<String> list(final String option, final String value)
+        {
+            final List<String> items = new ArrayList<>();
+            for (final String item : value.split(","))
+            {
+                if (item.isBlank())
+                {
+                    throw new IllegalArgumentException(option + ": empty item in '" + value + "'");
+                }
+                items.add(item.trim());
+            }
+            if (items.isEmpty())
+            {
+                throw new IllegalArgumentException(option + ": empty list");
+            }
+            return items;
+        }
+
+        private static String nonEmpty(final String option, final String value)
+        {
+            if (value.isEmpty())
+            {
+                throw new IllegalArgumentException(option + " needs a value");
+            }
+            return value;
+        }
+
+        private static int positive(final String option, final String value, final int max)
+        {
+            try
+            {
+                final int number = Integer.parseInt(value);
+                if (number >= 1 && number <= max)
+                {
+                    return number;
+                }
+            }
+            catch (final NumberFormatException ignore)
+            {
+                // reported below
+            }
+            throw new IllegalArgumentException(option + " must be a whole number 1.." + max + ": '" + value + "'");
+        }
+
+        /**
+         * @return nanoseconds of {@code 4s}, {@code 500ms}, {@code 1.5s} or {@code 2} (seconds).
+         */
+        static long duration(final String option, final String value)
+        {
+            final Matcher matcher = Pattern.compile("(\\d{1,6}(?:\\.\\d{1,9})?)(ms|s)?").matcher(value);
+            if (!matcher.matches())
+            {
+                throw new IllegalArgumentException(option + " must be a duration like 4s or 500ms: '" + value + "'");
+            }
+            final BigDecimal number = new BigDecimal(matcher.group(1));
+            final BigDecimal nanos = number.scaleByPowerOfTen("ms".equals(matcher.group(2)) ? 6 : 9);
+            return nanos.longValue();
+        }
+
+        List<Server> serverList()
+        {
+            final List<Server> list = new ArrayList<>();
+            for (final String name : servers)
+            {
+                if (WSMUX.equals(name))
+                {
+                    final List<String> launch = null == classpath ? List.of("-jar", wsmuxJar) :
+                        List.of("-cp", classpath, BenchServers.WSMUX_MAIN);
+                    list.add(new Server(name, BenchServers.serverJvm(BenchServers.wsmux(launch, "fanout", port))));
+                }
+                else if (NETTY_EPOLL.equals(name))
+                {
+                    list.add(new Server(name, BenchServers.serverJvm(
+                        BenchServers.netty(null == classpath ? perfJar : classpath, "fanout", port, "epoll"))));
+                }
+                else if (UWS.equals(name))
+                {
+                    list.add(new Server(name, List.of(uwsBinary, "--port", String.valueOf(port))));
+                }
+                else
+                {
+                    list.add(new Server(name, BenchServers.serverJvm(
+                        BenchServers.wsmux(List.of("-jar", extraWsmux.get(name)), "fanout", port))));
+                }
+            }
+            return list;
+        }
+
+        /**
+         * @param shape     the scenario.
+         * @param serverPid the server's process id, for its CPU time.
+         * @return the client's command, without the pinning.
+         */
+        List<String> clientCommand(final Shape shape, final String serverPid)
+        {
+            if (NATIVE.equals(client))
+            {
+                return List.of(nativeClient, "--host", "127.0.0.1", "--port", String.valueOf(port),
+                    "--subscribers", String.valueOf(shape.subscribers()), "--topics", String.valueOf(shape.topics()),
+                    "--payload", String.valueOf(PAYLOAD), "--window", String.valueOf(WINDOW),
+                    "--duration", seconds(durationNs), "--warmup", seconds(warmupNs), "--server-pid", serverPid,
+                    "--quiet");
+            }
+            final List<String> arguments = new ArrayList<>(null == classpath ? List.of("-jar", perfJar) :
+                List.of("-cp", classpath, PerfMain.class.getName()));
+            arguments.addAll(List.of("fanout", "--url", "ws://127.0.0.1:" + port + "/",
+                "--subscribers", String.valueOf(shape.subscribers()), "--topics", String.valueOf(shape.topics()),
+                "--payload", String.valueOf(PAYLOAD), "--window", String.valueOf(WINDOW), "--rate", "max",
+                "--duration", TimeUnit.NANOSECONDS.toMillis(durationNs) + "ms",
+                "--warmup", TimeUnit.NANOSECONDS.toMillis(warmupNs) + "ms", "--server-pid", serverPid, "--quiet"));
+            return BenchServers.clientJvm(arguments);
+        }
+
+        /**
+         * @return the files the run needs that are missing, one line each; empty when all are there.
+         */
+        List<String> missingFiles()
+        {
+            final List<String> missing = new ArrayList<>();
+            final boolean anyJvm = servers.stream().anyMatch((name) -> !UWS.equals(name)) || JAVA.equals(client);
+            if (null == classpath && anyJvm)
+            {
+                final String build = " (mvn -B -q package -DskipTests, and run from the repository root)";
+                if (servers.contains(WSMUX))
+                {
+                    requireFile(missing, wsmuxJar, "wsmux jar" + build);
+                }
+                if (servers.contains(NETTY_EPOLL) || JAVA.equals(client))
+                {
+                    requireFile(missing, perfJar, "perf jar" + build);
+                }
+            }
+            for (final Map.Entry<String, String> extra : extraWsmux.entrySet())
+            {
+                if (servers.contains(extra.getKey()))
+                {
+                    requireFile(missing, extra.getValue(), "jar of " + extra.getKey());
+                }
+            }
+            if (servers.contains(UWS) && !Files.isExecutable(Path.of(uwsBinary)))
+            {
+                missing.add("uWS server not executable: " + uwsBinary);
+            }
+            if (NATIVE.equals(client) && !Files.isExecutable(Path.of(nativeClient)))
+            {
+                missing.add("native client not executable: " + nativeClient);
+            }
+            return missing;
+        }
+
+        private static void requireFile(final List<String> missing, final String path, final String what)
+        {
+            if (!Files.isRegularFile(Path.of(path)))
+            {
+                missing.add(what + " not found: " + path);
+            }
+        }
+    }
+
+    private final Options options;
+    private final PrintStream out;
+    private final Map<Shape, Map<String, List<Measurement>>> results = new LinkedHashMap<>();
+    private final Map<String, String> serverCommands = new LinkedHashMap<>();
+    private final List<String> failures = new ArrayList<>();
+    private String clientCommand;
+
+    FanOutComparison(final Options options, final PrintStream out)
+    {
+        this.options = options;
+        this.out = out;
+        for (final Shape shape : options.scenarios)
+        {
+            final Map<String, List<Measurement>> byServer = new LinkedHashMap<>();
+            for (final String server : options.servers)
+            {
+                byServer.put(server, new ArrayList<>());
+            }
+            results.put(shape, byServer);
+        }
+    }
+
+    /**
+     * @param args {@code --help} lists the options.
+     * @throws Exception on failure.
+     */
+    public static void main(final String[] args) throws Exception
+    {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /**
+     * @param args the options.
+     * @param out  where the progress and the report go.
+     * @param err  where a bad option is named.
+     * @return the exit status: 0, {@link #EXIT_FAILED} if a run failed, {@link #EXIT_USAGE} on a bad option.
+     * @throws IOException if the report cannot be written or the port is taken.
+     * @throws InterruptedException if interrupted.
+     */
+    static int run(final String[] args, final PrintStream out, final PrintStream err)
+        throws IOException, InterruptedException
+    {
+        final Options options;
+        try
+        {
+            options = Options.parse(args);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            err.println(NAME + ": " + ex.getMessage() + " (--help lists the options)");
+            return EXIT_USAGE;
+        }
+        if (options.help)
+        {
+            usage(out);
+            return 0;
+        }
+        final List<String> missing = options.missingFiles();
+        if (!missing.isEmpty())
+        {
+            for (final String line : missing)
+            {
+                err.println(NAME + ": " + line);
+            }
+            return EXIT_FAILED;
+        }
+        return new FanOutComparison(options, out).run();
+    }
+
+    static void usage(final PrintStream out)
+    {
+        out.println("usage: java -jar perf/target/wsmux-perf.jar fanout-compare [options]  (from the repository root)");
+        out.println();
+        out.println("Fan-out throughput and server CPU per delivery, wsmux vs Netty epoll vs uWebSockets. Every");
+        out.println("measurement starts a fresh server (pinned to CPU 0) and a fresh client (CPU 1); the warm-up");
+        out.println("runs in every fresh server JVM before the measured window. Rounds interleave servers.");
+        out.println();
+        out.println("  --servers LIST          wsmux,netty-epoll,uws and --extra-wsmux names, in this order");
+        out.println("                          (default: wsmux, the extra ones, netty-epoll, uws with --uws-binary)");
+        out.println("  --scenarios LIST        <topics>x<subscribers>,... (default 1x1000,1x10000,100x10000)");
+        out.println("  --rounds N              rounds, each a fresh server per scenario and server (default 3)");
+        out.println("  --duration D            measured window, e.g. 4s or 2500ms (default 4s)");
+        out.println("  --warmup D              warm-up before it, in every fresh server JVM (default 2s)");
+        out.println("  --client native|java    the load client (default native with --native-client, else java)");
+        out.println("  --native-client PATH    the native C client (perf/src/main/c/fanout_client.c), built");
+        out.println("  --uws-binary PATH       an external uWebSockets fan-out server, run as 'PATH --port P';");
+        out.println("                          adds the server uws");
+        out.println("  --extra-wsmux NAME=PATH another wsmux build (a core/target/wsmux.jar), run with the same");
+        out.println("                          flags as the server NAME (repeatable),");
+        out.println("                          e.g. --extra-wsmux wsmux-before=/tmp/wsmux-before.jar");
+        out.println("  --port P                the servers' port (default 9311)");
+        out.println("  --output FILE           the Markdown report (default perf/target/fanout-comparison.md)");
+        out.println("  --wsmux-jar PATH        wsmux (default core/target/wsmux.jar)");
+        out.println("  --perf-jar PATH         Netty baseline and Java client (default perf/target/wsmux-perf.jar)");
+        out.println("  --classpath CP          run wsmux, Netty and the Java client from this class path instead");
+        out.println("                          of the jars (tests, IDEs)");
+        out.println("  --help                  this list");
+        out.println();
+        out.printf("Fixed: %d-byte payloads, %d publications in flight per topic. Exit status 0, 1 if a run failed,%n",
+            PAYLOAD, WINDOW);
+        out.println("2 on a bad option.");
+    }
+
+    private int run() throws IOException, InterruptedException
+    {
+        final long startNs = System.nanoTime();
+        out.println(header());
+        final List<Server> servers = options.serverList();
+        for (int round = 1; round <= options.rounds; round++)
+        {
+            for (final Shape shape : options.scenarios)
+            {
+                for (final Server server : servers)
+                {
+                    final Measurement measurement = measure(server, shape);
+                    results.get(shape).get(server.name()).add(measurement);
+                    if (!measurement.ok())
+                    {
+                        failures.add(shape + " round " + round + " " + server.name() + ": " + measurement.failure());
+                    }
+                    out.println(String.format(Locale.ROOT, "  %-10s round %d %-14s ", shape, round, server.name()) +
+                        (measurement.ok() ? String.format(Locale.ROOT,
+                            "%,12.0f deliveries/s %8.1f ns/delivery (server) client cores %.2f",
+                            measurement.deliveriesPerSecond(), measurement.serverNsPerDelivery(),
+                            measurement.clientCores()) : "FAILED: " + lastLines(measurement.failure(), 20)));
+                }
+            }
+        }
+        final String report = report((System.nanoTime() - startNs) / 60e9);
+        out.println();
+        out.println(report);
+        final Path output = Path.of(options.output);
+        if (null != output.toAbsolutePath().getParent())
+        {
+            Files.createDirectories(output.toAbsolutePath().getParent());
+        }
+        Files.writeString(output, report, StandardCharsets.UTF_8);
+        out.println("written to " + output);
+        return failures.isEmpty() ? 0 : EXIT_FAILED;
+    }
+
+    private String header()
+    {
+        return String.format(Locale.ROOT, "fan-out comparison, %s: %s; scenarios %s (topics x subscribers), " +
+            "%d-byte payloads, %d publications in flight per topic; %d round(s); every measurement in a fresh " +
+            "server process, %s s of warm-up in each fresh server JVM, then %s s measured; server pinned to CPU 0, " +
+            "client (%s) to CPU 1: %s.",
+            LocalDate.now(), String.join(", ", options.servers), options.scenarios.toString()
+                .replaceAll("[\\[\\]]", ""), PAYLOAD, WINDOW, options.rounds, seconds(options.warmupNs),
+            seconds(options.durationNs), options.client, ChildProcess.TASKSET ? "yes" : "no (taskset missing)");
+    }
+
+    /**
+     * One measurement: a fresh server, a fresh client, both stopped by their own handles.
+     */
+    private Measurement measure(final Server server, final Shape shape) throws IOException, InterruptedException
+    {
+        awaitFreePort();
+        final List<String> serverCommand = new ArrayList<>(ChildProcess.pinned(0));
+        serverCommand.addAll(server.command());
+        serverCommands.putIfAbsent(server.name(), shellLine(serverCommand));
+        try (ChildProcess serverProcess = ChildProcess.start(serverCommand, true))
+        {
+            try
+            {
+                serverProcess.awaitLine("listening", SERVER_START_SECONDS, TimeUnit.SECONDS);
+            }
+            catch (final IOException ex)
+            {
+                return Measurement.failed("server did not start: " + ex.getMessage());
+            }
+            final List<String> command = new ArrayList<>(ChildProcess.pinned(1));
+            command.addAll(options.clientCommand(shape, String.valueOf(serverProcess.pid())));
+            if (null == clientCommand)
+            {
+                clientCommand = shellLine(command)
+                    .replace(" " + serverProcess.pid() + " ", " " + PID_PLACEHOLDER + " ");
+            }
+            try (ChildProcess client = ChildProcess.start(command, false))
+            {
+                final long timeoutSeconds = TimeUnit.NANOSECONDS.toSeconds(options.warmupNs + options.durationNs) +
+                    CLIENT_SLACK_SECONDS;
+                if (!client.waitFor(timeoutSeconds, TimeUnit.SECONDS))
+                {
+                    return Measurement.failed("client still running after " + timeoutSeconds + " s:\n" +
+                        client.output());
+                }
+                final Measurement measurement = measurement(client.stdout(), client.exitValue(), shape);
+                if (measurement.ok() && !serverProcess.isAlive())
+                {
+                    return Measurement.failed("server exited during the run:\n" + serverProcess.output());
+                }
+                return measurement.ok() ? measurement :
+                    Measurement.failed(measurement.failure() + "\n" + client.output());
+            }
+        }
+    }
+
+    /**
+     * @param stdout     the client's standard output.
+     * @param exitStatus its exit status.
+     * @param shape      the scenario it ran.
+     * @return the measurement its result line reports, failed if there is none or it reports errors.
+     */
+    static Measurement measurement(final List<String> stdout, final int exitStatus, final Shape shape)
+    {
+        String line = null;
+        for (final String candidate : stdout)
+        {
+            final String trimmed = candidate.trim();
+            if (trimmed.startsWith("RESULT ") || trimmed.startsWith("{"))
+            {
+                line = trimmed;
+            }
+        }
+        if (null == line)
+        {
+            return Measurement.failed("client printed no result (exit status " + exitStatus + ")");
+        }
+        final Map<String, Object> result;
+        try
+        {
+            result = line.startsWith("{") ? ResultLines.flatJson(line) : ResultLines.resultLine(line);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return Measurement.failed("client result unreadable: " + ex.getMessage());
+        }
+        return measurement(result, exitStatus, shape);
+    }
+
+    /**
+     * @param result     the client's result, from either client.
+     * @param exitStatus its exit status.
+     * @param shape      the scenario it ran.
+     * @return the measurement, failed if the client reports errors, subscribers that did not subscribe, no
+     *     deliveries, or a failing exit status.
+     */
+    static Measurement measurement(final Map<String, Object> result, final int exitStatus, final Shape shape)
+    {
+        final double deliveriesPerSecond = number(result, "deliveriesPerSecond");
+        final double serverCores = number(result, "serverCores");
+        final double clientCores = number(result, "clientCores");
+        final double errors = number(result, "errors");
+        double nsPerDelivery = number(result, "serverNsPerDelivery");
+        if (Double.isNaN(nsPerDelivery) || nsPerDelivery < 0)
+        {
+            nsPerDelivery = serverCores >= 0 && deliveriesPerSecond > 0 ? serverCores * 1e9 / deliveriesPerSecond :
+                Double.NaN;
+        }
+        double subscribed = number(result, "subscribed");
+        if (Double.isNaN(subscribed))
+        {
+            subscribed = number(result, "subscribersSubscribed");
+        }
+
+        final List<String> problems = new ArrayList<>();
+        if (Double.isNaN(errors))
+        {
+            problems.add("no error count");
+        }
+        else if (errors > 0)
+        {
+            final StringBuilder kinds = new StringBuilder();
+            for (final Map.Entry<String, Object> field : result.entrySet())
+            {
+                if (isErrorKind(field.getKey()) && field.getValue() instanceof Double && (Double)field.getValue() > 0)
+                {
+                    kinds.append(kinds.length() == 0 ? "" : " ").append(field.getKey()).append('=')
+                        .append(whole((Double)field.getValue()));
+                }
+            }
+            problems.add("errors=" + whole(errors) + (kinds.length() == 0 ? "" : " (" + kinds + ")"));
+        }
+        if (!Double.isNaN(subscribed) && subscribed < shape.subscribers())
+        {
+            problems.add("subscribed " + whole(subscribed) + " of " + shape.subscribers());
+        }
+        if (!(deliveriesPerSecond > 0))
+        {
+            problems.add("no deliveries");
+        }
+        if (0 != exitStatus)
+        {
+            problems.add("exit status " + exitStatus);
+        }
+        if (!problems.isEmpty())
+        {
+            return new Measurement(deliveriesPerSecond, nsPerDelivery, clientCores, String.join(", ", problems));
+        }
+        return new Measurement(deliveriesPerSecond, nsPerDelivery, clientCores, null);
+    }
+
+    private static boolean isErrorKind(final String key)
+    {
+        switch (key)
+        {
+            case "connectFailures":
+            case "unexpectedCloses":
+            case "corrupt":
+            case "outOfOrder":
+            case "duplicates":
+            case "missing":
+            case "sendFailures":
+            case "refused":
+            case "notSubscribed":
+            case "clientErrors":
+            case "childFailures":
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static double number(final Map<String, Object> result, final String key)
+    {
+        return result.get(key) instanceof Double ? (Double)result.get(key) : Double.NaN;
+    }
+
+    private static String whole(final double value)
+    {
+        return String.format(Locale.ROOT, "%.0f", value);
+    }
+
+    /**
+     * A server of the previous measurement, or someone else's, must not answer this run's client.
+     */
+    private void awaitFreePort() throws IOException, InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (portAnswers(options.port))
+        {
+            if (System.nanoTime() > deadline)
+            {
+                throw new IOException("port " + options.port + " is in use by another process: choose one with " +
+                    "--port");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static boolean portAnswers(final int port)
+    {
+        try (Socket socket = new Socket())
+        {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+    }
+
+    /**
+     * @param minutes how long the run took.
+     * @return the Markdown report.
+     */
+    String report(final double minutes)
+    {
+        final StringBuilder md = new StringBuilder();
+        md.append("# Fan-out comparison\n\n").append(header()).append(String.format(Locale.ROOT,
+            " Took %.1f minutes.%n%n", minutes));
+        md.append("| scenario | server | deliveries/s median [min-max] | server ns/delivery median [min-max] | ")
+            .append("client cores | good runs |\n|---|---|---|---|---|---|\n");
+        for (final Map.Entry<Shape, Map<String, List<Measurement>>> scenario : results.entrySet())
+        {
+            for (final Map.Entry<String, List<Measurement>> server : scenario.getValue().entrySet())
+            {
+                final List<Measurement> runs = server.getValue();
+                final List<Measurement> good = runs.stream().filter(Measurement::ok).toList();
+                final int failed = runs.size() - good.size();
+                md.append("| ").append(scenario.getKey()).append(" | ").append(server.getKey()).append(" | ");
+                if (good.isEmpty())
+                {
+                    md.append("FAILED | FAILED | - | 0/").append(runs.size()).append(" |\n");
+                    continue;
+                }
+                final Spread deliveries = Spread.of(good.stream().map(Measurement::deliveriesPerSecond).toList());
+                final Spread ns = Spread.of(good.stream().map(Measurement::serverNsPerDelivery).toList());
+                final Spread client = Spread.of(good.stream().map(Measurement::clientCores).toList());
+                md.append(String.format(Locale.ROOT, "%,.0f [%,.0f-%,.0f] | %s [%s-%s] | %.2f | %d/%d%s |%n",
+                    deliveries.median(), deliveries.min(), deliveries.max(), ns(ns.median()), ns(ns.min()),
+                    ns(ns.max()), client.median(), good.size(), runs.size(),
+                    0 == failed ? "" : " (" + failed + " FAILED)"));
+            }
+        }
+        md.append("\nMedians over the good runs only; a FAILED run (client errors, missing subscribers, a server that ")
+            .append("did not start) is listed below and left out. Server ns/delivery: the server's CPU time, all its ")
+            .append("threads, over its deliveries in the measured window.\n");
+        ratios(md);
+        growth(md);
+        if (!failures.isEmpty())
+        {
+            md.append("\n## Failed runs\n\n");
+            for (final String failure : failures)
+            {
+                md.append("- ").append(firstLine(failure)).append('\n');
+            }
+        }
+        md.append("\n## Commands\n\n```\n");
+        for (final Map.Entry<String, String> command : serverCommands.entrySet())
+        {
+            md.append("# server ").append(command.getKey()).append('\n').append(command.getValue()).append('\n');
+        }
+        if (null != clientCommand)
+        {
+            md.append("# client (").append(options.client).append("), first run\n").append(clientCommand)
+                .append('\n');
+        }
+        md.append("```\n");
+        return md.toString();
+    }
+
+    private void ratios(final StringBuilder md)
+    {
+        final List<String> references = new ArrayList<>();
+        for (final String reference : List.of(UWS, NETTY_EPOLL, WSMUX))
+        {
+            // wsmux is the reference of the other wsmux builds only (an A/B comparison).
+            if (options.servers.contains(reference) && (!WSMUX.equals(reference) || !options.extraWsmux.isEmpty()))
+            {
+                references.add(reference);
+            }
+        }
+        if (references.isEmpty() || options.servers.size() < 2)
+        {
+            return;
+        }
+        md.append("\n## Ratios (medians)\n\nserver/reference: deliveries above 1 and ns per delivery below 1 are ")
+            .append("better than the reference.\n\n| scenario | server |");
+        for (final String reference : references)
+        {
+            md.append(" deliveries /").append(reference).append(" | ns per delivery /").append(reference).append(" |");
+        }
+        md.append("\n|---|---|").append("---|---|".repeat(references.size())).append('\n');
+        for (final Shape shape : results.keySet())
+        {
+            for (final String server : options.servers)
+            {
+                if (references.contains(server) && !WSMUX.equals(server))
+                {
+                    continue;
+                }
+                md.append("| ").append(shape).append(" | ").append(server).append(" |");
+                for (final String reference : references)
+                {
+                    if (reference.equals(server))
+                    {
+                        md.append(" - | - |");
+                        continue;
+                    }
+                    md.append(' ').append(ratio(median(shape, server, true), median(shape, reference, true)))
+                        .append(" | ").append(ratio(median(shape, server, false), median(shape, reference, false)))
+                        .append(" |");
+                }
+                md.append('\n');
+            }
+        }
+    }
+
+    private void growth(final StringBuilder md)
+    {
+        if (!results.containsKey(GROWTH_FROM) || !results.containsKey(GROWTH_TO))
+        {
+            return;
+        }
+        md.append(String.format(Locale.ROOT, "%n## Growth of server ns per delivery, %s to %s%n%n" +
+            "The project's bound for wsmux: at most %.0f %%.%n%n| server | ns/delivery %s | ns/delivery %s | growth " +
+            "| within %.0f %% |%n|---|---|---|---|---|%n", GROWTH_FROM, GROWTH_TO, GROWTH_LIMIT * 100, GROWTH_FROM,
+            GROWTH_TO, GROWTH_LIMIT * 100));
+        for (final String server : options.servers)
+        {
+            final double from = median(GROWTH_FROM, server, false);
+            final double to = median(GROWTH_TO, server, false);
+            final double growth = to / from - 1;
+            md.append("| ").append(server).append(" | ").append(ns(from)).append(" | ").append(ns(to)).append(" | ")
+                .append(Double.isNaN(growth) ? "-" : String.format(Locale.ROOT, "%+.1f %%", growth * 100))
+                .append(" | ").append(Double.isNaN(growth) ? "-" : growth <= GROWTH_LIMIT ? "yes" : "NO")
+                .append(" |\n");
+        }
+    }
+
+    private double median(final Shape shape, final String server, final boolean deliveries)
+    {
+        return Spread.median(results.get(shape).get(server).stream().filter(Measurement::ok)
+            .map(deliveries ? Measurement::deliveriesPerSecond : Measurement::serverNsPerDelivery).toList());
+    }
+
+    private static String ratio(final double value, final double reference)
+    {
+        final double ratio = value / reference;
+        return Double.isNaN(ratio) || Double.isInfinite(ratio) ? "-" : String.format(Locale.ROOT, "%.2f", ratio);
+    }
+
+    private static String ns(final double value)
+    {
+        if (Double.isNaN(value))
+        {
+            return "-";
+        }
+        return String.format(Locale.ROOT, value >= 100 ? "%,.0f" : "%.1f", value);
+    }
+
+    private static String seconds(final long nanos)
+    {
+        return BigDecimal.valueOf(nanos, 9).stripTrailingZeros().toPlainString();
+    }
+
+    private static String lastLines(final String text, final int count)
+    {
+        final String[] lines = text.split("\n");
+        if (lines.length <= count + 1)
+        {
+            return text;
+        }
+        return lines[0] + "\n  ...\n" + String.join("\n", List.of(lines).subList(lines.length - count, lines.length));
+    }
+
+    private static String firstLine(final String text)
+    {
+        final int newline = text.indexOf('\n');
+        return newline < 0 ? text : text.substring(0, newline);
+    }
+
+    /**
+     * @return the command as one line a shell runs as it is.
+     */
+    static String shellLine(final List<String> command)
+    {
+        final StringBuilder line = new StringBuilder();
+        for (final String word : command)
+        {
+            if (line.length() > 0)
+            {
+                line.append(' ');
+            }
+            line.append(SAFE_WORD.matcher(word).matches() ? word : "'" + word.replace("'", "'\\''") + "'");
+        }
+        return line.toString();
+    }
+}
