@@ -11,6 +11,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -173,6 +174,7 @@ final class ChildProcess implements AutoCloseable
     {
         final long deadline = System.nanoTime() + unit.toNanos(timeout);
         long remaining;
+        boolean ended = false;
         while ((remaining = deadline - System.nanoTime()) > 0)
         {
             final String line = pending.poll(remaining, TimeUnit.NANOSECONDS);
@@ -183,6 +185,7 @@ final class ChildProcess implements AutoCloseable
             if (END == line)
             {
                 pending.add(END);
+                ended = true;
                 break;
             }
             if (line.contains(marker))
@@ -190,8 +193,15 @@ final class ChildProcess implements AutoCloseable
                 return line;
             }
         }
-        throw new IOException("no line containing '" + marker + "' within " + timeout + " " +
-            unit.name().toLowerCase() + " from " + String.join(" ", command) + ":\n" + output());
+        final String why = !ended ? "within " + timeout + " " + unit.name().toLowerCase(Locale.ROOT) :
+            "before its output ended (exit status " + exitStatusSoon() + ")";
+        throw new IOException("no line containing '" + marker + "' " + why + " from " + String.join(" ", command) +
+            ":\n" + output());
+    }
+
+    private String exitStatusSoon() throws InterruptedException
+    {
+        return process.waitFor(1, TimeUnit.SECONDS) ? String.valueOf(process.exitValue()) : "?";
     }
 
     /**

@@ -600,7 +600,7 @@ public final class FanOutComparison
     private int run() throws IOException, InterruptedException
     {
         final long startNs = System.nanoTime();
-        out.println(header());
+        out.print(header());
         final List<Server> servers = options.serverList();
         for (int round = 1; round <= options.rounds; round++)
         {
@@ -637,10 +637,12 @@ public final class FanOutComparison
 
     private String header()
     {
-        return String.format(Locale.ROOT, "fan-out comparison, %s: %s; scenarios %s (topics x subscribers), " +
-            "%d-byte payloads, %d publications in flight per topic; %d round(s); every measurement in a fresh " +
-            "server process, %s s of warm-up in each fresh server JVM, then %s s measured; server pinned to CPU 0, " +
-            "client (%s) to CPU 1: %s.",
+        return String.format(Locale.ROOT, "Fan-out comparison, %s%n" +
+            "- servers: %s; scenarios (topics x subscribers): %s; %d-byte payloads, %d publications in flight per " +
+            "topic%n" +
+            "- %d round(s), interleaved; every measurement in a fresh server process: %s s of warm-up in each fresh " +
+            "server JVM, then %s s measured%n" +
+            "- server pinned to CPU 0, client (%s) to CPU 1: %s%n",
             LocalDate.now(), String.join(", ", options.servers), options.scenarios.toString()
                 .replaceAll("[\\[\\]]", ""), PAYLOAD, WINDOW, options.rounds, seconds(options.warmupNs),
             seconds(options.durationNs), options.client, ChildProcess.TASKSET ? "yes" : "no (taskset missing)");
@@ -855,8 +857,7 @@ public final class FanOutComparison
     String report(final double minutes)
     {
         final StringBuilder md = new StringBuilder();
-        md.append("# Fan-out comparison\n\n").append(header()).append(String.format(Locale.ROOT,
-            " Took %.1f minutes.%n%n", minutes));
+        md.append("# ").append(header()).append(String.format(Locale.ROOT, "- took %.1f minutes%n%n", minutes));
         md.append("| scenario | server | deliveries/s median [min-max] | server ns/delivery median [min-max] | ")
             .append("client cores | good runs |\n|---|---|---|---|---|---|\n");
         for (final Map.Entry<Shape, Map<String, List<Measurement>>> scenario : results.entrySet())
