@@ -32,7 +32,7 @@ final class ChildProcess implements AutoCloseable
     /** Whether processes can be pinned to a CPU. */
     static final boolean TASKSET = new File("/usr/bin/taskset").canExecute();
 
-    private static final int STOP_GRACE_SECONDS = 5;
+    private static final int STOP_GRACE_SECONDS = 10;
     private static final int TAIL_LINES = 200;
     private static final String END = new String("end of output");
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
@@ -218,13 +218,21 @@ final class ChildProcess implements AutoCloseable
         {
             return false;
         }
-        stdoutReader.join(TimeUnit.SECONDS.toMillis(STOP_GRACE_SECONDS));
+        LIVE.remove(process);
+        joinReaders();
+        return true;
+    }
+
+    /**
+     * The output of a process that exited is read to its end soon (unless a child of it still holds the pipe).
+     */
+    private void joinReaders() throws InterruptedException
+    {
+        stdoutReader.join(TimeUnit.SECONDS.toMillis(1));
         if (null != stderrReader)
         {
-            stderrReader.join(TimeUnit.SECONDS.toMillis(STOP_GRACE_SECONDS));
+            stderrReader.join(TimeUnit.SECONDS.toMillis(1));
         }
-        LIVE.remove(process);
-        return true;
     }
 
     /**
@@ -261,7 +269,7 @@ final class ChildProcess implements AutoCloseable
     }
 
     /**
-     * Stop it by its own handle: destroy (SIGTERM), and destroyForcibly if it is still running a few seconds later.
+     * Stop it by its own handle: destroy (SIGTERM), and destroyForcibly if it is still running 10 s later.
      *
      * @throws InterruptedException if interrupted.
      */
@@ -276,6 +284,7 @@ final class ChildProcess implements AutoCloseable
             }
         }
         LIVE.remove(process);
+        joinReaders();
     }
 
     @Override

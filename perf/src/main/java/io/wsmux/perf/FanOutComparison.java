@@ -57,6 +57,7 @@ public final class FanOutComparison
     private static final int SERVER_START_SECONDS = 30;
     /** Beyond warm-up and measurement: JVM start, 10,000 connections, subscription, drain. */
     private static final int CLIENT_SLACK_SECONDS = 120;
+    private static final int SERVER_TAIL_LINES = 5;
     private static final String PID_PLACEHOLDER = "<server-pid>";
     private static final Pattern SAFE_WORD = Pattern.compile("[A-Za-z0-9_./:=,@%+-]+");
 
@@ -688,8 +689,14 @@ public final class FanOutComparison
                 {
                     return Measurement.failed("server exited during the run:\n" + serverProcess.output());
                 }
-                return measurement.ok() ? measurement :
-                    Measurement.failed(measurement.failure() + "\n" + client.output());
+                if (measurement.ok())
+                {
+                    return measurement;
+                }
+                // What the server says when it stops (Netty's baseline counts its drops) explains many failures.
+                serverProcess.stop();
+                return Measurement.failed(measurement.failure() + "\nclient output:\n" + client.output() +
+                    "server output, last lines:\n" + lastLines(serverProcess.output(), SERVER_TAIL_LINES));
             }
         }
     }
