@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.wsmux.perf.load.NativeClient;
+
 /**
  * The fan-out comparison: wsmux against Netty epoll (the idiomatic baseline, as {@link Comparison} starts it) and,
  * when given its binary, an external single-threaded uWebSockets server, side by side on the fan-out scenarios
@@ -326,13 +328,9 @@ public final class FanOutComparison
                     servers.add(name);
                 }
             }
-            if (null == client)
+            if (null == client && null != nativeClient)
             {
-                client = null != nativeClient ? NATIVE : JAVA;
-            }
-            else if (NATIVE.equals(client) && null == nativeClient)
-            {
-                throw new IllegalArgumentException("--client native needs --native-client PATH");
+                client = NATIVE;
             }
         }
 
@@ -393,6 +391,43 @@ public final class FanOutComparison
             final BigDecimal number = new BigDecimal(matcher.group(1));
             final BigDecimal nanos = number.scaleByPowerOfTen("ms".equals(matcher.group(2)) ? 6 : 9);
             return nanos.longValue();
+        }
+
+        /**
+         * Settle the client before the run: with neither {@code --client java} nor {@code --native-client}, build
+         * the native client ({@link NativeClient}, gcc), falling back to the Java client unless native was asked for.
+         *
+         * @param out where the choice is explained.
+         * @return null when settled, else why the asked-for native client cannot be had.
+         */
+        String resolveClient(final PrintStream out)
+        {
+            if (JAVA.equals(client) || null != nativeClient)
+            {
+                return null;
+            }
+            String why;
+            try
+            {
+                if (NativeClient.compilerAvailable())
+                {
+                    nativeClient = NativeClient.build().toString();
+                    client = NATIVE;
+                    return null;
+                }
+                why = "gcc not found";
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                why = firstLine(String.valueOf(ex.getMessage()));
+            }
+            if (NATIVE.equals(client))
+            {
+                return "cannot build the native client: " + why;
+            }
+            out.println("native client not available (" + why + "): the Java client measures");
+            client = JAVA;
+            return null;
         }
 
         List<Server> serverList()
@@ -552,6 +587,12 @@ public final class FanOutComparison
             usage(out);
             return 0;
         }
+        final String noClient = options.resolveClient(out);
+        if (null != noClient)
+        {
+            err.println(NAME + ": " + noClient);
+            return EXIT_FAILED;
+        }
         final List<String> missing = options.missingFiles();
         if (!missing.isEmpty())
         {
@@ -578,8 +619,9 @@ public final class FanOutComparison
         out.println("  --rounds N              rounds, each a fresh server per scenario and server (default 3)");
         out.println("  --duration D            measured window, e.g. 4s or 2500ms (default 4s)");
         out.println("  --warmup D              warm-up before it, in every fresh server JVM (default 2s)");
-        out.println("  --client native|java    the load client (default native with --native-client, else java)");
-        out.println("  --native-client PATH    the native C client (perf/src/main/c/fanout_client.c), built");
+        out.println("  --client native|java    the load client (default native: --native-client, or built with gcc");
+        out.println("                          from the perf jar's copy of fanout_client.c; java if that fails)");
+        out.println("  --native-client PATH    a built native client (perf/src/main/c/fanout_client.c)");
         out.println("  --uws-binary PATH       an external uWebSockets fan-out server, run as 'PATH --port P';");
         out.println("                          adds the server uws");
         out.println("  --extra-wsmux NAME=PATH another wsmux build (a core/target/wsmux.jar), run with the same");

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class FanOutComparisonOptionsTest
 {
     @Test
-    void shouldDefaultToTheIssuesScenariosAndTheJavaClient()
+    void shouldDefaultToTheIssuesScenariosAndLeaveTheClientToTheRun()
     {
         final Options options = Options.parse(new String[0]);
 
@@ -32,7 +32,7 @@ class FanOutComparisonOptionsTest
         assertEquals(3, options.rounds);
         assertEquals(4_000_000_000L, options.durationNs);
         assertEquals(2_000_000_000L, options.warmupNs);
-        assertEquals("java", options.client);
+        assertNull(options.client);
         assertEquals("perf/target/fanout-comparison.md", options.output);
         assertFalse(options.help);
     }
@@ -66,6 +66,8 @@ class FanOutComparisonOptionsTest
 
         assertEquals(List.of("netty-epoll", "uws", "wsmux-b", "wsmux"), options.servers);
         assertEquals("java", options.client);
+        assertNull(options.resolveClient(System.out));
+        assertEquals("java", options.client);
         final List<String> extra = options.serverList().get(2).command();
         assertTrue(String.join(" ", extra).endsWith(
             "-Dwsmux.outbound.overflow=drop -jar b.jar --mode fanout --port 9311 --threads 1"), extra::toString);
@@ -83,7 +85,7 @@ class FanOutComparisonOptionsTest
             { "--duration", "4 s" }, { "--warmup", "-1s" }, { "--scenarios", "1x" }, { "--scenarios", "10x5" },
             { "--scenarios", "0x5" }, { "--scenarios", "1x10,,1x20" }, { "--servers", "wsmux,nginx" },
             { "--servers", "uws" }, { "--servers", "wsmux,wsmux" }, { "--client", "rust" },
-            { "--client", "native" }, { "--extra-wsmux", "old.jar" }, { "--extra-wsmux", "wsmux=/tmp/a.jar" },
+            { "--extra-wsmux", "old.jar" }, { "--extra-wsmux", "wsmux=/tmp/a.jar" },
             { "--extra-wsmux", "a=/x", "--extra-wsmux", "a=/y" }, { "--extra-wsmux", "a b=/x" },
             { "--port", "70000" }, { "stray" },
         };
