@@ -50,6 +50,10 @@ public enum SystemCounter
         "Tasks (publications, handed-over sockets) refused: task queue full."),
     FRAMES_OUT(17, TransportCounters.FRAMES_OUT, "sent_frames_total", Kind.COUNTER,
         "WebSocket frames sent (data, control, close)."),
+    SOCKET_WRITES(18, TransportCounters.SOCKET_WRITES, "socket_writes_total", Kind.COUNTER,
+        "Write system calls on sockets; sent frames over this is frames per write."),
+    SOCKET_READS(19, TransportCounters.SOCKET_READS, "socket_reads_total", Kind.COUNTER,
+        "Read system calls on sockets that returned data."),
 
     // ---- written by the core (LoopContext's plain fields), published once per duty cycle ----
     HANDSHAKES(20, "handshakes_total", Kind.COUNTER, "Upgrades completed (101 sent)."),

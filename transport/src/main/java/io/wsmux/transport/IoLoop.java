@@ -114,6 +114,7 @@ public final class IoLoop implements Agent
     private long taskQueueMax;
     /** Frames written by this loop's connections ({@link TcpConnection#writeFrame}, its control frames). */
     long framesOut;
+    private long socketReads;
 
     /**
      * @param index         this loop's number, 0 to loops - 1: also the low bits of its connection ids.
@@ -345,6 +346,8 @@ public final class IoLoop implements Agent
         TransportCounters.publish(counters.counter(TransportCounters.COMMAND_QUEUE_MAX_BYTES), commandQueueMaxBytes);
         TransportCounters.publish(counters.counter(TransportCounters.TASK_QUEUE_MAX), taskQueueMax);
         TransportCounters.publish(counters.counter(TransportCounters.FRAMES_OUT), framesOut);
+        TransportCounters.publish(counters.counter(TransportCounters.SOCKET_WRITES), writer.socketWrites());
+        TransportCounters.publish(counters.counter(TransportCounters.SOCKET_READS), socketReads);
     }
 
     @Override
@@ -875,6 +878,7 @@ public final class IoLoop implements Agent
         if (length > 0)
         {
             bytesRead += length;
+            socketReads++;
             writer.cork(connection);
             try
             {

@@ -71,6 +71,7 @@ final class OutboundWriter
     private long queuedBytes;
     private long queuedBytesMax;
     private long socketFullWrites;
+    private long socketWrites;
 
     OutboundWriter(final IoLoop loop, final int corkLength, final int chunkLength, final int maxPooledChunks)
     {
@@ -106,6 +107,11 @@ final class OutboundWriter
     long queuedBytesMax()
     {
         return queuedBytesMax;
+    }
+
+    long socketWrites()
+    {
+        return socketWrites;
     }
 
     long socketFullWrites()
@@ -666,6 +672,7 @@ final class OutboundWriter
             try
             {
                 // One region (a subscriber's run of a batch, typically): a plain write spares the JDK's iovec set-up.
+                socketWrites++;
                 written = 1 == regions ?
                     connection.channel.write(gather[0]) : connection.channel.write(gather, 0, regions);
             }
@@ -919,6 +926,7 @@ final class OutboundWriter
     {
         try
         {
+            socketWrites++;
             final int written = connection.channel.write(byteBuffer);
             bytesWritten += written;
             if (byteBuffer.hasRemaining())

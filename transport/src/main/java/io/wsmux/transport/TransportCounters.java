@@ -58,6 +58,10 @@ public final class TransportCounters
     public static final int TASK_QUEUE_OVERFLOWS = 16;
     /** Frames (data, control and close) handed to the writer. */
     public static final int FRAMES_OUT = 17;
+    /** Write system calls on sockets (plain and gathering); frames out over this is the frames each one carried. */
+    public static final int SOCKET_WRITES = 18;
+    /** Read system calls on sockets that returned data. */
+    public static final int SOCKET_READS = 19;
 
     /** Short names by index, for labels and for tests. */
     public static final String[] NAMES =
@@ -80,6 +84,8 @@ public final class TransportCounters
         "task queue max",
         "task queue overflows",
         "frames out",
+        "socket writes",
+        "socket reads",
     };
 
     /** How many counters a loop has. */
