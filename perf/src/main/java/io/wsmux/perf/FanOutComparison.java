@@ -131,7 +131,7 @@ public final class FanOutComparison
             new Shape(100, 10000)));
         int rounds = 3;
         long durationNs = TimeUnit.SECONDS.toNanos(4);
-        long warmupNs = TimeUnit.SECONDS.toNanos(2);
+        long warmupNs = TimeUnit.SECONDS.toNanos(10);
         String client;
         String nativeClient;
         String uwsBinary;
@@ -618,7 +618,7 @@ public final class FanOutComparison
         out.println("  --scenarios LIST        <topics>x<subscribers>,... (default 1x1000,1x10000,100x10000)");
         out.println("  --rounds N              rounds, each a fresh server per scenario and server (default 3)");
         out.println("  --duration D            measured window, e.g. 4s or 2500ms (default 4s)");
-        out.println("  --warmup D              warm-up before it, in every fresh server JVM (default 2s)");
+        out.println("  --warmup D              warm-up before it, in every fresh server JVM (default 10s: JIT)");
         out.println("  --client native|java    the load client (default native: --native-client, or built with gcc");
         out.println("                          from the perf jar's copy of fanout_client.c; java if that fails)");
         out.println("  --native-client PATH    a built native client (perf/src/main/c/fanout_client.c)");

@@ -31,7 +31,7 @@ class FanOutComparisonOptionsTest
         assertEquals(List.of("wsmux", "netty-epoll"), options.servers);
         assertEquals(3, options.rounds);
         assertEquals(4_000_000_000L, options.durationNs);
-        assertEquals(2_000_000_000L, options.warmupNs);
+        assertEquals(10_000_000_000L, options.warmupNs);
         assertNull(options.client);
         assertEquals("perf/target/fanout-comparison.md", options.output);
         assertFalse(options.help);
