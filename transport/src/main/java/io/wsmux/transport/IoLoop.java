@@ -84,6 +84,9 @@ public final class IoLoop implements Agent
     private final Consumer<SelectionKey> onKeyReady = this::onKeyReady;
     private final MessageHandler onCommand = this::onCommand;
     private final MessagePassingQueue.Consumer<Object> onTask = this::onTask;
+    /** Never committed: tells whether JFR records duty-cycle stalls. */
+    private static final DutyCycleStallEvent STALL_EVENT_PROBE = new DutyCycleStallEvent();
+
     private final DeadlineTimerWheel.TimerHandler onTimerExpiry = this::onTimerExpiry;
     private final IoLoop[] acceptTargets;
 
@@ -312,14 +315,17 @@ public final class IoLoop implements Agent
         if (cycleNs > counters.dutyCycleThresholdNs())
         {
             dutyCyclesOverThreshold++;
-            final DutyCycleStallEvent event = new DutyCycleStallEvent();
-            if (event.shouldCommit())
+            if (STALL_EVENT_PROBE.isEnabled()) // no event object unless JFR records it: a long cycle allocates nothing
             {
-                event.loop = index;
-                event.cycleNs = cycleNs;
-                event.thresholdNs = counters.dutyCycleThresholdNs();
-                event.connections = connections.size();
-                event.commit();
+                final DutyCycleStallEvent event = new DutyCycleStallEvent();
+                if (event.shouldCommit())
+                {
+                    event.loop = index;
+                    event.cycleNs = cycleNs;
+                    event.thresholdNs = counters.dutyCycleThresholdNs();
+                    event.connections = connections.size();
+                    event.commit();
+                }
             }
         }
         publishCounters();
