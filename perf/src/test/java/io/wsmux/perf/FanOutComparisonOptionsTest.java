@@ -74,7 +74,7 @@ class FanOutComparisonOptionsTest
         final List<String> javaClient = options.clientCommand(new Shape(1, 1000), "7");
         assertTrue(String.join(" ", javaClient).endsWith("-jar perf/target/wsmux-perf.jar fanout --url " +
             "ws://127.0.0.1:9311/ --subscribers 1000 --topics 1 --payload 64 --window 32 --rate max --duration " +
-            "4000ms --warmup 2000ms --server-pid 7 --quiet"), javaClient::toString);
+            "4000ms --warmup 10000ms --server-pid 7 --quiet"), javaClient::toString);
     }
 
     @Test
