@@ -146,17 +146,8 @@ final class FanOutBatch
         }
         final int[] indices = topic.pendingIndices;
         final int pending = topic.pendingCount;
-        final int lowest = Math.max(from, channel.subscribedEpoch == epoch ? channel.subscribedAt : 0);
-        int start = 0;
-        while (start < pending && indices[start] < lowest)
-        {
-            start++;
-        }
-        int end = pending;
-        while (end > start && indices[end - 1] >= to)
-        {
-            end--;
-        }
+        final int start = runStart(channel, from);
+        final int end = runEnd(topic, start, to);
         if (start == end)
         {
             return;
@@ -203,19 +194,8 @@ final class FanOutBatch
                 {
                     continue;
                 }
-                final int[] indices = topic.pendingIndices;
-                final int pending = topic.pendingCount;
-                final int lowest = Math.max(from, channel.subscribedEpoch == epoch ? channel.subscribedAt : 0);
-                int start = 0;
-                while (start < pending && indices[start] < lowest)
-                {
-                    start++;
-                }
-                int end = pending;
-                while (end > start && indices[end - 1] >= to)
-                {
-                    end--;
-                }
+                final int start = runStart(channel, from);
+                final int end = runEnd(topic, start, to);
                 if (start < end)
                 {
                     merging[active] = channel;
@@ -260,6 +240,38 @@ final class FanOutBatch
                 Arrays.fill(mergeChannels, 0, Math.min(channelCount, mergeChannels.length), null);
             }
         }
+    }
+
+    /**
+     * @return the first position in the channel's topic's list of this batch that the channel has not had: at or
+     * after {@code from} and after the channel opened.
+     */
+    private int runStart(final MuxChannel channel, final int from)
+    {
+        final LoopTopic topic = channel.topic;
+        final int[] indices = topic.pendingIndices;
+        final int pending = topic.pendingCount;
+        final int lowest = Math.max(from, channel.subscribedEpoch == epoch ? channel.subscribedAt : 0);
+        int start = 0;
+        while (start < pending && indices[start] < lowest)
+        {
+            start++;
+        }
+        return start;
+    }
+
+    /**
+     * @return the end of the topic's run from {@code start} of publications that arrived before {@code to}.
+     */
+    private static int runEnd(final LoopTopic topic, final int start, final int to)
+    {
+        final int[] indices = topic.pendingIndices;
+        int end = topic.pendingCount;
+        while (end > start && indices[end - 1] >= to)
+        {
+            end--;
+        }
+        return end;
     }
 
     /**

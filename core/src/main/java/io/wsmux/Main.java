@@ -291,14 +291,25 @@ public final class Main
         announceAdmin(server, out);
     }
 
-    private static void startFanOut(final WsmuxSettings settings, final PrintStream out) throws IOException
+    /**
+     * The multiplexer of {@code --mode fanout}: topics {@code bench.*}, and {@code publish.<topic>} channels that
+     * publish what they receive (for load tests that start the benchmark's server in-process).
+     *
+     * @return a new multiplexer.
+     */
+    public static Multiplexer fanOutMultiplexer()
     {
         final Multiplexer[] holder = new Multiplexer[1];
-        final Multiplexer multiplexer = Multiplexer.builder()
+        holder[0] = Multiplexer.builder()
             .topicPrefix("bench.", TopicOptions.RELIABLE)
             .servicePrefix("publish.", new PublishService(holder))
             .build();
-        holder[0] = multiplexer;
+        return holder[0];
+    }
+
+    private static void startFanOut(final WsmuxSettings settings, final PrintStream out) throws IOException
+    {
+        final Multiplexer multiplexer = fanOutMultiplexer();
         final WsmuxServer server =
             WsmuxServer.builder(settings).mux("/", multiplexer).anyPath(new EchoHandler()).build().start();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "wsmux-shutdown"));

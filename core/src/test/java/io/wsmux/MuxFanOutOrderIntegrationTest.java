@@ -179,19 +179,7 @@ class MuxFanOutOrderIntegrationTest
             socket.setTcpNoDelay(true);
             this.out = socket.getOutputStream();
             this.in = socket.getInputStream();
-            out.write(("GET /mux HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-                "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
-            int matched = 0;
-            while (matched < 4)
-            {
-                final int b = in.read();
-                if (b < 0)
-                {
-                    throw new IOException("closed during handshake");
-                }
-                matched = (b == '\r' && matched % 2 == 0) || (b == '\n' && matched % 2 == 1) ? matched + 1 : 0;
-            }
+            MuxTestSockets.upgrade(socket);
         }
 
         void send(final String... messages) throws IOException

@@ -24,6 +24,21 @@ final class MuxTestSockets
 
     static void upgradeAndSubscribe(final Socket socket, final String channel) throws IOException
     {
+        upgrade(socket);
+        final OutputStream out = socket.getOutputStream();
+        final byte[] sub = ("sub," + channel).getBytes(StandardCharsets.US_ASCII);
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[sub.length + 14]);
+        final int length = FrameEncoder.encodeMasked(frame, 0, true, Opcode.TEXT, new UnsafeBuffer(sub), 0,
+            sub.length, ThreadLocalRandom.current().nextInt());
+        out.write(frame.byteArray(), 0, length);
+        out.flush();
+    }
+
+    /**
+     * Upgrade to {@code /mux} and read the response up to its blank line.
+     */
+    static void upgrade(final Socket socket) throws IOException
+    {
         final OutputStream out = socket.getOutputStream();
         out.write(("GET /mux HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
             "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(new byte[16]) +
@@ -39,11 +54,5 @@ final class MuxTestSockets
             }
             matched = (b == '\r' && matched % 2 == 0) || (b == '\n' && matched % 2 == 1) ? matched + 1 : 0;
         }
-        final byte[] sub = ("sub," + channel).getBytes(StandardCharsets.US_ASCII);
-        final UnsafeBuffer frame = new UnsafeBuffer(new byte[sub.length + 14]);
-        final int length = FrameEncoder.encodeMasked(frame, 0, true, Opcode.TEXT, new UnsafeBuffer(sub), 0,
-            sub.length, ThreadLocalRandom.current().nextInt());
-        out.write(frame.byteArray(), 0, length);
-        out.flush();
     }
 }

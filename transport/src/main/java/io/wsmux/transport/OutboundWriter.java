@@ -265,14 +265,7 @@ final class OutboundWriter
         if (batching && connection != corkOwner && (connection.batched || !hasBacklog(connection)))
         {
             markDirty(connection);
-            final OutboundEntry entry = acquireEntry();
-            entry.byteBuffer = arenaByteBuffer;
-            entry.offset = arenaOffset;
-            entry.length = length;
-            entry.startsFrame = true;
-            entry.endsFrame = true;
-            append(connection, false, entry);
-            countQueued(connection, false, length);
+            queueArenaFrames(connection, false, arenaOffset, length);
             return;
         }
         write(connection, false, arenaBuffer, arenaOffset, length, null, 0, 0);
@@ -505,15 +498,24 @@ final class OutboundWriter
         final int total = firstLength + secondLength;
         copyRange(arenaBuffer, arenaPosition, first, firstOffset, firstLength, second, secondOffset, secondLength, 0,
             total);
+        queueArenaFrames(connection, control, arenaPosition, total);
+        arenaPosition += total;
+    }
+
+    /**
+     * Queue whole frames that are in the arena, by reference, in a lane of the connection.
+     */
+    private void queueArenaFrames(final TcpConnection connection, final boolean control, final int offset,
+        final int length)
+    {
         final OutboundEntry entry = acquireEntry();
         entry.byteBuffer = arenaByteBuffer;
-        entry.offset = arenaPosition;
-        entry.length = total;
+        entry.offset = offset;
+        entry.length = length;
         entry.startsFrame = true;
         entry.endsFrame = true;
-        arenaPosition += total;
         append(connection, control, entry);
-        countQueued(connection, control, total);
+        countQueued(connection, control, length);
     }
 
     private void countQueued(final TcpConnection connection, final boolean control, final int length)

@@ -7,15 +7,10 @@ import java.io.IOException;
 import java.net.URI;
 import java.util.concurrent.TimeUnit;
 
-import io.wsmux.Connection;
 import io.wsmux.EchoHandler;
-import io.wsmux.Multiplexer;
-import io.wsmux.Topic;
-import io.wsmux.TopicOptions;
-import io.wsmux.WebSocketHandler;
+import io.wsmux.Main;
 import io.wsmux.WsmuxServer;
 import io.wsmux.WsmuxSettings;
-import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -179,25 +174,6 @@ class LoadGeneratorSmokeTest
      */
     private static WsmuxServer fanOutServer() throws IOException
     {
-        final Multiplexer[] multiplexer = new Multiplexer[1];
-        multiplexer[0] = Multiplexer.builder()
-            .topicPrefix("bench.", TopicOptions.RELIABLE)
-            .servicePrefix("publish.", new WebSocketHandler()
-            {
-                @Override
-                public void onOpen(final Connection channel)
-                {
-                    channel.attach(multiplexer[0].topic(channel.path().substring("publish.".length())));
-                }
-
-                @Override
-                public void onText(
-                    final Connection channel, final DirectBuffer buffer, final int offset, final int length)
-                {
-                    ((Topic)channel.attachment()).publish(buffer, offset, length);
-                }
-            })
-            .build();
-        return WsmuxServer.builder(new WsmuxSettings().port(0)).mux("/", multiplexer[0]).build().start();
+        return WsmuxServer.builder(new WsmuxSettings().port(0)).mux("/", Main.fanOutMultiplexer()).build().start();
     }
 }

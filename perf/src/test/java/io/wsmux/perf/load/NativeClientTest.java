@@ -14,14 +14,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import io.wsmux.Connection;
-import io.wsmux.Multiplexer;
-import io.wsmux.Topic;
-import io.wsmux.TopicOptions;
-import io.wsmux.WebSocketHandler;
+import io.wsmux.Main;
 import io.wsmux.WsmuxServer;
 import io.wsmux.WsmuxSettings;
-import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -141,25 +136,6 @@ class NativeClientTest
      */
     private static WsmuxServer fanOutServer() throws IOException
     {
-        final Multiplexer[] multiplexer = new Multiplexer[1];
-        multiplexer[0] = Multiplexer.builder()
-            .topicPrefix("bench.", TopicOptions.RELIABLE)
-            .servicePrefix("publish.", new WebSocketHandler()
-            {
-                @Override
-                public void onOpen(final Connection channel)
-                {
-                    channel.attach(multiplexer[0].topic(channel.path().substring("publish.".length())));
-                }
-
-                @Override
-                public void onText(
-                    final Connection channel, final DirectBuffer buffer, final int offset, final int length)
-                {
-                    ((Topic)channel.attachment()).publish(buffer, offset, length);
-                }
-            })
-            .build();
-        return WsmuxServer.builder(new WsmuxSettings().port(0)).mux("/", multiplexer[0]).build().start();
+        return WsmuxServer.builder(new WsmuxSettings().port(0)).mux("/", Main.fanOutMultiplexer()).build().start();
     }
 }
