@@ -22,6 +22,8 @@ import io.wsmux.transport.LoopTask;
  */
 final class LoopTopic implements LoopTask
 {
+    private static final int[] NO_INTS = new int[0];
+
     final Topic topic;
     final int loopIndex;
     final FamilyCounters familyCounters;
@@ -37,7 +39,7 @@ final class LoopTopic implements LoopTask
     /** The batch whose publications {@link #pendingIndices} lists. */
     long pendingEpoch;
     /** Indices in the batch of this topic's publications, in arrival order. */
-    int[] pendingIndices = new int[8];
+    int[] pendingIndices = NO_INTS; // grown when first published to in a batch: an idle topic holds no arrays
     int pendingCount;
     /** Deliveries of the batch, published to the family counter once at its end. */
     long batchDeliveries;
@@ -46,9 +48,9 @@ final class LoopTopic implements LoopTask
     private int stagedCount;
     int stagedPieces;
     int stagedBytes;
-    int[] stagedOffsets = new int[4];
-    int[] stagedLengths = new int[4];
-    int[] stagedFrames = new int[4];
+    int[] stagedOffsets = NO_INTS;
+    int[] stagedLengths = NO_INTS;
+    int[] stagedFrames = NO_INTS;
 
     LoopTopic(final Topic topic, final int loopIndex, final IoLoop loop)
     {
@@ -174,7 +176,7 @@ final class LoopTopic implements LoopTask
     {
         if (pendingCount == pendingIndices.length)
         {
-            pendingIndices = Arrays.copyOf(pendingIndices, pendingCount * 2);
+            pendingIndices = Arrays.copyOf(pendingIndices, Math.max(8, pendingCount * 2));
         }
         pendingIndices[pendingCount++] = index;
     }
@@ -288,9 +290,10 @@ final class LoopTopic implements LoopTask
     {
         if (stagedPieces == stagedOffsets.length)
         {
-            stagedOffsets = Arrays.copyOf(stagedOffsets, stagedPieces * 2);
-            stagedLengths = Arrays.copyOf(stagedLengths, stagedPieces * 2);
-            stagedFrames = Arrays.copyOf(stagedFrames, stagedPieces * 2);
+            final int capacity = Math.max(4, stagedPieces * 2);
+            stagedOffsets = Arrays.copyOf(stagedOffsets, capacity);
+            stagedLengths = Arrays.copyOf(stagedLengths, capacity);
+            stagedFrames = Arrays.copyOf(stagedFrames, capacity);
         }
         stagedOffsets[stagedPieces] = offset;
         stagedLengths[stagedPieces] = length;
