@@ -14,7 +14,11 @@ final class BrowserClient
     /** Where the script lives on the classpath. */
     static final String RESOURCE = "/io/wsmux/wsmux.js";
 
+    /** Where the build puts sockjs-client's own distribution file, taken from its npm package. */
+    static final String SOCKJS_CLIENT_RESOURCE = "/io/wsmux/sockjs/sockjs.min.js";
+
     private static byte[] script;
+    private static byte[] sockJsClient;
 
     private BrowserClient()
     {
@@ -33,19 +37,37 @@ final class BrowserClient
         return script.clone();
     }
 
+    /**
+     * @return sockjs-client's {@code sockjs.min.js} (shared, do not modify), or null when the jar was built without
+     * it.
+     */
+    static synchronized byte[] sockJsClient()
+    {
+        if (null == sockJsClient && null != BrowserClient.class.getResource(SOCKJS_CLIENT_RESOURCE))
+        {
+            sockJsClient = load(SOCKJS_CLIENT_RESOURCE);
+        }
+        return sockJsClient;
+    }
+
     private static byte[] load()
     {
-        try (InputStream in = BrowserClient.class.getResourceAsStream(RESOURCE))
+        return load(RESOURCE);
+    }
+
+    private static byte[] load(final String resource)
+    {
+        try (InputStream in = BrowserClient.class.getResourceAsStream(resource))
         {
             if (null == in)
             {
-                throw new IllegalStateException("classpath resource missing: " + RESOURCE);
+                throw new IllegalStateException("classpath resource missing: " + resource);
             }
             return in.readAllBytes();
         }
         catch (final IOException ex)
         {
-            throw new IllegalStateException("cannot read classpath resource " + RESOURCE + ": " + ex.getMessage(), ex);
+            throw new IllegalStateException("cannot read classpath resource " + resource + ": " + ex.getMessage(), ex);
         }
     }
 }

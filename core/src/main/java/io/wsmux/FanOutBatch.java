@@ -285,7 +285,7 @@ final class FanOutBatch
         {
             return false;
         }
-        final WsConnection connection = channel.session.connection;
+        final MuxCarrier connection = channel.session.connection;
         if (!connection.admitStaged(topic.stagedBytes))
         {
             return false; // over budget: one by one, so that each publication is admitted or dropped on its own

@@ -67,6 +67,11 @@ final class LoopContext implements ConnectionFactory
     final Map<String, DirectBuffer> resources;
     final Endpoint anyPath;
     final ErrorHandler errorHandler;
+    /** SockJS endpoints, shared by the loops (their session tables are). */
+    final SockJsEndpoint[] sockJsEndpoints;
+    final boolean hasSockJs;
+    final SockJsLoop sockJs = new SockJsLoop();
+    final long httpIdleTimeoutNs;
 
     final UpgradeResponseWriter responseWriter = new UpgradeResponseWriter();
     final UnsafeBuffer scratch = new UnsafeBuffer(ByteBuffer.allocateDirect(SCRATCH_LENGTH));
@@ -132,8 +137,12 @@ final class LoopContext implements ConnectionFactory
         final Map<String, Endpoint> endpoints,
         final Map<String, DirectBuffer> resources,
         final Endpoint anyPath,
-        final ErrorHandler errorHandler)
+        final ErrorHandler errorHandler,
+        final SockJsEndpoint[] sockJsEndpoints)
     {
+        this.sockJsEndpoints = sockJsEndpoints;
+        this.hasSockJs = sockJsEndpoints.length > 0;
+        this.httpIdleTimeoutNs = settings.httpIdleTimeoutNs();
         this.maxFrameLength = settings.maxFrameLength();
         this.maxMessageLength = settings.maxMessageLength();
         this.assemblyBudget = settings.assemblyBudget();
@@ -166,6 +175,30 @@ final class LoopContext implements ConnectionFactory
     public TcpConnection newConnection(final IoLoop loop, final SocketChannel channel, final long id, final long nowNs)
     {
         return new WsConnection(this, loop, channel, id);
+    }
+
+    @Override
+    public TcpConnection newHandedOffConnection(
+        final IoLoop loop, final SocketChannel channel, final long id, final long nowNs, final Object context)
+    {
+        return new WsConnection(this, loop, channel, id, (byte[])context);
+    }
+
+    /**
+     * @param path a request path.
+     * @return the SockJS endpoint whose prefix is the path or a parent of it, or null.
+     */
+    SockJsEndpoint sockJsEndpoint(final String path)
+    {
+        for (final SockJsEndpoint endpoint : sockJsEndpoints)
+        {
+            final String prefix = endpoint.prefix;
+            if (path.startsWith(prefix) && (path.length() == prefix.length() || '/' == path.charAt(prefix.length())))
+            {
+                return endpoint;
+            }
+        }
+        return null;
     }
 
     long nowNs()
@@ -299,7 +332,8 @@ final class LoopContext implements ConnectionFactory
         }
         parsersHeld++;
         final UpgradeRequestParser parser = parsers.pollFirst();
-        return null != parser ? parser : new UpgradeRequestParser(maxHandshakeLength, maxHeaderCount);
+        return null != parser ? parser :
+            new UpgradeRequestParser(maxHandshakeLength, maxHeaderCount).plainHttp(hasSockJs);
     }
 
     void releaseParser(final UpgradeRequestParser parser)

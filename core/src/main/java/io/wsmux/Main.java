@@ -7,6 +7,7 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 import io.wsmux.demo.DemoServer;
+import io.wsmux.sockjs.SockJsOptions;
 import io.wsmux.status.CountersFile;
 import io.wsmux.status.WsmuxStat;
 import org.agrona.DirectBuffer;
@@ -39,7 +40,7 @@ public final class Main
     static final int EXIT_USAGE = 2;
 
     private static final int NOT_GIVEN = -1;
-    private static final String MODES = "demo, echo or fanout";
+    private static final String MODES = "demo, echo, fanout or sockjs-test";
     private static final String PORT_FORMS = "a whole number in [0, " + WsmuxSettings.PORT_MAX + "]";
     private static final String THREADS_FORMS = "a whole number in [1, " + WsmuxSettings.IO_THREADS_MAX + "]";
     private static final String BIND_FORMS = "an IP address or a host name that resolves, such as 127.0.0.1";
@@ -54,7 +55,8 @@ public final class Main
     {
         DEMO,
         ECHO,
-        FANOUT
+        FANOUT,
+        SOCKJS_TEST
     }
 
     private Main()
@@ -265,6 +267,9 @@ public final class Main
             case FANOUT:
                 startFanOut(settings, out);
                 break;
+            case SOCKJS_TEST:
+                startSockJsTest(settings, out);
+                break;
             default:
                 startDemo(settings, out);
                 break;
@@ -319,6 +324,42 @@ public final class Main
         announceAdmin(server, out);
     }
 
+    /**
+     * The server the SockJS protocol test suite (sockjs-protocol.py) expects: {@code /echo} (response limit 4096),
+     * {@code /disabled_websocket_echo}, {@code /cookie_needed_echo} and {@code /close}, which closes every session at
+     * once with 3000 "Go away!".
+     *
+     * @param settings the server's settings.
+     * @return the server, not started.
+     */
+    static WsmuxServer sockJsTestServer(final WsmuxSettings settings)
+    {
+        final EchoHandler echo = new EchoHandler();
+        return WsmuxServer.builder(settings)
+            .sockJs("/echo", echo, null, new SockJsOptions().responseLimit(4096))
+            .sockJs("/disabled_websocket_echo", echo, null, new SockJsOptions().websocket(false))
+            .sockJs("/cookie_needed_echo", echo, null, new SockJsOptions().cookieNeeded(true))
+            .sockJs("/close", new WebSocketHandler()
+            {
+                @Override
+                public void onOpen(final Connection connection)
+                {
+                    connection.close(3000, "Go away!");
+                }
+            }, null, null)
+            .build();
+    }
+
+    private static void startSockJsTest(final WsmuxSettings settings, final PrintStream out) throws IOException
+    {
+        final WsmuxServer server = sockJsTestServer(settings).start();
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "wsmux-shutdown"));
+        out.println("wsmux SockJS test server listening on http://" + server.address().getHostString() + ":" +
+            server.port() + "/ (/echo, /disabled_websocket_echo, /cookie_needed_echo, /close; " +
+            settings.ioThreads() + " I/O threads)");
+        announceAdmin(server, out);
+    }
+
     private static void announceAdmin(final WsmuxServer server, final PrintStream out)
     {
         if (null != server.adminAddress())
@@ -339,16 +380,19 @@ public final class Main
 
     private static void usage(final PrintStream out)
     {
-        out.println("usage: java -jar wsmux.jar [--mode demo|echo|fanout] [--port N] [--admin-port N]");
+        out.println("usage: java -jar wsmux.jar [--mode demo|echo|fanout|sockjs-test] [--port N] [--admin-port N]");
         out.println("                           [--bind ADDRESS] [--threads N]");
         out.println("       java -jar wsmux.jar stat [--pid N | --dir DIR | --file FILE] [--interval 1s] [--count N]");
-        out.println("  --mode demo     (default) the trading-desk demo: a page at / and channels on /mux");
+        out.println("  --mode demo     (default) the trading-desk demo: a page at / and channels on /mux, and the");
+        out.println("                  same channels over SockJS at /sockjs (?transport=xhr-streaming, ...)");
         out.println("  --mode echo     echo every text and binary message on every path, with larger limits:");
         out.println("                  frames and messages up to 16 MiB, outbound budget 32 MiB per connection");
         out.println("                  (each unless its property is set: wsmux.max.frame.length,");
         out.println("                  wsmux.max.message.length, wsmux.outbound.budget)");
         out.println("  --mode fanout   the perf suite's fan-out server: text multiplex protocol on every path,");
         out.println("                  topics bench.*, and publish.<topic> channels that publish what they receive");
+        out.println("  --mode sockjs-test  what the SockJS protocol suite expects: /echo (response limit 4096),");
+        out.println("                  /disabled_websocket_echo, /cookie_needed_echo, /close (3000 \"Go away!\")");
         out.println("  --port N        TCP port (default 8080, property wsmux.port)");
         out.println("  --bind ADDRESS  address to listen on (default 127.0.0.1, property wsmux.bind.address)");
         out.println("  --threads N     I/O threads (default: processors, property wsmux.io.threads)");

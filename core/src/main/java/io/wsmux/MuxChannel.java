@@ -101,7 +101,8 @@ final class MuxChannel implements Connection
      */
     boolean sharesStagedFrames()
     {
-        return open && sharedTextFrame && !session.binary && 0 == minIntervalNs && null == pending &&
+        return open && sharedTextFrame && !session.binary && session.connection.sharesFrames() &&
+            0 == minIntervalNs && null == pending &&
             !topic.topic.options().conflate();
     }
 

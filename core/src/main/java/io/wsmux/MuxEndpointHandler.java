@@ -22,7 +22,7 @@ final class MuxEndpointHandler implements WebSocketHandler
     @Override
     public void onOpen(final Connection connection)
     {
-        final WsConnection webSocket = (WsConnection)connection;
+        final MuxCarrier webSocket = (MuxCarrier)connection;
         webSocket.muxSession(new MuxSession(webSocket, multiplexer, webSocket.context(),
             BinaryMuxDescriptor.SUBPROTOCOL.equals(webSocket.subprotocol())));
         final Consumer<Connection> onOpen = multiplexer.onWebSocketOpen();
@@ -35,19 +35,19 @@ final class MuxEndpointHandler implements WebSocketHandler
     @Override
     public void onText(final Connection connection, final DirectBuffer buffer, final int offset, final int length)
     {
-        ((WsConnection)connection).muxSession().onText(buffer, offset, length);
+        ((MuxCarrier)connection).muxSession().onText(buffer, offset, length);
     }
 
     @Override
     public void onBinary(final Connection connection, final DirectBuffer buffer, final int offset, final int length)
     {
-        ((WsConnection)connection).muxSession().onBinary(buffer, offset, length);
+        ((MuxCarrier)connection).muxSession().onBinary(buffer, offset, length);
     }
 
     @Override
     public void onClose(final Connection connection, final int code, final String reason)
     {
-        final MuxSession session = ((WsConnection)connection).muxSession();
+        final MuxSession session = ((MuxCarrier)connection).muxSession();
         if (null != session)
         {
             session.onWebSocketClosed(code, reason);

@@ -29,7 +29,7 @@ final class MuxSession
     private static final String MAX_RATE_PARAMETER = "?maxRate=";
     private static final int MAX_REASON_LENGTH = 1024;
 
-    final WsConnection connection;
+    final MuxCarrier connection;
     final Multiplexer multiplexer;
     final LoopContext context;
     final boolean binary;
@@ -48,7 +48,7 @@ final class MuxSession
     private long scheduledNs = Long.MAX_VALUE;
     private boolean sendBufferLimited;
 
-    MuxSession(final WsConnection connection, final Multiplexer multiplexer, final LoopContext context,
+    MuxSession(final MuxCarrier connection, final Multiplexer multiplexer, final LoopContext context,
         final boolean binary)
     {
         this.connection = connection;
@@ -509,7 +509,7 @@ final class MuxSession
                 }
             }
         }
-        connection.fanOutSession = topicChannelCount > 0 ? this : null;
+        connection.fanOutSession(topicChannelCount > 0 ? this : null);
     }
 
     /**
@@ -601,7 +601,7 @@ final class MuxSession
             connection.sendWithPrefix(Opcode.BINARY, scratch, 0, prefixLength, publication.buffer,
                 publication.payloadOffset, publication.payloadLength);
         }
-        else if (channel.sharedTextFrame)
+        else if (channel.sharedTextFrame && connection.sharesFrames())
         {
             connection.sendFrame(publication.buffer, publication.textFrameOffset, publication.textFrameLength);
         }

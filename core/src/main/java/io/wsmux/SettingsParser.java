@@ -285,7 +285,7 @@ final class SettingsParser
      */
     static <E extends Enum<E>> E parseEnum(final String name, final String text, final Class<E> type)
     {
-        final String value = text.trim();
+        final String value = text.trim().replace('-', '_');
         for (final E constant : type.getEnumConstants())
         {
             if (constant.name().equalsIgnoreCase(value))

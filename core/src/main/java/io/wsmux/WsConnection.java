@@ -38,12 +38,14 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <b>Not thread safe</b> but for {@link Connection}'s sending and closing methods, which hand work from other
  * threads to the loop.
  */
-final class WsConnection extends MessageAssembler implements Connection, FrameHandler, HandshakeRequest
+final class WsConnection extends MessageAssembler implements MuxCarrier, FrameHandler, HandshakeRequest
 {
     static final int STATE_HANDSHAKE = 0;
     static final int STATE_OPEN = 1;
     static final int STATE_CLOSE_SENT = 2;
     static final int STATE_CLOSED = 3;
+    /** Serving plain HTTP requests (SockJS) instead of a WebSocket: {@link SockJsHttp} reads and answers them. */
+    static final int STATE_HTTP = 4;
 
     static final int COMMAND_SEND_TEXT = 1;
     static final int COMMAND_SEND_BINARY = 2;
@@ -86,11 +88,21 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
     private MuxSession muxSession;
     /** The session while it has topic channels: it catches up on the loop's fan-out batch before other writes. */
     MuxSession fanOutSession;
+    private SockJsHttp http;
+    /** Bytes another loop read from this socket and handed over with it, to be read first. */
+    private byte[] replay;
 
     WsConnection(final LoopContext context, final IoLoop loop, final SocketChannel channel, final long id)
     {
         super(loop, channel, id);
         this.context = context;
+    }
+
+    WsConnection(
+        final LoopContext context, final IoLoop loop, final SocketChannel channel, final long id, final byte[] replay)
+    {
+        this(context, loop, channel, id);
+        this.replay = replay;
     }
 
     // ---- transport callbacks ----
@@ -114,6 +126,12 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
             return;
         }
         deadline(nowNs + context.handshakeTimeoutNs);
+        if (null != replay)
+        {
+            final UnsafeBuffer bytes = new UnsafeBuffer(replay);
+            replay = null;
+            onRead(bytes, 0, bytes.capacity(), nowNs);
+        }
     }
 
     @Override
@@ -122,12 +140,25 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         lastReadNs = nowNs;
         int position = offset;
         int remaining = length;
+        if (STATE_HTTP == state)
+        {
+            http.onRead(buffer, offset, length, nowNs, false);
+            return;
+        }
         if (STATE_HANDSHAKE == state)
         {
             final int consumed = parser.parse(buffer, position, remaining);
             final int parseState = parser.state();
             if (UpgradeRequestParser.NEED_MORE == parseState)
             {
+                return;
+            }
+            if (context.hasSockJs && parser.headComplete() && null != context.sockJsEndpoint(parser.path()))
+            {
+                // Under a SockJS prefix: plain HTTP requests (and SockJS's own WebSocket transports).
+                state = STATE_HTTP;
+                http = new SockJsHttp(this, context);
+                http.onRead(buffer, position + consumed, remaining - consumed, nowNs, true);
                 return;
             }
             if (UpgradeRequestParser.REJECTED == parseState)
@@ -160,6 +191,10 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
     {
         switch (state)
         {
+            case STATE_HTTP:
+                http.onDeadline(nowNs);
+                break;
+
             case STATE_HANDSHAKE:
                 // Slowloris: the request did not complete in time. Best effort 408, then close at once.
                 final int length = context.responseWriter.writeError(
@@ -241,6 +276,11 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
             context.releaseParser(parser);
             parser = null;
         }
+        if (null != http)
+        {
+            http.onClosed();
+            http = null;
+        }
         releaseReceiveBuffers();
     }
 
@@ -261,12 +301,23 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
             return false;
         }
 
-        if (null != endpoint.hook())
+        return accept(endpoint.handler(), endpoint.hook(), endpoint.subprotocols());
+    }
+
+    /**
+     * Accept the upgrade the parser holds, after the hook (if any) agrees: 101, then OPEN and the handler's onOpen.
+     *
+     * @return whether the connection is still open after onOpen.
+     */
+    private boolean accept(final WebSocketHandler acceptingHandler, final UpgradeHook hook,
+        final List<String> supportedSubprotocols)
+    {
+        if (null != hook)
         {
             UpgradeHook.Rejection rejection;
             try
             {
-                rejection = endpoint.hook().check(this);
+                rejection = hook.check(this);
             }
             catch (final Throwable ex)
             {
@@ -281,7 +332,15 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
             }
         }
 
-        subprotocol = endpoint.chooseSubprotocol(parser.subprotocols());
+        subprotocol = null;
+        for (final String candidate : parser.subprotocols())
+        {
+            if (supportedSubprotocols.contains(candidate))
+            {
+                subprotocol = candidate;
+                break;
+            }
+        }
         final int length = context.responseWriter.writeSwitchingProtocols(
             context.scratch,
             0,
@@ -293,7 +352,7 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         write(context.scratch, 0, length);
 
         decoder = new FrameDecoder(this, true, context.maxFrameLength, context.maxMessageLength, true);
-        handler = endpoint.handler();
+        handler = acceptingHandler;
         state = STATE_OPEN;
         opened = true;
         context.opened++;
@@ -356,7 +415,7 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         closeWhenFlushed();
     }
 
-    private static String statusText(final int status)
+    static String statusText(final int status)
     {
         switch (status)
         {
@@ -640,7 +699,8 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
     /**
      * Ask for a deadline no later than this (the multiplexer's throttle, the slow-consumer grace).
      */
-    void requestDeadline(final long deadlineNs)
+    @Override
+    public void requestDeadline(final long deadlineNs)
     {
         if (STATE_OPEN == state && deadlineNs < deadlineNs())
         {
@@ -713,7 +773,11 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
      */
     void onShutdown()
     {
-        if (STATE_OPEN == state)
+        if (STATE_HTTP == state)
+        {
+            http.onShutdown();
+        }
+        else if (STATE_OPEN == state)
         {
             final UnsafeBuffer reason = new UnsafeBuffer(LoopContext.utf8("server shutting down"));
             startClose(CloseCode.GOING_AWAY, "server shutting down", reason, 0, reason.capacity());
@@ -756,7 +820,8 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
      * Send a message made of a small prefix (a multiplex header) and a payload as one frame, within the budget.
      * Loop thread only.
      */
-    boolean sendWithPrefix(
+    @Override
+    public boolean sendWithPrefix(
         final int opcode,
         final DirectBuffer prefix,
         final int prefixOffset,
@@ -784,7 +849,8 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
     /**
      * Send a frame framed elsewhere (a shared topic publication), within the budget. Loop thread only.
      */
-    boolean sendFrame(final DirectBuffer frame, final int offset, final int length)
+    @Override
+    public boolean sendFrame(final DirectBuffer frame, final int offset, final int length)
     {
         if (STATE_OPEN != state || !admit(length))
         {
@@ -799,7 +865,8 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
      * Whether a run of frames staged for several subscribers fits the budget as a whole (the same rule as one frame's
      * {@link #admit}, without counting a drop: the caller then sends the run frame by frame). Loop thread only.
      */
-    boolean admitStaged(final int length)
+    @Override
+    public boolean admitStaged(final int length)
     {
         if (STATE_OPEN != state)
         {
@@ -812,7 +879,8 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
     /**
      * Queue frames staged in the loop's batch arena ({@link FanOutBatch}), after {@link #admitStaged}.
      */
-    void writeStagedFrames(final int arenaOffset, final int length, final int frames)
+    @Override
+    public void writeStagedFrames(final int arenaOffset, final int length, final int frames)
     {
         writeStaged(arenaOffset, length, frames);
         context.messagesOut += frames;
@@ -826,7 +894,8 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
      * replies; the loop stops reading it once over budget, but one read can hold thousands of requests) is closed
      * as a slow consumer, whatever the overflow policy. Loop thread only.
      */
-    void sendProtocolMessage(final int opcode, final DirectBuffer buffer, final int offset, final int length)
+    @Override
+    public void sendProtocolMessage(final int opcode, final DirectBuffer buffer, final int offset, final int length)
     {
         if (STATE_OPEN != state)
         {
@@ -929,6 +998,11 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
     @Override
     protected void onFlushed()
     {
+        if (STATE_HTTP == state)
+        {
+            http.onFlushed();
+            return;
+        }
         overBudgetSinceNs = 0;
         if (closeFrameQueued)
         {
@@ -942,13 +1016,15 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
         }
     }
 
-    boolean offerChannelSend(final int serial, final boolean text, final DirectBuffer buffer, final int offset,
+    @Override
+    public boolean offerChannelSend(final int serial, final boolean text, final DirectBuffer buffer, final int offset,
         final int length)
     {
         return offer(text ? COMMAND_CHANNEL_TEXT : COMMAND_CHANNEL_BINARY, serial, buffer, offset, length);
     }
 
-    boolean offerChannelClose(final int serial, final int code, final String reason)
+    @Override
+    public boolean offerChannelClose(final int serial, final int code, final String reason)
     {
         final byte[] reasonBytes = LoopContext.utf8(reason);
         final UnsafeBuffer command = new UnsafeBuffer(new byte[2 + reasonBytes.length]);
@@ -961,32 +1037,127 @@ final class WsConnection extends MessageAssembler implements Connection, FrameHa
      * Bound the socket's send buffer (a conflating subscription): see
      * {@link WsmuxSettings#CONFLATION_SEND_BUFFER_PROP_NAME}.
      */
-    void limitSendBuffer(final int length)
+    @Override
+    public void limitSendBuffer(final int length)
     {
         socketSendBufferLength(length);
     }
 
-    MuxSession muxSession()
+    // ---- plain HTTP (SockJS), for SockJsHttp ----
+
+    UpgradeRequestParser parser()
+    {
+        return parser;
+    }
+
+    /**
+     * The next request of a kept-alive connection begins: a parser from the loop's pool, or null when
+     * {@code wsmux.max.handshakes} requests are being read on this loop.
+     */
+    UpgradeRequestParser acquireHttpParser()
+    {
+        parser = context.acquireParser();
+        return parser;
+    }
+
+    void releaseHttpParser()
+    {
+        if (null != parser)
+        {
+            context.releaseParser(parser);
+            parser = null;
+        }
+    }
+
+    void httpDeadline(final long deadlineNs)
+    {
+        deadline(deadlineNs);
+    }
+
+    void httpWrite(final DirectBuffer buffer, final int offset, final int length)
+    {
+        write(buffer, offset, length);
+    }
+
+    void httpCloseWhenFlushed()
+    {
+        state = STATE_CLOSED;
+        deadline(loop.nowNs() + context.closeTimeoutNs);
+        closeWhenFlushed();
+    }
+
+    /**
+     * A SockJS WebSocket transport: the request under the SockJS prefix is an upgrade after all.
+     */
+    void acceptUpgrade(
+        final WebSocketHandler acceptingHandler, final UpgradeHook hook, final String requestPath,
+        final MutableDirectBuffer buffer, final int offset, final int length, final long nowNs)
+    {
+        http = null;
+        state = STATE_HANDSHAKE;
+        path = requestPath;
+        final String rawQuery = parser.query();
+        query = null == rawQuery || rawQuery.isEmpty() ? null : rawQuery;
+        if (accept(acceptingHandler, hook, List.of()) && length > 0)
+        {
+            decoder.decode(buffer, offset, length);
+        }
+    }
+
+    /**
+     * Move this socket to the loop that owns the SockJS session its request names; the bytes read so far go along.
+     */
+    void handOff(final IoLoop target, final byte[] bytes)
+    {
+        releaseHttpParser();
+        http = null;
+        state = STATE_CLOSED;
+        loop.handOff(this, target, bytes);
+    }
+
+    IoLoop loop()
+    {
+        return loop;
+    }
+
+    @Override
+    public boolean sharesFrames()
+    {
+        return true;
+    }
+
+    @Override
+    public void fanOutSession(final MuxSession session)
+    {
+        fanOutSession = session;
+    }
+
+    @Override
+    public MuxSession muxSession()
     {
         return muxSession;
     }
 
-    void muxSession(final MuxSession muxSession)
+    @Override
+    public void muxSession(final MuxSession muxSession)
     {
         this.muxSession = muxSession;
     }
 
-    LoopContext context()
+    @Override
+    public LoopContext context()
     {
         return context;
     }
 
-    int loopIndex()
+    @Override
+    public int loopIndex()
     {
         return loop.index();
     }
 
-    boolean isLoopThread()
+    @Override
+    public boolean isLoopThread()
     {
         return loop.isLoopThread();
     }

@@ -11,10 +11,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import java.nio.charset.StandardCharsets;
 
 import io.wsmux.codec.mux.BinaryMuxDescriptor;
+import io.wsmux.sockjs.SockJsOptions;
 import io.wsmux.status.AdminServer;
 import io.wsmux.status.SystemCounter;
 import io.wsmux.status.WsmuxCounters;
@@ -60,6 +62,7 @@ public final class WsmuxServer implements AutoCloseable
     private final Map<String, Endpoint> endpoints;
     private final Endpoint anyPath;
     private final Map<String, DirectBuffer> resources;
+    private final SockJsEndpoint[] sockJsEndpoints;
     private final List<Multiplexer> multiplexers;
     private final ErrorHandler errorHandler;
     private final ConnectionLimiter limiter;
@@ -78,6 +81,10 @@ public final class WsmuxServer implements AutoCloseable
         this.endpoints = Map.copyOf(builder.endpoints);
         this.anyPath = builder.anyPath;
         this.resources = Map.copyOf(builder.resources);
+        final AtomicInteger sockJsSessions = new AtomicInteger();
+        this.sockJsEndpoints = builder.sockJs.stream()
+            .map((s) -> new SockJsEndpoint(s.prefix, s.handler, s.hook, s.options, settings, sockJsSessions))
+            .toArray(SockJsEndpoint[]::new);
         this.multiplexers = List.copyOf(builder.multiplexers);
         this.errorHandler = builder.errorHandler;
         this.limiter = new ConnectionLimiter(settings.maxConnections());
@@ -142,7 +149,8 @@ public final class WsmuxServer implements AutoCloseable
         final IoLoop[] acceptTargets = reusePort ? null : new IoLoop[loopCount];
         for (int i = 0; i < loopCount; i++)
         {
-            final LoopContext context = new LoopContext(settings, endpoints, resources, anyPath, errorHandler);
+            final LoopContext context =
+                new LoopContext(settings, endpoints, resources, anyPath, errorHandler, sockJsEndpoints);
             final IoLoop loop = new IoLoop(i, config, context, limiter, new SystemNanoClock(), errorHandler,
                 0 == i ? acceptTargets : null, counters.transportCounters(i, settings.dutyCycleThresholdNs()));
             context.loop = loop;
@@ -523,6 +531,11 @@ public final class WsmuxServer implements AutoCloseable
             {
                 loop.closeListener();
                 loop.forEachConnection((connection) -> ((WsConnection)connection).onShutdown());
+                for (final SockJsEndpoint endpoint : sockJsEndpoints)
+                {
+                    endpoint.sessions.values().stream().filter((session) -> session.loop == loop)
+                        .forEach(SockJsSession::onShutdown);
+                }
             });
         }
 
@@ -561,6 +574,7 @@ public final class WsmuxServer implements AutoCloseable
         private final Map<String, Endpoint> endpoints = new HashMap<>();
         private final List<Multiplexer> multiplexers = new ArrayList<>();
         private final Map<String, DirectBuffer> resources = new HashMap<>();
+        private final List<SockJsRegistration> sockJs = new ArrayList<>();
         private Endpoint anyPath;
         private ErrorHandler errorHandler = Throwable::printStackTrace;
 
@@ -617,7 +631,10 @@ public final class WsmuxServer implements AutoCloseable
         public Builder mux(final String path, final Multiplexer multiplexer, final UpgradeHook hook)
         {
             endpoint(path, new MuxEndpointHandler(multiplexer), hook, BinaryMuxDescriptor.SUBPROTOCOL);
-            multiplexers.add(multiplexer);
+            if (!multiplexers.contains(multiplexer))
+            {
+                multiplexers.add(multiplexer);
+            }
             resource("/wsmux.js", "text/javascript; charset=utf-8", BrowserClient.script());
             return this;
         }
@@ -632,6 +649,75 @@ public final class WsmuxServer implements AutoCloseable
         public Builder mux(final String path, final Multiplexer multiplexer)
         {
             return mux(path, multiplexer, null);
+        }
+
+        /**
+         * Serve the SockJS protocol under a prefix: every SockJS transport (WebSocket, xhr-streaming, eventsource,
+         * htmlfile, xhr and JSONP polling) and the raw WebSocket at {@code prefix/websocket}. Each SockJS session is
+         * a {@link Connection} to the handler, whatever transport carries it. Also serves sockjs-client at
+         * {@link SockJsOptions#BUNDLED_CLIENT_PATH} when the jar carries it.
+         *
+         * @param prefix  the base URL's path, starting with '/' and not ending with one.
+         * @param handler callbacks.
+         * @param hook    decides each new session (and raw WebSocket), or null to accept all.
+         * @param options per-endpoint options, or null for the server's settings.
+         * @return this.
+         */
+        public Builder sockJs(
+            final String prefix, final WebSocketHandler handler, final UpgradeHook hook, final SockJsOptions options)
+        {
+            if (null == prefix || !prefix.startsWith("/") || prefix.endsWith("/") || prefix.indexOf('?') >= 0)
+            {
+                throw new IllegalArgumentException("SockJS prefix must start with '/' and not end with one: prefix=" +
+                    prefix);
+            }
+            for (final SockJsRegistration existing : sockJs)
+            {
+                if (existing.prefix.equals(prefix) || existing.prefix.startsWith(prefix + "/") ||
+                    prefix.startsWith(existing.prefix + "/"))
+                {
+                    throw new IllegalArgumentException("SockJS prefix overlaps another: prefix=" + prefix);
+                }
+            }
+            sockJs.add(new SockJsRegistration(prefix, handler, hook, null == options ? new SockJsOptions() : options));
+            final byte[] client = BrowserClient.sockJsClient();
+            if (null != client)
+            {
+                resource(SockJsOptions.BUNDLED_CLIENT_PATH, "application/javascript; charset=UTF-8", client);
+            }
+            return this;
+        }
+
+        /**
+         * Serve the SockJS protocol under a prefix with the server's settings, accepting every session.
+         *
+         * @param prefix  the base URL's path.
+         * @param handler callbacks.
+         * @return this.
+         */
+        public Builder sockJs(final String prefix, final WebSocketHandler handler)
+        {
+            return sockJs(prefix, handler, null, null);
+        }
+
+        /**
+         * Serve a multiplexer over SockJS under a prefix: the text protocol ({@code websocket-multiplex}) over every
+         * SockJS transport, reaching the same services and topics as the multiplexer's WebSocket endpoint.
+         *
+         * @param prefix      the base URL's path.
+         * @param multiplexer services, topics and authorization.
+         * @param hook        decides each new session, or null to accept all.
+         * @param options     per-endpoint options, or null.
+         * @return this.
+         */
+        public Builder sockJs(
+            final String prefix, final Multiplexer multiplexer, final UpgradeHook hook, final SockJsOptions options)
+        {
+            if (!multiplexers.contains(multiplexer))
+            {
+                multiplexers.add(multiplexer);
+            }
+            return sockJs(prefix, new MuxEndpointHandler(multiplexer), hook, options);
         }
 
         /**
@@ -691,11 +777,16 @@ public final class WsmuxServer implements AutoCloseable
          */
         public WsmuxServer build()
         {
-            if (endpoints.isEmpty() && null == anyPath)
+            if (endpoints.isEmpty() && null == anyPath && sockJs.isEmpty())
             {
                 throw new IllegalStateException("no endpoint configured");
             }
             return new WsmuxServer(this);
+        }
+
+        private record SockJsRegistration(
+            String prefix, WebSocketHandler handler, UpgradeHook hook, SockJsOptions options)
+        {
         }
     }
 }

@@ -208,6 +208,47 @@ public final class WsmuxSettings
     /** Default idle timeout. */
     public static final long IDLE_TIMEOUT_DEFAULT_NS = TimeUnit.SECONDS.toNanos(75);
 
+    /** Interval of the SockJS heartbeat frame {@code h} on a session's open receiver. */
+    public static final String SOCKJS_HEARTBEAT_PROP_NAME = "wsmux.sockjs.heartbeat";
+    /** Default for {@link #SOCKJS_HEARTBEAT_PROP_NAME}. */
+    public static final long SOCKJS_HEARTBEAT_DEFAULT_NS = TimeUnit.SECONDS.toNanos(25);
+
+    /**
+     * How long a SockJS session lives with no receiver (between polls) before it is closed; a closed session answers
+     * with its close frame for as long.
+     */
+    public static final String SOCKJS_DISCONNECT_DELAY_PROP_NAME = "wsmux.sockjs.disconnect.delay";
+    /** Default for {@link #SOCKJS_DISCONNECT_DELAY_PROP_NAME}. */
+    public static final long SOCKJS_DISCONNECT_DELAY_DEFAULT_NS = TimeUnit.SECONDS.toNanos(5);
+
+    /**
+     * Bytes a SockJS streaming response (xhr_streaming, eventsource, htmlfile) carries before it ends and the client
+     * opens the next.
+     */
+    public static final String SOCKJS_RESPONSE_LIMIT_PROP_NAME = "wsmux.sockjs.response.limit";
+    /** Default for {@link #SOCKJS_RESPONSE_LIMIT_PROP_NAME}. */
+    public static final int SOCKJS_RESPONSE_LIMIT_DEFAULT = 128 * 1024;
+
+    /** Largest request body (xhr_send, jsonp_send) a SockJS endpoint reads; a longer one is answered 413. */
+    public static final String SOCKJS_MAX_BODY_LENGTH_PROP_NAME = "wsmux.sockjs.max.body.length";
+    /** Default for {@link #SOCKJS_MAX_BODY_LENGTH_PROP_NAME}. */
+    public static final int SOCKJS_MAX_BODY_LENGTH_DEFAULT = 256 * 1024;
+
+    /**
+     * Most SockJS sessions (HTTP transports) a server holds at once, all endpoints together; a new one past it is
+     * answered 503.
+     */
+    public static final String SOCKJS_MAX_SESSIONS_PROP_NAME = "wsmux.sockjs.max.sessions";
+    /** Default for {@link #SOCKJS_MAX_SESSIONS_PROP_NAME}. */
+    public static final int SOCKJS_MAX_SESSIONS_DEFAULT = 100_000;
+
+    /**
+     * How long a kept-alive HTTP connection (SockJS polling, sends) may wait for its next request before it is closed.
+     */
+    public static final String HTTP_IDLE_TIMEOUT_PROP_NAME = "wsmux.http.idle.timeout";
+    /** Default for {@link #HTTP_IDLE_TIMEOUT_PROP_NAME}. */
+    public static final long HTTP_IDLE_TIMEOUT_DEFAULT_NS = TimeUnit.SECONDS.toNanos(15);
+
     /** Time a server-initiated close waits for the client's close frame before closing TCP. */
     public static final String CLOSE_TIMEOUT_PROP_NAME = "wsmux.close.timeout";
     /** Default close timeout. */
@@ -334,6 +375,12 @@ public final class WsmuxSettings
     private long pingIntervalNs;
     private long idleTimeoutNs;
     private long closeTimeoutNs;
+    private long sockJsHeartbeatNs;
+    private long sockJsDisconnectDelayNs;
+    private int sockJsResponseLimit;
+    private int sockJsMaxBodyLength;
+    private int sockJsMaxSessions;
+    private long httpIdleTimeoutNs;
     private long shutdownTimeoutNs;
     private long timerTickNs;
     private boolean tcpNoDelay;
@@ -405,6 +452,13 @@ public final class WsmuxSettings
         pingIntervalNs = parser.duration(PING_INTERVAL_PROP_NAME, PING_INTERVAL_DEFAULT_NS);
         idleTimeoutNs = parser.duration(IDLE_TIMEOUT_PROP_NAME, IDLE_TIMEOUT_DEFAULT_NS);
         closeTimeoutNs = parser.duration(CLOSE_TIMEOUT_PROP_NAME, CLOSE_TIMEOUT_DEFAULT_NS);
+        sockJsHeartbeatNs = parser.duration(SOCKJS_HEARTBEAT_PROP_NAME, SOCKJS_HEARTBEAT_DEFAULT_NS);
+        sockJsDisconnectDelayNs =
+            parser.duration(SOCKJS_DISCONNECT_DELAY_PROP_NAME, SOCKJS_DISCONNECT_DELAY_DEFAULT_NS);
+        sockJsResponseLimit = parser.size(SOCKJS_RESPONSE_LIMIT_PROP_NAME, SOCKJS_RESPONSE_LIMIT_DEFAULT);
+        sockJsMaxBodyLength = parser.size(SOCKJS_MAX_BODY_LENGTH_PROP_NAME, SOCKJS_MAX_BODY_LENGTH_DEFAULT);
+        sockJsMaxSessions = parser.integer(SOCKJS_MAX_SESSIONS_PROP_NAME, SOCKJS_MAX_SESSIONS_DEFAULT);
+        httpIdleTimeoutNs = parser.duration(HTTP_IDLE_TIMEOUT_PROP_NAME, HTTP_IDLE_TIMEOUT_DEFAULT_NS);
         shutdownTimeoutNs = parser.duration(SHUTDOWN_TIMEOUT_PROP_NAME, SHUTDOWN_TIMEOUT_DEFAULT_NS);
         timerTickNs = parser.duration(TIMER_TICK_PROP_NAME, TIMER_TICK_DEFAULT_NS);
         tcpNoDelay = parser.bool(TCP_NODELAY_PROP_NAME, TCP_NODELAY_DEFAULT);
@@ -524,6 +578,18 @@ public final class WsmuxSettings
             "longer than " + PING_INTERVAL_PROP_NAME + " (" + pingIntervalNs + "ns), or 0", "idleTimeoutNs",
             idleTimeoutNs);
         check(closeTimeoutNs > 0, CLOSE_TIMEOUT_PROP_NAME, "a duration above 0", "closeTimeoutNs", closeTimeoutNs);
+        check(sockJsHeartbeatNs > 0, SOCKJS_HEARTBEAT_PROP_NAME, "a duration above 0",
+            "sockJsHeartbeatNs", sockJsHeartbeatNs);
+        check(sockJsDisconnectDelayNs > 0, SOCKJS_DISCONNECT_DELAY_PROP_NAME, "a duration above 0",
+            "sockJsDisconnectDelayNs", sockJsDisconnectDelayNs);
+        check(sockJsResponseLimit >= 1, SOCKJS_RESPONSE_LIMIT_PROP_NAME, "a size of at least 1",
+            "sockJsResponseLimit", sockJsResponseLimit);
+        check(sockJsMaxBodyLength >= 64, SOCKJS_MAX_BODY_LENGTH_PROP_NAME, "a size of at least 64",
+            "sockJsMaxBodyLength", sockJsMaxBodyLength);
+        check(sockJsMaxSessions >= 1, SOCKJS_MAX_SESSIONS_PROP_NAME, "at least 1",
+            "sockJsMaxSessions", sockJsMaxSessions);
+        check(httpIdleTimeoutNs > 0, HTTP_IDLE_TIMEOUT_PROP_NAME, "a duration above 0",
+            "httpIdleTimeoutNs", httpIdleTimeoutNs);
         check(shutdownTimeoutNs >= 0, SHUTDOWN_TIMEOUT_PROP_NAME, "a duration of at least 0",
             "shutdownTimeoutNs", shutdownTimeoutNs);
         check(timerTickNs >= 1000 && timerTickNs <= TimeUnit.SECONDS.toNanos(1), TIMER_TICK_PROP_NAME,
@@ -989,6 +1055,84 @@ public final class WsmuxSettings
         return this;
     }
 
+    /** @return {@link #SOCKJS_HEARTBEAT_PROP_NAME}. */
+    public long sockJsHeartbeatNs()
+    {
+        return sockJsHeartbeatNs;
+    }
+
+    /** @param sockJsHeartbeatNs {@link #SOCKJS_HEARTBEAT_PROP_NAME}. @return this. */
+    public WsmuxSettings sockJsHeartbeatNs(final long sockJsHeartbeatNs)
+    {
+        this.sockJsHeartbeatNs = sockJsHeartbeatNs;
+        return this;
+    }
+
+    /** @return {@link #SOCKJS_DISCONNECT_DELAY_PROP_NAME}. */
+    public long sockJsDisconnectDelayNs()
+    {
+        return sockJsDisconnectDelayNs;
+    }
+
+    /** @param sockJsDisconnectDelayNs {@link #SOCKJS_DISCONNECT_DELAY_PROP_NAME}. @return this. */
+    public WsmuxSettings sockJsDisconnectDelayNs(final long sockJsDisconnectDelayNs)
+    {
+        this.sockJsDisconnectDelayNs = sockJsDisconnectDelayNs;
+        return this;
+    }
+
+    /** @return {@link #SOCKJS_RESPONSE_LIMIT_PROP_NAME}. */
+    public int sockJsResponseLimit()
+    {
+        return sockJsResponseLimit;
+    }
+
+    /** @param sockJsResponseLimit {@link #SOCKJS_RESPONSE_LIMIT_PROP_NAME}. @return this. */
+    public WsmuxSettings sockJsResponseLimit(final int sockJsResponseLimit)
+    {
+        this.sockJsResponseLimit = sockJsResponseLimit;
+        return this;
+    }
+
+    /** @return {@link #SOCKJS_MAX_BODY_LENGTH_PROP_NAME}. */
+    public int sockJsMaxBodyLength()
+    {
+        return sockJsMaxBodyLength;
+    }
+
+    /** @param sockJsMaxBodyLength {@link #SOCKJS_MAX_BODY_LENGTH_PROP_NAME}. @return this. */
+    public WsmuxSettings sockJsMaxBodyLength(final int sockJsMaxBodyLength)
+    {
+        this.sockJsMaxBodyLength = sockJsMaxBodyLength;
+        return this;
+    }
+
+    /** @return {@link #SOCKJS_MAX_SESSIONS_PROP_NAME}. */
+    public int sockJsMaxSessions()
+    {
+        return sockJsMaxSessions;
+    }
+
+    /** @param sockJsMaxSessions {@link #SOCKJS_MAX_SESSIONS_PROP_NAME}. @return this. */
+    public WsmuxSettings sockJsMaxSessions(final int sockJsMaxSessions)
+    {
+        this.sockJsMaxSessions = sockJsMaxSessions;
+        return this;
+    }
+
+    /** @return {@link #HTTP_IDLE_TIMEOUT_PROP_NAME}. */
+    public long httpIdleTimeoutNs()
+    {
+        return httpIdleTimeoutNs;
+    }
+
+    /** @param httpIdleTimeoutNs {@link #HTTP_IDLE_TIMEOUT_PROP_NAME}. @return this. */
+    public WsmuxSettings httpIdleTimeoutNs(final long httpIdleTimeoutNs)
+    {
+        this.httpIdleTimeoutNs = httpIdleTimeoutNs;
+        return this;
+    }
+
     /** @return close handshake timeout. */
     public long closeTimeoutNs()
     {
@@ -1198,6 +1342,12 @@ public final class WsmuxSettings
             ", " + PING_INTERVAL_PROP_NAME + "=" + pingIntervalNs + "ns" +
             ", " + IDLE_TIMEOUT_PROP_NAME + "=" + idleTimeoutNs + "ns" +
             ", " + CLOSE_TIMEOUT_PROP_NAME + "=" + closeTimeoutNs + "ns" +
+            ", " + SOCKJS_HEARTBEAT_PROP_NAME + "=" + sockJsHeartbeatNs + "ns" +
+            ", " + SOCKJS_DISCONNECT_DELAY_PROP_NAME + "=" + sockJsDisconnectDelayNs + "ns" +
+            ", " + SOCKJS_RESPONSE_LIMIT_PROP_NAME + "=" + sockJsResponseLimit +
+            ", " + SOCKJS_MAX_BODY_LENGTH_PROP_NAME + "=" + sockJsMaxBodyLength +
+            ", " + SOCKJS_MAX_SESSIONS_PROP_NAME + "=" + sockJsMaxSessions +
+            ", " + HTTP_IDLE_TIMEOUT_PROP_NAME + "=" + httpIdleTimeoutNs + "ns" +
             ", " + SHUTDOWN_TIMEOUT_PROP_NAME + "=" + shutdownTimeoutNs + "ns" +
             ", " + TIMER_TICK_PROP_NAME + "=" + timerTickNs + "ns" +
             ", " + TCP_NODELAY_PROP_NAME + "=" + tcpNoDelay +

@@ -70,6 +70,12 @@ class WsmuxSettingsTest
         BAD_VALUES.put(WsmuxSettings.PING_INTERVAL_PROP_NAME, "30sec");
         BAD_VALUES.put(WsmuxSettings.IDLE_TIMEOUT_PROP_NAME, "5m");
         BAD_VALUES.put(WsmuxSettings.CLOSE_TIMEOUT_PROP_NAME, "soon");
+        BAD_VALUES.put(WsmuxSettings.SOCKJS_HEARTBEAT_PROP_NAME, "often");
+        BAD_VALUES.put(WsmuxSettings.SOCKJS_DISCONNECT_DELAY_PROP_NAME, "later");
+        BAD_VALUES.put(WsmuxSettings.SOCKJS_RESPONSE_LIMIT_PROP_NAME, "lots");
+        BAD_VALUES.put(WsmuxSettings.SOCKJS_MAX_BODY_LENGTH_PROP_NAME, "huge");
+        BAD_VALUES.put(WsmuxSettings.SOCKJS_MAX_SESSIONS_PROP_NAME, "many");
+        BAD_VALUES.put(WsmuxSettings.HTTP_IDLE_TIMEOUT_PROP_NAME, "idle");
         BAD_VALUES.put(WsmuxSettings.SHUTDOWN_TIMEOUT_PROP_NAME, "1.5s");
         BAD_VALUES.put(WsmuxSettings.TIMER_TICK_PROP_NAME, "-1ms");
         BAD_VALUES.put(WsmuxSettings.TCP_NODELAY_PROP_NAME, "on");

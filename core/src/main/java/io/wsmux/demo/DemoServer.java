@@ -38,6 +38,7 @@ public final class DemoServer implements AutoCloseable
             .build();
         server = WsmuxServer.builder(settings)
             .mux("/mux", multiplexer)
+            .sockJs("/sockjs", multiplexer, null, null)
             .resource("/", "text/html; charset=utf-8", resource("index.html"))
             .resource("/app.js", "text/javascript; charset=utf-8", resource("app.js"))
             .resource("/style.css", "text/css; charset=utf-8", resource("style.css"))

@@ -42,6 +42,22 @@ public interface ConnectionFactory
      * @param context what was given to {@link IoLoop#connect}.
      * @param cause   why.
      */
+    /**
+     * Make the connection of a socket another loop handed to this one ({@link IoLoop#handOff}).
+     *
+     * @param loop    the loop it now belongs to.
+     * @param channel the socket, open and non-blocking.
+     * @param id      its new id on this loop.
+     * @param nowNs   loop clock.
+     * @param context what the handing loop passed.
+     * @return the connection.
+     */
+    default TcpConnection newHandedOffConnection(
+        final IoLoop loop, final SocketChannel channel, final long id, final long nowNs, final Object context)
+    {
+        return newConnection(loop, channel, id, nowNs);
+    }
+
     default void onConnectFailed(final Object context, final Throwable cause)
     {
     }

@@ -1036,9 +1036,16 @@ public final class IoLoop implements Agent
         final TcpConnection connection;
         try
         {
-            connection = client ?
-                factory.newClientConnection(this, channel, id, nowNs, context) :
-                factory.newConnection(this, channel, id, nowNs);
+            if (context instanceof HandOff)
+            {
+                connection = factory.newHandedOffConnection(this, channel, id, nowNs, ((HandOff)context).context);
+            }
+            else
+            {
+                connection = client ?
+                    factory.newClientConnection(this, channel, id, nowNs, context) :
+                    factory.newConnection(this, channel, id, nowNs);
+            }
             if (null != existingKey)
             {
                 existingKey.interestOps(SelectionKey.OP_READ);
@@ -1077,7 +1084,20 @@ public final class IoLoop implements Agent
 
     private void onTask(final Object task)
     {
-        if (task instanceof SocketChannel)
+        if (task instanceof HandOff)
+        {
+            final HandOff handOff = (HandOff)task;
+            if (accepting)
+            {
+                register(handOff.channel, handOff, false, null);
+            }
+            else
+            {
+                CloseHelper.quietClose(handOff.channel);
+                limiter.release();
+            }
+        }
+        else if (task instanceof SocketChannel)
         {
             if (accepting)
             {
@@ -1368,6 +1388,62 @@ public final class IoLoop implements Agent
         else
         {
             close(connection, null);
+        }
+    }
+
+    /**
+     * Move an accepted connection to another loop, its socket left open: this loop forgets it (no
+     * {@link TcpConnection#onClosed} call: the caller is done with it), and the target loop makes a new connection of
+     * the socket with {@link ConnectionFactory#newHandedOffConnection}, handing it the context. For protocols whose
+     * state lives on one loop while its requests may arrive on any (SockJS sessions). Loop thread only; allocates.
+     *
+     * @param connection of this loop, with nothing queued to write.
+     * @param target     the loop to move it to.
+     * @param context    handed to the target's factory (the bytes read and not yet answered, say).
+     * @return false, with the connection closed, when it had bytes queued or the target's task queue is full.
+     */
+    public boolean handOff(final TcpConnection connection, final IoLoop target, final Object context)
+    {
+        if (connection.closed)
+        {
+            return false;
+        }
+        if (connection.queuedBytes() > 0 || connection.queuedControlBytes() > 0)
+        {
+            close(connection, null);
+            return false;
+        }
+        connection.closed = true;
+        if (null != connection.key)
+        {
+            connection.key.cancel();
+        }
+        writer.release(connection);
+        cancelTimer(connection);
+        connections.remove(connection.id); // the limiter's slot goes with the socket
+        if (target.tasks.offer(new HandOff(connection.channel, context)))
+        {
+            target.wakeup();
+            return true;
+        }
+        target.taskQueueOverflows.increment();
+        CloseHelper.quietClose(connection.channel);
+        limiter.release();
+        return false;
+    }
+
+    /**
+     * A socket moving between loops, and what its new connection is told.
+     */
+    private static final class HandOff
+    {
+        final SocketChannel channel;
+        final Object context;
+
+        HandOff(final SocketChannel channel, final Object context)
+        {
+            this.channel = channel;
+            this.context = context;
         }
     }
 

@@ -74,6 +74,7 @@ public final class UpgradeRequestParser
 
     private static final byte[] GET = ascii("GET");
     private static final byte[] HTTP_1_1 = ascii("HTTP/1.1");
+    private static final byte[] HTTP_1_0 = ascii("HTTP/1.0");
     private static final byte[] WEBSOCKET_TOKEN = ascii("websocket");
     private static final byte[] UPGRADE_TOKEN = ascii("upgrade");
     private static final byte[] VERSION_13 = ascii("13");
@@ -126,8 +127,12 @@ public final class UpgradeRequestParser
     private final List<String> extensions = new ArrayList<>();
     private final List<String> extensionsView = Collections.unmodifiableList(extensions);
 
+    private boolean plainHttp;
     private int state;
     private UpgradeRejection rejection;
+    private boolean headComplete;
+    private boolean http10;
+    private UpgradeRejection deferredRejection;
     private int headLength;
     private int scanPosition;
     private int lineStart;
@@ -181,6 +186,9 @@ public final class UpgradeRequestParser
     {
         state = NEED_MORE;
         rejection = null;
+        headComplete = false;
+        http10 = false;
+        deferredRejection = null;
         headLength = 0;
         scanPosition = 0;
         lineStart = 0;
@@ -201,6 +209,91 @@ public final class UpgradeRequestParser
         extensionsParsed = false;
         Arrays.fill(knownCounts, 0);
         return this;
+    }
+
+    /**
+     * Read plain HTTP requests too (a server with SockJS endpoints): any method and HTTP/1.0 as well as HTTP/1.1
+     * pass the request line, and the head is read to its end before such a request is rejected with
+     * {@link UpgradeRejection#METHOD_NOT_ALLOWED} or {@link UpgradeRejection#UNSUPPORTED_HTTP_VERSION}, so that
+     * {@link #headComplete()} is true and every accessor valid: the caller may serve it as plain HTTP instead.
+     * Without it (the default) such a request is rejected as soon as its request line arrives.
+     *
+     * @param plainHttp whether to read plain HTTP requests to the end of their head.
+     * @return this parser.
+     */
+    public UpgradeRequestParser plainHttp(final boolean plainHttp)
+    {
+        this.plainHttp = plainHttp;
+        return this;
+    }
+
+    /**
+     * Whether the whole head was read: always once {@link #COMPLETE}; once {@link #REJECTED}, when the rejection
+     * was about what a WebSocket upgrade needs (method, version, Upgrade, Connection, body, key) rather than about
+     * the syntax or size of the request, so it may still be served as plain HTTP.
+     *
+     * @return true when every accessor is valid and {@link #headLength()} ends at the blank line.
+     */
+    public boolean headComplete()
+    {
+        return headComplete;
+    }
+
+    /**
+     * @return true when the request line said HTTP/1.0 (only in {@link #plainHttp(boolean)} mode).
+     */
+    public boolean isHttp10()
+    {
+        return http10;
+    }
+
+    /**
+     * The Content-Length of a plain HTTP request.
+     *
+     * @return 0 when absent, the value when one or more equal valid values were sent, -1 when a value is not a
+     * decimal number below 2^31 or two values differ (RFC 7230 §3.3.2: answer 400).
+     */
+    public int contentLength()
+    {
+        int result = 0;
+        boolean seen = false;
+        for (int i = 0; i < headerCount; i++)
+        {
+            if (CONTENT_LENGTH == field(i, NAME_ID))
+            {
+                final int offset = field(i, VALUE_OFFSET);
+                final int length = field(i, VALUE_LENGTH);
+                if (0 == length || length > 10)
+                {
+                    return -1;
+                }
+                long value = 0;
+                for (int j = offset; j < offset + length; j++)
+                {
+                    final int digit = head[j] - '0';
+                    if (digit < 0 || digit > 9)
+                    {
+                        return -1;
+                    }
+                    value = value * 10 + digit;
+                }
+                if (value > Integer.MAX_VALUE || (seen && value != result))
+                {
+                    return -1;
+                }
+                result = (int)value;
+                seen = true;
+            }
+        }
+        return result;
+    }
+
+    /**
+     * @return true when the request has a Transfer-Encoding header (its body is not delimited by Content-Length).
+     */
+    public boolean hasTransferEncoding()
+    {
+        return knownCounts[TRANSFER_ENCODING] > 0;
     }
 
     /**
@@ -229,9 +322,9 @@ public final class UpgradeRequestParser
         headLength = start + copyLength;
         scan();
 
-        if (COMPLETE == state)
+        if (COMPLETE == state || headComplete)
         {
-            return headLength - start;
+            return headLength - start; // a plain request's body, or early frames, belong to the caller
         }
         if (NEED_MORE == state && headLength == maxHeadLength)
         {
@@ -659,7 +752,8 @@ public final class UpgradeRequestParser
         else
         {
             headLength = lineFeedIndex + 1;
-            rejection = validate();
+            headComplete = true;
+            rejection = null != deferredRejection ? deferredRejection : validate();
             state = null == rejection ? COMPLETE : REJECTED;
         }
     }
@@ -696,7 +790,21 @@ public final class UpgradeRequestParser
         queryLength = targetEnd - queryOffset;
         hasRequestLine = true;
 
-        if (!bytesEqual(head, targetEnd + 1, end - targetEnd - 1, HTTP_1_1))
+        final boolean http11 = bytesEqual(head, targetEnd + 1, end - targetEnd - 1, HTTP_1_1);
+        if (plainHttp && (http11 || bytesEqual(head, targetEnd + 1, end - targetEnd - 1, HTTP_1_0)))
+        {
+            // Read to the end of the head; a plain request is refused as an upgrade only then (validate()).
+            http10 = !http11;
+            if (!bytesEqual(head, start, methodLength, GET))
+            {
+                deferredRejection = UpgradeRejection.METHOD_NOT_ALLOWED;
+            }
+            else if (http10)
+            {
+                deferredRejection = UpgradeRejection.UNSUPPORTED_HTTP_VERSION;
+            }
+        }
+        else if (!http11)
         {
             reject(UpgradeRejection.UNSUPPORTED_HTTP_VERSION);
         }
