@@ -17,8 +17,12 @@ final class BrowserClient
     /** Where the build puts sockjs-client's own distribution file, taken from its npm package. */
     static final String SOCKJS_CLIENT_RESOURCE = "/io/wsmux/sockjs/sockjs.min.js";
 
+    /** Where the build puts websocket-multiplex's browser client, taken from its npm package. */
+    static final String MULTIPLEX_CLIENT_RESOURCE = "/io/wsmux/sockjs/multiplex_client.js";
+
     private static byte[] script;
     private static byte[] sockJsClient;
+    private static byte[] multiplexClient;
 
     private BrowserClient()
     {
@@ -48,6 +52,19 @@ final class BrowserClient
             sockJsClient = load(SOCKJS_CLIENT_RESOURCE);
         }
         return sockJsClient;
+    }
+
+    /**
+     * @return websocket-multiplex's {@code multiplex_client.js} (shared, do not modify), or null when the jar was
+     * built without it.
+     */
+    static synchronized byte[] multiplexClient()
+    {
+        if (null == multiplexClient && null != BrowserClient.class.getResource(MULTIPLEX_CLIENT_RESOURCE))
+        {
+            multiplexClient = load(MULTIPLEX_CLIENT_RESOURCE);
+        }
+        return multiplexClient;
     }
 
     private static byte[] load()

@@ -702,7 +702,8 @@ public final class WsmuxServer implements AutoCloseable
 
         /**
          * Serve a multiplexer over SockJS under a prefix: the text protocol ({@code websocket-multiplex}) over every
-         * SockJS transport, reaching the same services and topics as the multiplexer's WebSocket endpoint.
+         * SockJS transport, reaching the same services and topics as the multiplexer's WebSocket endpoint. Also
+         * serves websocket-multiplex's browser client at {@code /websocket-multiplex.js} when the jar carries it.
          *
          * @param prefix      the base URL's path.
          * @param multiplexer services, topics and authorization.
@@ -716,6 +717,11 @@ public final class WsmuxServer implements AutoCloseable
             if (!multiplexers.contains(multiplexer))
             {
                 multiplexers.add(multiplexer);
+            }
+            final byte[] client = BrowserClient.multiplexClient();
+            if (null != client)
+            {
+                resource("/websocket-multiplex.js", "application/javascript; charset=UTF-8", client);
             }
             return sockJs(prefix, new MuxEndpointHandler(multiplexer), hook, options);
         }
