@@ -128,6 +128,10 @@ final class LoopContext implements ConnectionFactory
     int parsersHeld;
     long handshakesRefusedBusy;
     long discardedBytes;
+    long sockJsSessionsOpen;
+    long sockJsSessionsOpened;
+    long httpRequests;
+    long socketHandOffs;
     IoLoop loop;
     /** This loop's counters by {@link SystemCounter#ordinal()}, or null when not published (unit tests). */
     AtomicCounter[] counters;
@@ -257,6 +261,10 @@ final class LoopContext implements ConnectionFactory
         publish(counters, SystemCounter.ASSEMBLY_REFUSALS, assemblyRefusals);
         publish(counters, SystemCounter.IDLE_TIMEOUTS, idleTimeouts);
         publish(counters, SystemCounter.PINGS_SENT, pingsSent);
+        publish(counters, SystemCounter.SOCKJS_SESSIONS_OPEN, sockJsSessionsOpen);
+        publish(counters, SystemCounter.SOCKJS_SESSIONS_OPENED, sockJsSessionsOpened);
+        publish(counters, SystemCounter.HTTP_REQUESTS, httpRequests);
+        publish(counters, SystemCounter.SOCKET_HANDOFFS, socketHandOffs);
         publish(counters, SystemCounter.CHANNELS_OPENED, channelsOpened);
         publish(counters, SystemCounter.CHANNELS_CLOSED, channelsClosed);
         publish(counters, SystemCounter.CHANNEL_MESSAGES_IN, channelMessagesIn);

@@ -296,7 +296,7 @@ final class SettingsParser
         final List<String> names = new ArrayList<>();
         for (final E constant : type.getEnumConstants())
         {
-            names.add(constant.name().toLowerCase(Locale.ROOT));
+            names.add(constant.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         }
         throw new WsmuxConfigurationException(subject(name, text) + " is not valid: use " + oneOf(names));
     }

@@ -164,6 +164,8 @@ final class SockJsHttp implements SockJsReceiver
     private int onHead(final MutableDirectBuffer buffer, final int position, final int end, final long nowNs)
     {
         final UpgradeRequestParser parser = connection.parser();
+        context.httpRequests++;
+        connection.httpTarget(parser.path(), parser.query());
         endpoint = context.sockJsEndpoint(parser.path());
         final String connectionHeader = parser.header("Connection");
         keepAlive = !parser.isHttp10() &&
@@ -368,6 +370,7 @@ final class SockJsHttp implements SockJsReceiver
         parser.headBuffer().getBytes(0, replay, 0, parser.headLength());
         buffer.getBytes(position, replay, parser.headLength(), end - position);
         phase = CLOSING;
+        context.socketHandOffs++;
         connection.handOff(owner.loop, replay);
     }
 
@@ -389,6 +392,13 @@ final class SockJsHttp implements SockJsReceiver
     private void onSend(final DirectBuffer bodyBuffer, final int bodyOffset, final int bodyLength)
     {
         final SockJsSession target = endpoint.sessions.get(sessionId);
+        if (null != target && target.loop != connection.loop())
+        {
+            // Opened on another loop while this body was arriving: rare enough to ask the client to retry.
+            respondError(503, "Service Unavailable", "the session is being opened: try again");
+            requestDone();
+            return;
+        }
         if (null == target || SockJsSession.OPEN != target.state())
         {
             respondError(404, "Not Found", "no such session");
@@ -455,6 +465,12 @@ final class SockJsHttp implements SockJsReceiver
     private void attachReceiver()
     {
         SockJsSession target = endpoint.sessions.get(sessionId);
+        if (null != target && target.loop != connection.loop())
+        {
+            respondError(503, "Service Unavailable", "the session is being opened: try again");
+            requestDone();
+            return;
+        }
         if (null == target)
         {
             if (endpoint.sessionCount.incrementAndGet() > endpoint.maxSessions)
@@ -489,7 +505,7 @@ final class SockJsHttp implements SockJsReceiver
                 identity = connection.identity();
             }
             final SockJsSession created = new SockJsSession(endpoint, context, connection.loop(), sessionId,
-                connection.id(), connection.remoteAddress(), connection.parser().query(), identity);
+                connection.id(), connection.remoteAddress(), connection.query(), identity);
             final SockJsSession raced = endpoint.sessions.putIfAbsent(sessionId, created);
             if (null != raced)
             {
@@ -740,6 +756,7 @@ final class SockJsHttp implements SockJsReceiver
 
     void onShutdown()
     {
+        keepAlive = false; // a response in progress ends with its session's 1001 close frame, then the socket closes
         if (RESPONDING != phase)
         {
             close();

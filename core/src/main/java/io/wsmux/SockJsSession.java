@@ -60,6 +60,8 @@ final class SockJsSession implements MuxCarrier, LoopTask
     private String closeReason;
     private UnsafeBuffer closeFrame;
     private boolean closeNotified;
+    /** Counted in the loop's open sessions until forgotten. */
+    private boolean counted;
 
     private ExpandableArrayBuffer pending;
     private int pendingLength;
@@ -131,6 +133,9 @@ final class SockJsSession implements MuxCarrier, LoopTask
         if (CONNECTING == state)
         {
             state = OPEN;
+            counted = true;
+            context.sockJsSessionsOpen++;
+            context.sockJsSessionsOpened++;
             writeToReceiver(OPEN_FRAME, 0, 1);
             open(request);
         }
@@ -453,9 +458,18 @@ final class SockJsSession implements MuxCarrier, LoopTask
         {
             closeSession(CloseCode.ABNORMAL, "", false);
         }
+        if (Long.MIN_VALUE == timerAtNs)
+        {
+            return;
+        }
         if (null != sessionId && endpoint.sessions.remove(sessionId, this))
         {
             endpoint.sessionCount.decrementAndGet();
+        }
+        if (counted)
+        {
+            counted = false;
+            context.sockJsSessionsOpen--;
         }
         timerAtNs = Long.MIN_VALUE; // no more timers
     }

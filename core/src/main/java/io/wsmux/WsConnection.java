@@ -1069,6 +1069,15 @@ final class WsConnection extends MessageAssembler implements MuxCarrier, FrameHa
         }
     }
 
+    /**
+     * The path and query of the HTTP request being answered, for the upgrade hook's view of it.
+     */
+    void httpTarget(final String requestPath, final String rawQuery)
+    {
+        path = requestPath;
+        query = null == rawQuery || rawQuery.isEmpty() ? null : rawQuery;
+    }
+
     void httpDeadline(final long deadlineNs)
     {
         deadline(deadlineNs);

@@ -74,7 +74,7 @@ class MainTest
     {
         assertEquals(Main.EXIT_USAGE, run(new Properties(), "--mode", "turbo"));
 
-        assertEquals("wsmux: --mode turbo is not valid: use demo, echo or fanout", errorLine());
+        assertEquals("wsmux: --mode turbo is not valid: use demo, echo, fanout or sockjs-test", errorLine());
     }
 
     @Test

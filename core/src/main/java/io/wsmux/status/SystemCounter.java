@@ -102,6 +102,11 @@ public enum SystemCounter
         "Messages dropped, by reason."),
     /** Written atomically by publishing threads when this loop's task queue is full (a cold path). */
     DROPPED_LOOP_QUEUE_FULL(76, "dropped_total", "reason", "loop_queue_full", Kind.COUNTER, null),
+    SOCKJS_SESSIONS_OPEN(80, "sockjs_sessions_open", Kind.GAUGE, "SockJS sessions open now, on every transport."),
+    SOCKJS_SESSIONS_OPENED(81, "sockjs_sessions_opened_total", Kind.COUNTER, "SockJS sessions opened."),
+    HTTP_REQUESTS(82, "http_requests_total", Kind.COUNTER, "Plain HTTP requests answered (SockJS)."),
+    SOCKET_HANDOFFS(83, "socket_handoffs_total", Kind.COUNTER,
+        "Sockets handed to the loop that owns their request's SockJS session."),
 
     // ---- per topic family and loop, written directly with release stores by the owning loop ----
     TOPIC_PUBLICATIONS(100, Scope.TOPIC_FAMILY, "topic_publications_total", Kind.COUNTER,
