@@ -47,6 +47,8 @@ final class SockJsHttp implements SockJsReceiver
     private static final int PRELUDE_LENGTH = 2048;
     private static final byte[] XHR_PRELUDE = xhrPrelude();
     private static final byte[] CRLF = {'\r', '\n'};
+    private static final UnsafeBuffer LAST_CHUNK =
+        new UnsafeBuffer("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
 
     private final WsConnection connection;
     private final LoopContext context;
@@ -97,6 +99,13 @@ final class SockJsHttp implements SockJsReceiver
                     {
                         if (position == end)
                         {
+                            return;
+                        }
+                        if (connection.queuedBytes() > context.outboundBudget)
+                        {
+                            // Requests sent without reading the answers: past the budget, stop and close.
+                            context.slowConsumerCloses++;
+                            close();
                             return;
                         }
                         UpgradeRequestParser parser = connection.parser();
@@ -593,7 +602,7 @@ final class SockJsHttp implements SockJsReceiver
         if (chunked)
         {
             final ExpandableArrayBuffer out = context.sockJs.out;
-            int at = out.putStringWithoutLengthAscii(0, Integer.toHexString(length));
+            int at = putHex(out, 0, length);
             at = put(out, at, "\r\n");
             out.putBytes(at, data, offset, length);
             at += length;
@@ -688,7 +697,7 @@ final class SockJsHttp implements SockJsReceiver
         }
         else if (chunked)
         {
-            connection.httpWrite(new UnsafeBuffer("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII)), 0, 5);
+            connection.httpWrite(LAST_CHUNK, 0, LAST_CHUNK.capacity());
         }
         finishResponse();
     }
@@ -946,6 +955,16 @@ final class SockJsHttp implements SockJsReceiver
     private static int put(final MutableDirectBuffer out, final int at, final String ascii)
     {
         return at + out.putStringWithoutLengthAscii(at, ascii);
+    }
+
+    private static int putHex(final MutableDirectBuffer out, final int at, final int value)
+    {
+        final int digits = Math.max(1, (Integer.SIZE - Integer.numberOfLeadingZeros(value) + 3) / 4);
+        for (int i = 0; i < digits; i++)
+        {
+            out.putByte(at + i, (byte)Character.forDigit((value >>> (4 * (digits - 1 - i))) & 0xF, 16));
+        }
+        return at + digits;
     }
 
     private int cors(final MutableDirectBuffer out, final int at)
