@@ -1067,6 +1067,8 @@ final class WsConnection extends MessageAssembler implements MuxCarrier, FrameHa
             context.releaseParser(parser);
             parser = null;
         }
+        path = null; // the request's view ends with it: an open streaming response keeps neither String
+        query = null;
     }
 
     /**
