@@ -143,6 +143,11 @@ final class SockJsSession implements MuxCarrier, LoopTask
         {
             flushPending();
         }
+        if (receiver == candidate && OPEN == state && null != muxSession)
+        {
+            // Topic values the multiplexer held back (conflated or throttled) while there was no receiver.
+            muxSession.flushPending(loop.nowNs());
+        }
         schedule();
     }
 
