@@ -297,8 +297,9 @@ public final class Main
     }
 
     /**
-     * The multiplexer of {@code --mode fanout}: topics {@code bench.*}, and {@code publish.<topic>} channels that
-     * publish what they receive (for load tests that start the benchmark's server in-process).
+     * The multiplexer of {@code --mode fanout} (a raw WebSocket at {@code /}, SockJS under {@code /sockjs}): topics
+     * {@code bench.*}, and {@code publish.<topic>} channels that publish what they receive (for load tests that start
+     * the benchmark's server in-process).
      *
      * @return a new multiplexer.
      */
@@ -315,12 +316,16 @@ public final class Main
     private static void startFanOut(final WsmuxSettings settings, final PrintStream out) throws IOException
     {
         final Multiplexer multiplexer = fanOutMultiplexer();
-        final WsmuxServer server =
-            WsmuxServer.builder(settings).mux("/", multiplexer).anyPath(new EchoHandler()).build().start();
+        final WsmuxServer server = WsmuxServer.builder(settings)
+            .mux("/", multiplexer)
+            .sockJs("/sockjs", multiplexer, null, null) // SockJS routes are matched before WebSocket endpoints
+            .anyPath(new EchoHandler())
+            .build()
+            .start();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "wsmux-shutdown"));
         out.println("wsmux fanout server listening on ws://" + server.address().getHostString() + ":" +
-            server.port() + "/ (topics bench.*, publish with msg,publish.<topic>,<payload>; " +
-            settings.ioThreads() + " I/O threads)");
+            server.port() + "/ and SockJS under /sockjs (topics bench.*, publish with " +
+            "msg,publish.<topic>,<payload>; " + settings.ioThreads() + " I/O threads)");
         announceAdmin(server, out);
     }
 
@@ -389,8 +394,9 @@ public final class Main
         out.println("                  frames and messages up to 16 MiB, outbound budget 32 MiB per connection");
         out.println("                  (each unless its property is set: wsmux.max.frame.length,");
         out.println("                  wsmux.max.message.length, wsmux.outbound.budget)");
-        out.println("  --mode fanout   the perf suite's fan-out server: text multiplex protocol on every path,");
-        out.println("                  topics bench.*, and publish.<topic> channels that publish what they receive");
+        out.println("  --mode fanout   the perf suite's fan-out server: text multiplex protocol at / and the same");
+        out.println("                  channels over SockJS under /sockjs (every transport); topics bench.*, and");
+        out.println("                  publish.<topic> channels that publish what they receive");
         out.println("  --mode sockjs-test  what the SockJS protocol suite expects: /echo (response limit 4096),");
         out.println("                  /disabled_websocket_echo, /cookie_needed_echo, /close (3000 \"Go away!\")");
         out.println("  --port N        TCP port (default 8080, property wsmux.port)");

@@ -11,6 +11,7 @@ import org.HdrHistogram.Histogram;
  *
  * @param label                    the run's label.
  * @param url                      the server.
+ * @param transport                websocket, or xhr-streaming (SockJS sessions).
  * @param connections              connections asked for.
  * @param opened                   connections opened.
  * @param failed                   connections that failed to open.
@@ -35,6 +36,7 @@ import org.HdrHistogram.Histogram;
 public record ConnectionsResult(
     String label,
     String url,
+    String transport,
     int connections,
     int opened,
     int failed,
@@ -65,6 +67,7 @@ public record ConnectionsResult(
     {
         final Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("url", url);
+        fields.put("transport", transport);
         fields.put("connections", connections);
         fields.put("opened", opened);
         fields.put("failed", failed);

@@ -39,7 +39,14 @@ import io.wsmux.client.WebSocketClientConnection;
  * child -&gt; parent   RESULT scenario=connections ...      the child's result line, then it exits
  * </pre>
  * Handshakes per second over several processes are all connections over the time from {@code go} to the last
- * {@code READY}. Not thread safe: {@link #run} owns the run on the calling thread.
+ * {@code READY}.
+ * <p>
+ * With {@code --transport xhr-streaming} each connection is an idle SockJS session instead ({@link
+ * XhrStreamingSession}): it POSTs xhr_streaming under {@code --sockjs-prefix}, reads the prelude and the {@code o}
+ * frame (its "handshake"), then holds the response open, one TCP connection per session, the server's heartbeats
+ * aside. Closed sessions stay in the server's table for its disconnect delay, so after the warm-up such a run waits
+ * {@link #SOCKJS_LINGER_MS} before the first sample. Not thread safe: {@link #run} owns the run on the calling
+ * thread.
  */
 public final class ConnectionsScenario
 {
@@ -48,6 +55,12 @@ public final class ConnectionsScenario
     private static final long CHILD_EXIT_TIMEOUT_S = 120;
     private static final long PROGRESS_INTERVAL_MS = 1000;
     private static final int SCRATCH_LENGTH = 1024;
+    /**
+     * The wait after closing the warm-up's SockJS sessions: the server keeps a closed session (and answers its
+     * requests with the close frame) for {@code wsmux.sockjs.disconnect.delay}, 5 s by default; 1 s more for its
+     * timer wheel.
+     */
+    static final long SOCKJS_LINGER_MS = 6_000;
 
     private ConnectionsScenario()
     {
@@ -137,6 +150,10 @@ public final class ConnectionsScenario
         {
             local.close();
         }
+        if (options.xhrStreaming())
+        {
+            Sleeps.ms(SOCKJS_LINGER_MS);
+        }
     }
 
     /**
@@ -147,7 +164,11 @@ public final class ConnectionsScenario
         final LoadOptions options;
         final Connector connector = new Connector();
         final IdleHandler handler;
+        /** The WebSocket loops, or null over xhr-streaming. */
         final LoadClients clients;
+        /** The SockJS loops, or null over WebSockets. */
+        final XhrStreamingClients sockJs;
+        final ClientLoops loops;
         final Progress progress;
         long openNs;
         long holdStartNs;
@@ -156,9 +177,21 @@ public final class ConnectionsScenario
         {
             this.options = options;
             this.handler = new IdleHandler(errors);
-            this.clients = new LoadClients(options.clientThreads(), SCRATCH_LENGTH, errors);
+            if (options.xhrStreaming())
+            {
+                this.clients = null;
+                this.sockJs = new XhrStreamingClients(
+                    options.clientThreads(), options.url(), options.sockJsPrefix(), SCRATCH_LENGTH, errors);
+                this.loops = sockJs;
+            }
+            else
+            {
+                this.clients = new LoadClients(options.clientThreads(), SCRATCH_LENGTH, errors);
+                this.sockJs = null;
+                this.loops = clients;
+            }
             this.progress = Progress.start(!showProgress, "connections", () -> handler.phase, "handshakes/s",
-                connector::opened, clients::openConnections, errors::total);
+                connector::opened, loops::openConnections, errors::total);
         }
 
         /**
@@ -166,9 +199,17 @@ public final class ConnectionsScenario
          */
         void open(final int count)
         {
-            connector.openAll(clients, options.url(), null, count, (i) -> handler,
-                options.sourceSocketAddresses(), options.connectConcurrency(), options.connectTimeoutNs(),
-                handler.errors);
+            if (null != sockJs)
+            {
+                connector.openAll(sockJs, count, (i) -> handler, options.sourceSocketAddresses(),
+                    options.connectConcurrency(), options.connectTimeoutNs(), handler.errors);
+            }
+            else
+            {
+                connector.openAll(clients, options.url(), null, count, (i) -> handler,
+                    options.sourceSocketAddresses(), options.connectConcurrency(), options.connectTimeoutNs(),
+                    handler.errors);
+            }
             openNs += connector.durationNs();
             holdStartNs = System.nanoTime();
             handler.phase = "hold";
@@ -179,7 +220,7 @@ public final class ConnectionsScenario
             handler.phase = "close";
             handler.closing = true;
             progress.close();
-            clients.close();
+            loops.close();
         }
     }
 
@@ -196,7 +237,7 @@ public final class ConnectionsScenario
             while (!Thread.currentThread().isInterrupted())
             {
                 out.println("PROGRESS opened=" + local.connector.opened() + " failed=" + local.connector.failed() +
-                    " open=" + local.clients.openConnections());
+                    " open=" + local.loops.openConnections());
                 out.flush();
                 try
                 {
@@ -445,6 +486,10 @@ public final class ConnectionsScenario
         command.add("--quiet");
         command.add("--url");
         command.add(options.url().toString());
+        command.add("--transport");
+        command.add(options.transport());
+        command.add("--sockjs-prefix");
+        command.add(options.sockJsPrefix());
         command.add("--connections");
         command.add(Integer.toString(share));
         command.add("--per-process");
@@ -492,6 +537,7 @@ public final class ConnectionsScenario
         return new ConnectionsResult(
             options.label(),
             options.url().toString(),
+            options.transport(),
             options.connections(),
             opened,
             failed,
@@ -522,10 +568,10 @@ public final class ConnectionsScenario
     }
 
     /**
-     * The handler of every idle connection: counts closes the run did not ask for. Stateless but for the run's
-     * phase, so one instance serves all connections.
+     * The handler of every idle connection (or SockJS session): counts closes the run did not ask for. Stateless
+     * but for the run's phase, so one instance serves all connections.
      */
-    private static final class IdleHandler implements ClientHandler
+    private static final class IdleHandler implements ClientHandler, XhrStreamingHandler
     {
         final Errors errors;
         volatile boolean closing;
@@ -542,6 +588,15 @@ public final class ConnectionsScenario
             if (!closing && errors.record(ErrorKind.UNEXPECTED_CLOSE))
             {
                 errors.log("connection " + connection.id() + " closed: " + code + " " + reason);
+            }
+        }
+
+        @Override
+        public void onClose(final XhrStreamingSession session, final int code, final String reason)
+        {
+            if (!closing && errors.record(ErrorKind.UNEXPECTED_CLOSE))
+            {
+                errors.log("SockJS session " + session.id() + " closed: " + code + " " + reason);
             }
         }
     }

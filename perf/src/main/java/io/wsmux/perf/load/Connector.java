@@ -2,6 +2,7 @@ package io.wsmux.perf.load;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,9 +12,10 @@ import io.wsmux.client.ClientHandler;
 import io.wsmux.client.WebSocketClientConnection;
 
 /**
- * Opens the connections of a run over its client loops: connection i on loop i % loops, from source address
- * i % sources, with at most a given number of handshakes in progress (a client's task queue holds 4,096 connects,
- * and a burst beyond the server's accept backlog costs SYN retransmissions of a second each).
+ * Opens the connections of a run (WebSockets, or SockJS xhr-streaming sessions) over its client loops: connection
+ * i on loop i % loops, from source address i % sources, with at most a given number of handshakes in progress (a
+ * client's task queue holds 4,096 connects, and a burst beyond the server's accept backlog costs SYN
+ * retransmissions of a second each).
  * <p>
  * One instance per batch of connections; {@link #opened()} and {@link #failed()} may be read from any thread while
  * {@link #openAll} runs.
@@ -52,21 +54,74 @@ final class Connector
         final Errors errors)
     {
         final WebSocketClientConnection[] connections = new WebSocketClientConnection[count];
+        open(connections, (i, source) -> clients.clientFor(i).connect(uri, subprotocol, handlers.apply(i), source),
+            sources, concurrency, timeoutNs, errors);
+        return connections;
+    }
+
+    /**
+     * Open SockJS xhr-streaming sessions and wait until each is open (its {@code o} frame arrived) or has failed
+     * (failures are counted in errors).
+     *
+     * @param clients     the loops.
+     * @param count       how many.
+     * @param handlers    the handler of session i.
+     * @param sources     source addresses, empty for any.
+     * @param concurrency sessions opening at once.
+     * @param timeoutNs   how long one session may take to open; one still opening then is closed and counted as
+     *                    failed.
+     * @param errors      where failures are counted.
+     * @return session i, or null where it failed.
+     */
+    XhrStreamingSession[] openAll(
+        final XhrStreamingClients clients,
+        final int count,
+        final IntFunction<XhrStreamingHandler> handlers,
+        final InetSocketAddress[] sources,
+        final int concurrency,
+        final long timeoutNs,
+        final Errors errors)
+    {
+        final XhrStreamingSession[] sessions = new XhrStreamingSession[count];
+        open(sessions, (i, source) -> clients.connect(i, handlers.apply(i), source), sources, concurrency, timeoutNs,
+            errors);
+        return sessions;
+    }
+
+    /**
+     * Start one connection.
+     *
+     * @param <T> what a connection is.
+     */
+    @FunctionalInterface
+    private interface Connect<T>
+    {
+        CompletableFuture<T> connect(int index, InetSocketAddress source);
+    }
+
+    private <T> void open(
+        final T[] results,
+        final Connect<T> connect,
+        final InetSocketAddress[] sources,
+        final int concurrency,
+        final long timeoutNs,
+        final Errors errors)
+    {
         final Semaphore permits = new Semaphore(concurrency);
         final long startNs = System.nanoTime();
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < results.length; i++)
         {
             permits.acquireUninterruptibly();
             final int index = i;
             final InetSocketAddress source = 0 == sources.length ? null : sources[i % sources.length];
-            clients.clientFor(i).connect(uri, subprotocol, handlers.apply(i), source)
+            connect.connect(i, source)
                 .orTimeout(timeoutNs, TimeUnit.NANOSECONDS)
                 .whenComplete(
                 (connection, failure) ->
                 {
                     if (null == failure)
                     {
-                        connections[index] = connection;
+                        results[index] = connection;
                         opened.incrementAndGet();
                     }
                     else
@@ -78,12 +133,11 @@ final class Connector
                                 failure);
                         }
                     }
-                    permits.release(); // the semaphore also publishes connections[index] to the waiting thread
+                    permits.release(); // the semaphore also publishes results[index] to the waiting thread
                 });
         }
         permits.acquireUninterruptibly(concurrency);
         durationNs = System.nanoTime() - startNs;
-        return connections;
     }
 
     /**

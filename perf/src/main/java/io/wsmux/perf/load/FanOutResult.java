@@ -11,6 +11,7 @@ import org.HdrHistogram.Histogram;
  *
  * @param label                 the run's label.
  * @param url                   the server.
+ * @param transport             websocket, or xhr-streaming (SockJS sessions).
  * @param mode                  {@code rate} (fixed publication rate) or {@code max} (bounded window).
  * @param subscribers           subscribers asked for.
  * @param subscribersOpened     subscriber connections that opened.
@@ -40,6 +41,7 @@ import org.HdrHistogram.Histogram;
 public record FanOutResult(
     String label,
     String url,
+    String transport,
     String mode,
     int subscribers,
     int subscribersOpened,
@@ -77,6 +79,7 @@ public record FanOutResult(
     {
         final Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("url", url);
+        fields.put("transport", transport);
         fields.put("mode", mode);
         fields.put("subscribers", subscribers);
         fields.put("subscribersOpened", subscribersOpened);

@@ -31,7 +31,14 @@ import org.agrona.concurrent.UnsafeBuffer;
  *     counts what each subscriber is missing.</li>
  * </ol>
  * The publisher sends from the calling thread through the client loop's command ring (the loop writes it out), so
- * the publish time includes that hand-off. Not thread safe: {@link #run} owns the run on the calling thread.
+ * the publish time includes that hand-off.
+ * <p>
+ * With {@code --transport xhr-streaming} only the subscribers change: each is a SockJS session over xhr_streaming
+ * under {@code --sockjs-prefix} ({@link XhrStreamingSession}), sends its {@code sub,bench.<t>} by xhr_send once
+ * the {@code o} frame arrived, and checks every message of the {@code a[...]} frames exactly as a WebSocket
+ * subscriber checks its text messages; the publisher stays on its WebSocket, on a loop of its own, and the
+ * subscribers run on {@code --client-threads} xhr-streaming loops. Not thread safe: {@link #run} owns the run on
+ * the calling thread.
  */
 public final class FanOutScenario
 {
@@ -63,8 +70,14 @@ public final class FanOutScenario
         final int topics = options.topics();
         final Subscriber[] subscribers = new Subscriber[subscriberCount];
         final Publisher publisher = new Publisher(run);
-        final LoadClients clients = new LoadClients(
-            options.clientThreads(), options.payloadLength() + PUBLISH_PREFIX.length() + 32, errors);
+        final boolean xhrStreaming = options.xhrStreaming();
+        final int scratchLength = options.payloadLength() + PUBLISH_PREFIX.length() + 32;
+        // Over xhr-streaming the WebSocket loop carries only the publisher.
+        final LoadClients clients = new LoadClients(xhrStreaming ? 1 : options.clientThreads(), scratchLength, errors);
+        final XhrStreamingClients sockJs = xhrStreaming ? new XhrStreamingClients(
+            options.clientThreads(), options.url(), options.sockJsPrefix(), scratchLength, errors) : null;
+        final ClientLoops subscriberLoops = xhrStreaming ? sockJs : clients;
+        final boolean[] connected = new boolean[subscriberCount];
         final Connector connector = new Connector();
         final long[] published = new long[topics];
         final long[] marks = new long[8];
@@ -73,14 +86,32 @@ public final class FanOutScenario
         int subscribed = 0;
         long expectedDeliveries = 0;
         final Progress progress = Progress.start(options.quiet(), "fanout", () -> run.phase, "deliveries/s",
-            clients::received, clients::openConnections, errors::total);
+            subscriberLoops::received, subscriberLoops::openConnections, errors::total);
         try
         {
-            final WebSocketClientConnection[] connections = connector.openAll(clients, options.url(), null,
-                subscriberCount,
-                (i) -> subscribers[i] = new Subscriber(i, i % topics, clients.forConnection(i), run),
-                options.sourceSocketAddresses(), options.connectConcurrency(), options.connectTimeoutNs(),
-                errors);
+            if (xhrStreaming)
+            {
+                final XhrStreamingSession[] sessions = connector.openAll(sockJs, subscriberCount,
+                    (i) -> subscribers[i] = new Subscriber(i, i % topics, sockJs.forSession(i), run),
+                    options.sourceSocketAddresses(), options.connectConcurrency(), options.connectTimeoutNs(),
+                    errors);
+                for (int i = 0; i < subscriberCount; i++)
+                {
+                    connected[i] = null != sessions[i];
+                }
+            }
+            else
+            {
+                final WebSocketClientConnection[] connections = connector.openAll(clients, options.url(), null,
+                    subscriberCount,
+                    (i) -> subscribers[i] = new Subscriber(i, i % topics, clients.forConnection(i), run),
+                    options.sourceSocketAddresses(), options.connectConcurrency(), options.connectTimeoutNs(),
+                    errors);
+                for (int i = 0; i < subscriberCount; i++)
+                {
+                    connected[i] = null != connections[i];
+                }
+            }
             opened = connector.opened();
             final WebSocketClientConnection publisherConnection = new Connector().openAll(clients, options.url(),
                 null, 1, (i) -> publisher, options.sourceSocketAddresses(), 1, options.connectTimeoutNs(),
@@ -109,23 +140,23 @@ public final class FanOutScenario
                 final long[] subscribedPerTopic = new long[topics];
                 for (int i = 0; i < subscriberCount; i++)
                 {
-                    if (null != connections[i] && subscribers[i].subscribed)
+                    if (connected[i] && subscribers[i].subscribed)
                     {
                         subscribedPerTopic[i % topics]++;
                     }
                 }
                 expectedDeliveries = publish(
-                    run, clients, publisher, publisherConnection, subscribedPerTopic, published, marks);
+                    run, subscriberLoops, publisher, publisherConnection, subscribedPerTopic, published, marks);
             }
-            histogram = clients.intervalHistogram();
+            histogram = subscriberLoops.intervalHistogram();
 
             run.phase = "drain";
             final long drainDeadlineNs = System.nanoTime() + options.drainTimeoutNs();
-            while (clients.received() < expectedDeliveries && System.nanoTime() - drainDeadlineNs < 0)
+            while (subscriberLoops.received() < expectedDeliveries && System.nanoTime() - drainDeadlineNs < 0)
             {
                 Sleeps.ms(DRAIN_POLL_MS);
             }
-            marks[6] = clients.received();
+            marks[6] = subscriberLoops.received();
             run.phase = "close";
             run.closing = true;
         }
@@ -133,6 +164,10 @@ public final class FanOutScenario
         {
             run.closing = true;
             progress.close();
+            if (null != sockJs)
+            {
+                sockJs.close(); // joins the loop threads: their handlers' state is safe to read below
+            }
             clients.close(); // joins the loop threads: their handlers' state is safe to read below
         }
 
@@ -163,6 +198,7 @@ public final class FanOutScenario
         return new FanOutResult(
             options.label(),
             options.url().toString(),
+            options.transport(),
             run.openLoop ? "rate" : "max",
             subscriberCount,
             opened,
@@ -225,7 +261,7 @@ public final class FanOutScenario
      */
     private static long publish(
         final FanOutRun run,
-        final LoadClients clients,
+        final ClientLoops clients,
         final Publisher publisher,
         final WebSocketClientConnection connection,
         final long[] subscribedPerTopic,
@@ -420,9 +456,9 @@ public final class FanOutScenario
     }
 
     /**
-     * One subscriber's handler and its state, owned by its connection's loop.
+     * One subscriber's handler and its state, owned by its connection's (or SockJS session's) loop.
      */
-    private static final class Subscriber implements ClientHandler
+    private static final class Subscriber implements ClientHandler, XhrStreamingHandler
     {
         final int index;
         final int topic;
@@ -451,8 +487,29 @@ public final class FanOutScenario
         }
 
         @Override
+        public void onOpen(final XhrStreamingSession session)
+        {
+            session.send("sub," + TOPIC_PREFIX + topic);
+        }
+
+        @Override
         public void onText(
             final WebSocketClientConnection connection, final DirectBuffer buffer, final int offset, final int length)
+        {
+            onMessage(buffer, offset, length);
+        }
+
+        @Override
+        public void onMessage(
+            final XhrStreamingSession session, final DirectBuffer buffer, final int offset, final int length)
+        {
+            onMessage(buffer, offset, length);
+        }
+
+        /**
+         * A text message, over either transport: a probe, a publication to check, or something unexpected.
+         */
+        private void onMessage(final DirectBuffer buffer, final int offset, final int length)
         {
             final long nowNs = System.nanoTime();
             if (!Payloads.startsWith(buffer, offset, length, prefix))
@@ -563,6 +620,16 @@ public final class FanOutScenario
             {
                 run.errors.log("subscriber " + index + " closed: " + code + " " + reason +
                     (null == lastError ? "" : " after " + lastError));
+            }
+        }
+
+        @Override
+        public void onClose(final XhrStreamingSession session, final int code, final String reason)
+        {
+            if (!run.closing && run.errors.record(ErrorKind.UNEXPECTED_CLOSE))
+            {
+                run.errors.log("subscriber " + index + " (SockJS session " + session.id() + ") closed: " + code +
+                    " " + reason);
             }
         }
     }

@@ -19,6 +19,7 @@ final class LoadClient implements AutoCloseable
     static final long HIGHEST_TRACKABLE_NS = 60_000_000_000L;
     static final int SIGNIFICANT_DIGITS = 3;
 
+    /** The WebSocket client loop, or null for the stats of another kind of loop. */
     final WsmuxClient client;
     /** Messages sent; one writer (the loop in closed-loop runs, the pacer in open-loop ones). */
     final AtomicLong sent = new AtomicLong();
@@ -33,6 +34,18 @@ final class LoadClient implements AutoCloseable
     LoadClient(final ClientSettings settings, final int scratchLength)
     {
         this.client = WsmuxClient.start(settings);
+        this.scratch = Payloads.template(scratchLength);
+    }
+
+    /**
+     * Counters and a recorder only, for a loop that is no WebSocket client (an {@link XhrStreamingClient}): its
+     * {@link #client} is null.
+     *
+     * @param scratchLength bytes of the scratch buffer.
+     */
+    LoadClient(final int scratchLength)
+    {
+        this.client = null;
         this.scratch = Payloads.template(scratchLength);
     }
 
@@ -74,6 +87,9 @@ final class LoadClient implements AutoCloseable
     @Override
     public void close()
     {
-        client.close();
+        if (null != client)
+        {
+            client.close();
+        }
     }
 }

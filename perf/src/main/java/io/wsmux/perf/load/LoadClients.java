@@ -12,7 +12,7 @@ import org.HdrHistogram.Histogram;
  * The client loops of a run: connection i belongs to loop i % n. Thread safe for the main thread's reads; each
  * loop's own state is written by its thread.
  */
-final class LoadClients implements AutoCloseable
+final class LoadClients implements ClientLoops
 {
     private final LoadClient[] clients;
 
@@ -87,7 +87,8 @@ final class LoadClients implements AutoCloseable
     /**
      * @return messages received by every loop so far.
      */
-    long received()
+    @Override
+    public long received()
     {
         long total = 0;
         for (final LoadClient client : clients)
@@ -100,7 +101,8 @@ final class LoadClients implements AutoCloseable
     /**
      * @return connections open (or connecting) over every loop.
      */
-    int openConnections()
+    @Override
+    public int openConnections()
     {
         int total = 0;
         for (final LoadClient client : clients)
@@ -115,7 +117,8 @@ final class LoadClients implements AutoCloseable
      *
      * @return their sum.
      */
-    Histogram intervalHistogram()
+    @Override
+    public Histogram intervalHistogram()
     {
         final Histogram histogram = LoadClient.newHistogram();
         for (final LoadClient client : clients)

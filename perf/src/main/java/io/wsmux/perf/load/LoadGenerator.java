@@ -27,6 +27,8 @@ import java.util.List;
  *     <li>{@code connections}: idle connections, handshakes per second and the server's memory per connection,
  *     over several client processes when needed: {@link ConnectionsScenario}.</li>
  * </ul>
+ * {@code fanout} and {@code connections} take {@code --transport xhr-streaming}: subscribers, or idle connections,
+ * are then SockJS sessions over xhr_streaming ({@link XhrStreamingSession}).
  * A progress line a second goes to stderr; one {@code RESULT key=value ...} line to stdout; {@code --json FILE}
  * writes the result as JSON ({@link ResultFormat}). Exit status: 0, 1 if the run had errors, 2 on bad usage. Each
  * scenario is also callable from Java ({@link #run(LoadOptions)}), as the smoke test does.

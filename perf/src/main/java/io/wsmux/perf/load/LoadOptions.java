@@ -81,6 +81,16 @@ public final class LoadOptions
     /** {@code --subscribe-timeout}: how long the fan-out scenario waits for every subscription to take effect. */
     public static final long SUBSCRIBE_TIMEOUT_DEFAULT_NS = TimeUnit.SECONDS.toNanos(10);
 
+    /** {@code --transport}: WebSocket connections (raw RFC 6455, the path of {@code --url}). */
+    public static final String WEBSOCKET = "websocket";
+    /**
+     * {@code --transport}: SockJS sessions over xhr_streaming under {@code --sockjs-prefix} (fanout subscribers and
+     * idle connections; the fan-out publisher stays on its WebSocket).
+     */
+    public static final String XHR_STREAMING = "xhr-streaming";
+    /** {@code --sockjs-prefix}: where {@code java -jar wsmux.jar --mode fanout} serves SockJS. */
+    public static final String SOCKJS_PREFIX_DEFAULT = "/sockjs";
+
     /** Rate meaning "as fast as the server keeps up": the closed loop (echo) or the bounded window (fan-out). */
     public static final double RATE_MAX = 0;
 
@@ -111,6 +121,8 @@ public final class LoadOptions
     private long settleNs = SETTLE_DEFAULT_NS;
     private int perProcess = PER_PROCESS_DEFAULT;
     private long serverPid;
+    private String transport = WEBSOCKET;
+    private String sockJsPrefix = SOCKJS_PREFIX_DEFAULT;
     private int sourceOffset;
     private boolean child;
     private boolean help;
@@ -236,6 +248,12 @@ public final class LoadOptions
                 case "--server-pid":
                     serverPid(Long.parseLong(value));
                     break;
+                case "--transport":
+                    transport(value);
+                    break;
+                case "--sockjs-prefix":
+                    sockJsPrefix(value);
+                    break;
                 case "--source-offset":
                     sourceOffset = Integer.parseInt(value);
                     break;
@@ -289,6 +307,13 @@ public final class LoadOptions
             "source-addresses > 1 needs a loopback url (127.0.0.x sources): url=" + url);
         check(connections >= 1, "connections must be >= 1: connections=" + connections);
         check(serverPid >= 0, "server-pid must be >= 0: serverPid=" + serverPid);
+        check(WEBSOCKET.equals(transport) || XHR_STREAMING.equals(transport),
+            "transport must be websocket or xhr-streaming: transport=" + transport);
+        check(WEBSOCKET.equals(transport) || !ECHO.equals(scenario),
+            "transport xhr-streaming is for fanout and connections, not echo: transport=" + transport);
+        check(null != sockJsPrefix && sockJsPrefix.startsWith("/") && !sockJsPrefix.endsWith("/") &&
+            sockJsPrefix.indexOf('?') < 0,
+            "sockjs-prefix must start with '/' and not end with one: sockJsPrefix=" + sockJsPrefix);
 
         if (ECHO.equals(scenario))
         {
@@ -388,6 +413,14 @@ public final class LoadOptions
         out.println("  --drain-timeout T         wait for messages in flight after sending stops (default 5s)");
         out.println("  --server-pid P            the server's process: echo and fanout report the cores it kept");
         out.println("                            busy (serverCores, beside clientCores and machineCores)");
+        out.println("  --transport websocket|xhr-streaming");
+        out.println("                            fanout and connections: WebSockets to --url (default), or SockJS");
+        out.println("                            sessions over xhr_streaming at --url's host and port under");
+        out.println("                            --sockjs-prefix: per session one kept-alive HTTP/1.1 connection");
+        out.println("                            streaming the chunked answer (POSTed again when the server ends it");
+        out.println("                            at wsmux.sockjs.response.limit), and sends by xhr_send on a second,");
+        out.println("                            short-lived connection");
+        out.println("  --sockjs-prefix PATH      the SockJS endpoint (default /sockjs, as --mode fanout serves it)");
         out.println("  --quiet                   no progress lines");
         out.println();
         out.println("echo: binary messages echoed back, each checked (same bytes, in order per connection)");
@@ -398,7 +431,9 @@ public final class LoadOptions
         out.println("                            the intended send time (coordinated omission); max = closed loop");
         out.println();
         out.println("fanout: text multiplex protocol against `java -jar wsmux.jar --mode fanout` (or alike)");
-        out.println("  --subscribers C           subscriber connections, subscriber i on topic bench.<i % T> (100)");
+        out.println("  --subscribers C           subscriber connections, subscriber i on topic bench.<i % T> (100);");
+        out.println("                            with --transport xhr-streaming SockJS sessions whose sub,... goes");
+        out.println("                            by xhr_send; the publisher stays on its WebSocket (--url)");
         out.println("  --topics T                topics bench.0 .. bench.<T-1>, at most 256 (default 1)");
         out.println("  --rate R|max              publications per second in total, or max: as fast as the server");
         out.println("                            delivers them with --window publications in flight (default max)");
@@ -406,7 +441,11 @@ public final class LoadOptions
         out.println("  --payload S               bytes per publication, at least 33 (default 64)");
         out.println("  --subscribe-timeout T     wait for every subscription to take effect (default 10s)");
         out.println();
-        out.println("connections: idle WebSocket connections (path of --url), handshakes/s and server memory");
+        out.println("connections: idle WebSocket connections (path of --url), handshakes/s and server memory;");
+        out.println("  with --transport xhr-streaming idle SockJS sessions (POST xhr_streaming, read the prelude");
+        out.println("  and o, hold: one TCP connection each), handshakes/s counted to the o frame; with");
+        out.println("  --server-pid the run waits 6 s after the warm-up, for its closed");
+        out.println("  sessions to leave the server (wsmux.sockjs.disconnect.delay, 5 s)");
         out.println("  --connections C           connections (default 1000)");
         out.println("  --hold T                  how long to hold them open (default 10s)");
         out.println("  --per-process N           above N, spread them over child JVMs (default 18000)");
@@ -859,6 +898,50 @@ public final class LoadOptions
     }
 
     /**
+     * @return {@link #WEBSOCKET} or {@link #XHR_STREAMING}.
+     */
+    public String transport()
+    {
+        return transport;
+    }
+
+    /**
+     * @param transport {@link #WEBSOCKET} or {@link #XHR_STREAMING}.
+     * @return this.
+     */
+    public LoadOptions transport(final String transport)
+    {
+        this.transport = null == transport ? null : transport.toLowerCase(Locale.ROOT);
+        return this;
+    }
+
+    /**
+     * @return true for SockJS xhr-streaming sessions instead of WebSockets.
+     */
+    public boolean xhrStreaming()
+    {
+        return XHR_STREAMING.equals(transport);
+    }
+
+    /**
+     * @return the SockJS endpoint's prefix.
+     */
+    public String sockJsPrefix()
+    {
+        return sockJsPrefix;
+    }
+
+    /**
+     * @param sockJsPrefix the SockJS endpoint's prefix, starting with '/' and not ending with one.
+     * @return this.
+     */
+    public LoadOptions sockJsPrefix(final String sockJsPrefix)
+    {
+        this.sockJsPrefix = sockJsPrefix;
+        return this;
+    }
+
+    /**
      * @return the server's process id to sample memory of, or 0.
      */
     public long serverPid()
@@ -908,6 +991,8 @@ public final class LoadOptions
             ", settleNs=" + settleNs +
             ", perProcess=" + perProcess +
             ", serverPid=" + serverPid +
+            ", transport=" + transport +
+            ", sockJsPrefix=" + sockJsPrefix +
             '}';
     }
 }
