@@ -1,0 +1,71 @@
+package io.wsmux.demo;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs one of the Node scripts in core/src/test/node that drive Debian's Chromium with playwright-core, against a
+ * running server, and keeps what it printed. Screenshots of failed pages go to core/target/.
+ *
+ * @param finished   whether the script ended within its time.
+ * @param exitValue  its exit value, or -1 if it did not end.
+ * @param output     stdout and stderr together.
+ */
+record NodeBrowserScript(boolean finished, int exitValue, String output)
+{
+    /**
+     * Run a script to its end or until the timeout, whichever comes first (a script that does not end is killed).
+     *
+     * @param script         file name in core/src/test/node.
+     * @param timeoutSeconds how long to wait for it.
+     * @param base           the server's base URL, e.g. http://127.0.0.1:8080.
+     * @param extraArguments passed after the base URL and the screenshot directory.
+     * @return what it did.
+     * @throws IOException          if node cannot be started.
+     * @throws InterruptedException if interrupted while waiting.
+     */
+    static NodeBrowserScript run(
+        final String script, final long timeoutSeconds, final String base, final String... extraArguments)
+        throws IOException, InterruptedException
+    {
+        // not under wsmux.: surefire passes -D properties on to this JVM, where WsmuxSettings refuses unknown ones
+        final File chromium = new File(System.getProperty("chromium.path", "/usr/bin/chromium"));
+        assertTrue(chromium.canExecute(), "Chromium is needed at " + chromium +
+            " (Debian package chromium; scripts/test.sh installs it)");
+        final File nodeDirectory = new File(System.getProperty("user.dir"), "src/test/node");
+        assertTrue(new File(nodeDirectory, "node_modules/playwright-core").isDirectory(),
+            "playwright-core is missing: Maven's npm ci should have installed it in " + nodeDirectory);
+
+        final File screenshots = new File(System.getProperty("user.dir"), "target");
+        final List<String> command = new ArrayList<>(List.of("node", script, base, screenshots.getPath()));
+        command.addAll(List.of(extraArguments));
+        final Process process = new ProcessBuilder(command)
+            .directory(nodeDirectory)
+            .redirectErrorStream(true)
+            .start();
+        process.getOutputStream().close();
+        final boolean finished = process.waitFor(timeoutSeconds, TimeUnit.SECONDS);
+        if (!finished)
+        {
+            process.destroyForcibly();
+            process.waitFor(5, TimeUnit.SECONDS);
+        }
+        final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new NodeBrowserScript(finished, finished ? process.exitValue() : -1, output);
+    }
+
+    /**
+     * @param prefix how the line starts.
+     * @return the first line of the output that starts so, or null.
+     */
+    String line(final String prefix)
+    {
+        return output.lines().filter((line) -> line.startsWith(prefix)).findFirst().orElse(null);
+    }
+}
