@@ -185,6 +185,14 @@ final class SockJsHttp implements SockJsReceiver
         unreadBody = 0 != parser.contentLength() || parser.hasTransferEncoding();
         if (null == endpoint)
         {
+            final DirectBuffer resource = context.resources.get(parser.path());
+            if (null != resource && "GET".equals(parser.method()))
+            {
+                // A page or script on a kept-alive connection (the iframe page's sockjs.min.js); it says close.
+                connection.httpWrite(resource, 0, resource.capacity());
+                close();
+                return -1;
+            }
             // A keep-alive connection asks for something that is no SockJS endpoint.
             fail(404, "Not Found", "no SockJS endpoint at this path");
             return -1;
