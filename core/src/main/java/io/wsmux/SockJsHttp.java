@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.wsmux.codec.http.UpgradeRejection;
@@ -47,6 +48,12 @@ final class SockJsHttp implements SockJsReceiver
     private static final int PRELUDE_LENGTH = 2048;
     private static final byte[] XHR_PRELUDE = xhrPrelude();
     private static final byte[] CRLF = {'\r', '\n'};
+    /**
+     * RFC 7231 §7.1.1.1 IMF-fixdate: a two-digit day ("Fri, 03 Dec 2027 02:20:16 GMT"). The JDK's
+     * RFC_1123_DATE_TIME writes days 1 to 9 with one digit, which is RFC 1123 but not an HTTP date.
+     */
+    private static final DateTimeFormatter HTTP_DATE =
+        DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US);
     private static final UnsafeBuffer LAST_CHUNK =
         new UnsafeBuffer("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
 
@@ -1024,7 +1031,7 @@ final class SockJsHttp implements SockJsReceiver
 
     private static String expiresInOneYear()
     {
-        return DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC).plusYears(1));
+        return HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC).plusYears(1));
     }
 
     private static byte[] xhrPrelude()
