@@ -72,6 +72,9 @@ final class SockJsHttp implements SockJsReceiver
     private int transport;
     private String sessionId;
     private String callback;
+    /** The request's Origin and JSESSIONID, kept: a waiting poll is answered after its parser went back to the pool. */
+    private String origin;
+    private String sessionCookie;
     private UnsafeBuffer body;
     private int bodyLength;
     private int bodyReceived;
@@ -196,6 +199,8 @@ final class SockJsHttp implements SockJsReceiver
             fail(404, "Not Found", "no SockJS endpoint at this path");
             return -1;
         }
+        origin = parser.header("Origin");
+        sessionCookie = endpoint.cookieNeeded ? sessionCookie(parser.header("Cookie")) : null;
 
         final String method = parser.method();
         final String relative = parser.path().substring(endpoint.prefix.length());
@@ -976,7 +981,6 @@ final class SockJsHttp implements SockJsReceiver
 
     private int cors(final MutableDirectBuffer out, final int at)
     {
-        final String origin = connection.parser().header("Origin");
         if (null == origin || origin.isEmpty())
         {
             return put(out, at, "Access-Control-Allow-Origin: *\r\n");
@@ -987,12 +991,16 @@ final class SockJsHttp implements SockJsReceiver
 
     private int cookie(final MutableDirectBuffer out, final int at)
     {
-        if (!endpoint.cookieNeeded)
-        {
-            return at;
-        }
+        return null == sessionCookie ? at : header(out, at, "Set-Cookie", "JSESSIONID=" + sessionCookie + "; path=/");
+    }
+
+    /**
+     * @param cookies the request's Cookie header, or null.
+     * @return the client's JSESSIONID when it is a valid cookie value, else "dummy".
+     */
+    private static String sessionCookie(final String cookies)
+    {
         String value = "dummy";
-        final String cookies = connection.parser().header("Cookie");
         if (null != cookies)
         {
             for (final String cookie : cookies.split(";"))
@@ -1004,7 +1012,7 @@ final class SockJsHttp implements SockJsReceiver
                 }
             }
         }
-        return header(out, at, "Set-Cookie", "JSESSIONID=" + value + "; path=/");
+        return value;
     }
 
     private static boolean isCookieValue(final String value)
