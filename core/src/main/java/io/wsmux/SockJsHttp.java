@@ -137,9 +137,7 @@ final class SockJsHttp implements SockJsReceiver
                         }
                         if (UpgradeRequestParser.REJECTED == parser.state() && !parser.headComplete())
                         {
-                            final UpgradeRejection rejection = parser.rejection();
-                            context.handshakesMalformed++;
-                            fail(rejection.status(), rejection.statusText(), rejection.reason());
+                            reject(parser.rejection());
                             return;
                         }
                     }
@@ -284,8 +282,7 @@ final class SockJsHttp implements SockJsReceiver
             {
                 return respondError(400, "Bad Request", "\"Connection\" must be \"Upgrade\".", position);
             }
-            context.handshakesMalformed++;
-            fail(rejection.status(), rejection.statusText(), rejection.reason());
+            reject(rejection);
             return -1;
         }
         connection.acceptUpgrade(framed ? endpoint.webSocketHandler : endpoint.handler, endpoint.hook,
@@ -811,6 +808,19 @@ final class SockJsHttp implements SockJsReceiver
     {
         keepAlive = false;
         respondError(status, statusText, reason);
+        close();
+    }
+
+    /**
+     * Refuse a request with the codec's response for its rejection, which carries the headers its status needs
+     * (RFC 6455 §4.2.2: a 426 for an unsupported version lists {@code Sec-WebSocket-Version: 13}), then close.
+     */
+    private void reject(final UpgradeRejection rejection)
+    {
+        context.handshakesMalformed++;
+        keepAlive = false;
+        final int length = context.responseWriter.writeRejection(context.scratch, 0, rejection);
+        connection.httpWrite(context.scratch, 0, length);
         close();
     }
 
