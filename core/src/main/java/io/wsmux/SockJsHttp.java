@@ -371,7 +371,17 @@ final class SockJsHttp implements SockJsReceiver
         if (end - position >= length)
         {
             onBody(buffer, position, length);
-            return phase == HEAD ? position + length : -1;
+            if (HEAD == phase)
+            {
+                return position + length;
+            }
+            if (RESPONDING == phase && position + length < end)
+            {
+                // A request pipelined behind a receiver that waits (a poll, a stream) is not served, as in onRead:
+                // the connection closes once the answer is written rather than leave that request unanswered.
+                keepAlive = false;
+            }
+            return -1;
         }
         body = new UnsafeBuffer(new byte[length]);
         bodyLength = length;
