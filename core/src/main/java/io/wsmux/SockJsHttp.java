@@ -438,7 +438,7 @@ final class SockJsHttp implements SockJsReceiver
         int length = bodyLength;
         if (JSONP_SEND == transport && isFormEncoded())
         {
-            final String form = bodyBuffer.getStringWithoutLengthAscii(bodyOffset, bodyLength);
+            final String form = bodyBuffer.getStringWithoutLengthUtf8(bodyOffset, bodyLength);
             final String value = SockJsPages.parameter(form, "d");
             final byte[] bytes = null == value ? new byte[0] : value.getBytes(StandardCharsets.UTF_8);
             json = new UnsafeBuffer(bytes);
