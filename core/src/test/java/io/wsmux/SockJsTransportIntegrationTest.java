@@ -409,6 +409,19 @@ class SockJsTransportIntegrationTest
     }
 
     @Test
+    void shouldKeepRawUtf8InAFormEncodedJsonpSend() throws Exception
+    {
+        final String base = session("/echo");
+        once(port, "GET", base + "/jsonp?c=x", null);
+
+        assertEquals("ok", once(port, "POST", base + "/jsonp_send", "d=%5B%22\u00e9+%C3%A9\ud83d\ude00%22%5D",
+            "Content-Type: application/x-www-form-urlencoded").bodyText());
+
+        assertEquals("/**/x(\"a[\\\"\u00e9 \u00e9\\\\ud83d\\\\ude00\\\"]\");\r\n",
+            once(port, "GET", base + "/jsonp?c=x", null).bodyText());
+    }
+
+    @Test
     void shouldAnswerJsonpSendErrors() throws Exception
     {
         final String base = session("/echo");
