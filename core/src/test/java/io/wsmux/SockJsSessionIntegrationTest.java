@@ -323,6 +323,36 @@ class SockJsSessionIntegrationTest
         }
     }
 
+    @Test
+    void shouldCloseEveryReceiverWith1001WhenTheServerShutsDown() throws Exception
+    {
+        final WsmuxServer doomed = SockJsHttpClient.start(SockJsHttpClient.testSettings());
+        try (SockJsHttpClient stream = connect(doomed.port()); SockJsHttpClient poll = connect(doomed.port()))
+        {
+            stream.send(request("POST", session("/echo") + "/xhr_streaming", ""));
+            stream.readHead();
+            stream.readChunk();
+            stream.readChunk();
+            final String polled = session("/echo");
+            xhr(doomed.port(), polled);
+            poll.send(request("POST", polled + "/xhr", ""));
+            assertTrue(poll.isQuietFor(100));
+
+            doomed.close();
+
+            final String goingAway = "c[1001,\"server shutting down\"]\n";
+            assertEquals(goingAway, stream.readChunkString());
+            assertArrayEquals(new byte[0], stream.readChunk(), "the stream ends");
+            assertEquals(goingAway, poll.readResponse().bodyText());
+            assertTrue(stream.awaitClosed());
+            assertTrue(poll.awaitClosed());
+        }
+        finally
+        {
+            doomed.close();
+        }
+    }
+
     private static void awaitGone(final int port, final String base) throws Exception
     {
         final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -410,6 +440,17 @@ class SockJsSessionIntegrationTest
             assertEquals("a[\"x\"]\n", response.bodyText());
             assertEquals("JSESSIONID=late; path=/", response.header("Set-Cookie"));
             assertEquals("http://o", response.header("Access-Control-Allow-Origin"));
+        }
+        try (SockJsHttpClient poll = connect(port))
+        {
+            poll.send(request("GET", base + "/jsonp?c=cb", null, "Cookie: JSESSIONID=jsonp"));
+            assertTrue(poll.isQuietFor(100));
+
+            assertSent(xhrSend(port, base, "[\"y\"]"));
+
+            final Response response = poll.readResponse();
+            assertEquals("/**/cb(\"a[\\\"y\\\"]\");\r\n", response.bodyText());
+            assertEquals("JSESSIONID=jsonp; path=/", response.header("Set-Cookie"));
         }
     }
 
