@@ -138,6 +138,44 @@ class SockJsBoundsIntegrationTest
         }
     }
 
+    @Test
+    void shouldCloseAClientThatPipelinesRequestsWithoutReadingTheAnswers() throws Exception
+    {
+        final int requests = 20_000;
+        try (WsmuxServer server = SockJsHttpClient.start(SockJsHttpClient.testSettings()
+            .outboundBudget(BUDGET).socketSendBuffer(8 * 1024));
+            SockJsHttpClient flood = connect(server.port()))
+        {
+            final byte[] one = request("GET", "/echo", null);
+            final byte[] many = new byte[one.length * requests];
+            for (int i = 0; i < requests; i++)
+            {
+                System.arraycopy(one, 0, many, i * one.length, one.length);
+            }
+            final Thread writer = new Thread(() ->
+            {
+                try
+                {
+                    flood.send(many);
+                }
+                catch (final java.io.IOException ignore)
+                {
+                    // the server closed the connection while we were still writing: expected
+                }
+            }, "pipelining-flood");
+            writer.start();
+            Thread.sleep(300);
+
+            final String answers = new String(flood.readToEnd(), StandardCharsets.US_ASCII);
+            writer.join(5_000);
+
+            final int answered = answers.split("Welcome to SockJS!", -1).length - 1;
+            assertTrue(answered < requests, "closed before answering all: " + answered);
+            assertEquals(200, once(server.port(), "GET", "/echo", null).status(), "the server serves others");
+            awaitCounter(server, SystemCounter.SLOW_CONSUMER_CLOSES, 1);
+        }
+    }
+
     // ---- the session cap ----
 
     @Test
