@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.wsmux.codec.http.UpgradeRejection;
@@ -47,6 +48,12 @@ final class SockJsHttp implements SockJsReceiver
     private static final int PRELUDE_LENGTH = 2048;
     private static final byte[] XHR_PRELUDE = xhrPrelude();
     private static final byte[] CRLF = {'\r', '\n'};
+    /**
+     * RFC 7231 §7.1.1.1 IMF-fixdate: a two-digit day ("Fri, 03 Dec 2027 02:20:16 GMT"). The JDK's
+     * RFC_1123_DATE_TIME writes days 1 to 9 with one digit, which is RFC 1123 but not an HTTP date.
+     */
+    private static final DateTimeFormatter HTTP_DATE =
+        DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US);
     private static final UnsafeBuffer LAST_CHUNK =
         new UnsafeBuffer("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
 
@@ -65,6 +72,9 @@ final class SockJsHttp implements SockJsReceiver
     private int transport;
     private String sessionId;
     private String callback;
+    /** The request's Origin and JSESSIONID, kept: a waiting poll is answered after its parser went back to the pool. */
+    private String origin;
+    private String sessionCookie;
     private UnsafeBuffer body;
     private int bodyLength;
     private int bodyReceived;
@@ -127,9 +137,7 @@ final class SockJsHttp implements SockJsReceiver
                         }
                         if (UpgradeRequestParser.REJECTED == parser.state() && !parser.headComplete())
                         {
-                            final UpgradeRejection rejection = parser.rejection();
-                            context.handshakesMalformed++;
-                            fail(rejection.status(), rejection.statusText(), rejection.reason());
+                            reject(parser.rejection());
                             return;
                         }
                     }
@@ -197,6 +205,8 @@ final class SockJsHttp implements SockJsReceiver
             fail(404, "Not Found", "no SockJS endpoint at this path");
             return -1;
         }
+        origin = parser.header("Origin");
+        sessionCookie = endpoint.cookieNeeded ? sessionCookie(parser.header("Cookie")) : null;
 
         final String method = parser.method();
         final String relative = parser.path().substring(endpoint.prefix.length());
@@ -280,8 +290,7 @@ final class SockJsHttp implements SockJsReceiver
             {
                 return respondError(400, "Bad Request", "\"Connection\" must be \"Upgrade\".", position);
             }
-            context.handshakesMalformed++;
-            fail(rejection.status(), rejection.statusText(), rejection.reason());
+            reject(rejection);
             return -1;
         }
         connection.acceptUpgrade(framed ? endpoint.webSocketHandler : endpoint.handler, endpoint.hook,
@@ -370,7 +379,17 @@ final class SockJsHttp implements SockJsReceiver
         if (end - position >= length)
         {
             onBody(buffer, position, length);
-            return phase == HEAD ? position + length : -1;
+            if (HEAD == phase)
+            {
+                return position + length;
+            }
+            if (RESPONDING == phase && position + length < end)
+            {
+                // A request pipelined behind a receiver that waits (a poll, a stream) is not served, as in onRead:
+                // the connection closes once the answer is written rather than leave that request unanswered.
+                keepAlive = false;
+            }
+            return -1;
         }
         body = new UnsafeBuffer(new byte[length]);
         bodyLength = length;
@@ -427,7 +446,7 @@ final class SockJsHttp implements SockJsReceiver
         int length = bodyLength;
         if (JSONP_SEND == transport && isFormEncoded())
         {
-            final String form = bodyBuffer.getStringWithoutLengthAscii(bodyOffset, bodyLength);
+            final String form = bodyBuffer.getStringWithoutLengthUtf8(bodyOffset, bodyLength);
             final String value = SockJsPages.parameter(form, "d");
             final byte[] bytes = null == value ? new byte[0] : value.getBytes(StandardCharsets.UTF_8);
             json = new UnsafeBuffer(bytes);
@@ -810,6 +829,19 @@ final class SockJsHttp implements SockJsReceiver
         close();
     }
 
+    /**
+     * Refuse a request with the codec's response for its rejection, which carries the headers its status needs
+     * (RFC 6455 §4.2.2: a 426 for an unsupported version lists {@code Sec-WebSocket-Version: 13}), then close.
+     */
+    private void reject(final UpgradeRejection rejection)
+    {
+        context.handshakesMalformed++;
+        keepAlive = false;
+        final int length = context.responseWriter.writeRejection(context.scratch, 0, rejection);
+        connection.httpWrite(context.scratch, 0, length);
+        close();
+    }
+
     private void close()
     {
         phase = CLOSING;
@@ -977,7 +1009,6 @@ final class SockJsHttp implements SockJsReceiver
 
     private int cors(final MutableDirectBuffer out, final int at)
     {
-        final String origin = connection.parser().header("Origin");
         if (null == origin || origin.isEmpty())
         {
             return put(out, at, "Access-Control-Allow-Origin: *\r\n");
@@ -988,12 +1019,16 @@ final class SockJsHttp implements SockJsReceiver
 
     private int cookie(final MutableDirectBuffer out, final int at)
     {
-        if (!endpoint.cookieNeeded)
-        {
-            return at;
-        }
+        return null == sessionCookie ? at : header(out, at, "Set-Cookie", "JSESSIONID=" + sessionCookie + "; path=/");
+    }
+
+    /**
+     * @param cookies the request's Cookie header, or null.
+     * @return the client's JSESSIONID when it is a valid cookie value, else "dummy".
+     */
+    private static String sessionCookie(final String cookies)
+    {
         String value = "dummy";
-        final String cookies = connection.parser().header("Cookie");
         if (null != cookies)
         {
             for (final String cookie : cookies.split(";"))
@@ -1005,7 +1040,7 @@ final class SockJsHttp implements SockJsReceiver
                 }
             }
         }
-        return header(out, at, "Set-Cookie", "JSESSIONID=" + value + "; path=/");
+        return value;
     }
 
     private static boolean isCookieValue(final String value)
@@ -1032,7 +1067,7 @@ final class SockJsHttp implements SockJsReceiver
 
     private static String expiresInOneYear()
     {
-        return DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC).plusYears(1));
+        return HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC).plusYears(1));
     }
 
     private static byte[] xhrPrelude()

@@ -114,7 +114,8 @@ public final class SockJsPages
     }
 
     /**
-     * Percent-decode a query parameter or form value ('+' is a space), as UTF-8.
+     * Percent-decode a query parameter or form value ('+' is a space), as UTF-8; characters that are not escaped
+     * (raw UTF-8 in a form body) stay as they are.
      *
      * @param text the encoded text.
      * @return the decoded text, or null when an escape is malformed.
@@ -125,12 +126,22 @@ public final class SockJsPages
         {
             return text;
         }
-        final byte[] out = new byte[text.length()];
+        final byte[] out = new byte[3 * text.length()];
         int length = 0;
         for (int i = 0; i < text.length(); i++)
         {
             final char c = text.charAt(i);
-            if ('+' == c)
+            if (c >= 0x80)
+            {
+                // Not escaped (a raw UTF-8 form body): kept as the character it is, in UTF-8 like the escapes.
+                final int end = Character.isHighSurrogate(c) && i + 1 < text.length() &&
+                    Character.isLowSurrogate(text.charAt(i + 1)) ? i + 2 : i + 1;
+                final byte[] utf8 = text.substring(i, end).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                System.arraycopy(utf8, 0, out, length, utf8.length);
+                length += utf8.length;
+                i = end - 1;
+            }
+            else if ('+' == c)
             {
                 out[length++] = ' ';
             }
