@@ -609,6 +609,8 @@ final class SockJsHttp implements SockJsReceiver
         at = put(out, at, chunked ? "Transfer-Encoding: chunked\r\n" : "Connection: close\r\n");
         at = put(out, at, "\r\n");
         connection.httpWrite(out, 0, at);
+        origin = null; // only a poll's answer, written later, needs them: an open stream keeps neither String
+        sessionCookie = null;
         switch (transport)
         {
             case XHR_STREAMING:
