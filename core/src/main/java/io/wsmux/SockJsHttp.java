@@ -651,6 +651,21 @@ final class SockJsHttp implements SockJsReceiver
         {
             return false;
         }
+        if (XHR_STREAMING == transport && chunked)
+        {
+            // The common streaming case in one copy: chunk size, frame, '\n', CRLF.
+            final ExpandableArrayBuffer out = context.sockJs.out;
+            int at = putHex(out, 0, length + 1);
+            out.putByte(at++, (byte)'\r');
+            out.putByte(at++, (byte)'\n');
+            out.putBytes(at, frame, offset, length);
+            at += length;
+            out.putByte(at++, (byte)'\n');
+            out.putByte(at++, (byte)'\r');
+            out.putByte(at++, (byte)'\n');
+            connection.httpWrite(out, 0, at);
+            return streamed(length + 1);
+        }
         final ExpandableArrayBuffer wire = context.sockJs.quoted;
         int at = 0;
         switch (transport)
@@ -703,7 +718,12 @@ final class SockJsHttp implements SockJsReceiver
             return false;
         }
         writeChunk(wire, 0, at);
-        responseBytes += at;
+        return streamed(at);
+    }
+
+    private boolean streamed(final int length)
+    {
+        responseBytes += length;
         if (responseBytes >= endpoint.responseLimit)
         {
             end();

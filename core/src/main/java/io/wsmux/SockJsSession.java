@@ -258,17 +258,13 @@ final class SockJsSession implements MuxCarrier, LoopTask
         {
             return false;
         }
-        final ExpandableArrayBuffer frame = context.sockJs.frame;
-        int length = 0;
-        frame.putByte(length++, (byte)'a');
-        frame.putByte(length++, (byte)'[');
-        final int quoteStart = length;
-        frame.checkLimit(quoteStart + SockJsJson.maxQuotedLength(prefixLength + payloadLength) + 1);
-        frame.putByte(length++, (byte)'"');
-        length += SockJsJson.quoteRaw(prefix, prefixOffset, prefixLength, frame, length);
-        length += SockJsJson.quoteRaw(payload, payloadOffset, payloadLength, frame, length);
-        frame.putByte(length++, (byte)'"');
-        final int quotedLength = length - quoteStart;
+        // The message as a whole frame, a["..."]: quoted once for a publication's many subscribers (the loop keeps
+        // the last message it quoted, and a message equal to it is not quoted again).
+        final ExpandableArrayBuffer frame = context.sockJs.frameFor(
+            prefix, prefixOffset, prefixLength, payload, payloadOffset, payloadLength);
+        final int length = context.sockJs.frameLength();
+        final int quoteStart = 2;
+        final int quotedLength = length - 3;
 
         final long queued = queuedBytes();
         if (mustSend)
@@ -292,7 +288,6 @@ final class SockJsSession implements MuxCarrier, LoopTask
         context.messagesOut++;
         if (null != receiver && 0 == pendingLength)
         {
-            frame.putByte(length++, (byte)']');
             writeToReceiver(frame, 0, length);
             return true;
         }
