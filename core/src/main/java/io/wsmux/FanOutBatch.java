@@ -64,6 +64,14 @@ final class FanOutBatch
     }
 
     /**
+     * @return true while the batch is delivered: its publications are all held until this ends.
+     */
+    boolean isFlushing()
+    {
+        return flushing;
+    }
+
+    /**
      * A publication reached the loop during a batch: keep it (and a reference to it) until the batch's end.
      */
     void add(final LoopTopic topic, final Publication publication)

@@ -28,6 +28,22 @@ interface MuxCarrier extends Connection
         int payloadLength);
 
     /**
+     * Send a topic publication as a text multiplex message: the prefix ({@code msg,NAME,}) and the publication's
+     * payload, within the outbound budget. A carrier that frames each message itself may frame a publication once for
+     * all its subscribers that share the name.
+     *
+     * @param publication the publication, held by the caller.
+     * @param name        the channel's wire name: publications on equal names share a frame (compared by identity).
+     */
+    default boolean sendPublicationText(
+        final Publication publication, final Object name, final DirectBuffer prefix, final int prefixOffset,
+        final int prefixLength)
+    {
+        return sendWithPrefix(io.wsmux.codec.Opcode.TEXT, prefix, prefixOffset, prefixLength, publication.buffer,
+            publication.payloadOffset, publication.payloadLength);
+    }
+
+    /**
      * Send a WebSocket frame built elsewhere; only when {@link #sharesFrames()}.
      */
     boolean sendFrame(DirectBuffer frame, int offset, int length);

@@ -610,8 +610,8 @@ final class MuxSession
             // The client named the channel differently from the topic (a ?maxRate= suffix): answer in its own name.
             final int prefixLength = TextMuxEncoder.writeMessagePrefix(
                 context.muxScratch, 0, channel.wireName, 0, channel.wireName.capacity());
-            connection.sendWithPrefix(Opcode.TEXT, context.muxScratch, 0, prefixLength, publication.buffer,
-                publication.payloadOffset, publication.payloadLength);
+            connection.sendPublicationText(publication, channel.sharedTextFrame ? publication.topic : channel,
+                context.muxScratch, 0, prefixLength);
         }
     }
 

@@ -14,8 +14,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 final class SockJsLoop implements SockJsJson.MessageSink
 {
-    /** Messages longer than this are quoted for each subscriber rather than compared. */
-    private static final int MAX_REMEMBERED_MESSAGE = 4096;
+    private static final int CACHE_SLOTS = 64;
+    /** The most frame bytes one batch keeps for sharing; past it, frames are quoted for each subscriber. */
+    private static final int MAX_BATCH_FRAMES_LENGTH = 1024 * 1024;
+
 
     final ExpandableArrayBuffer frame = new ExpandableArrayBuffer(1024);
     final ExpandableArrayBuffer out = new ExpandableArrayBuffer(4096);
@@ -23,11 +25,23 @@ final class SockJsLoop implements SockJsJson.MessageSink
     final UnsafeBuffer anotherConnectionStillOpen =
         new UnsafeBuffer(SockJsPages.ANOTHER_CONNECTION.getBytes(StandardCharsets.US_ASCII));
     private final ExpandableArrayBuffer decoded = new ExpandableArrayBuffer(1024);
-    /** The last message framed as a["..."], and the message itself: a publication's subscribers share it. */
+    /** A message framed as a["..."]. */
     private final ExpandableArrayBuffer messageFrame = new ExpandableArrayBuffer(1024);
-    private final ExpandableArrayBuffer lastMessage = new ExpandableArrayBuffer(1024);
-    private int lastMessageLength = -1;
     private int messageFrameLength;
+    private int messageFrameOffset;
+    /**
+     * Publications framed in the current fan-out batch, by (publication, channel name): a publication's subscribers
+     * on one loop share one quoted frame. Valid only while the batch is delivered (its publications are held).
+     */
+    private final ExpandableArrayBuffer batchFrames = new ExpandableArrayBuffer(4096);
+    private int batchFramesLength;
+    private long batchEpoch;
+    private final Object[] cachedPublications = new Object[CACHE_SLOTS];
+    private final Object[] cachedNames = new Object[CACHE_SLOTS];
+    private final int[] cachedOffsets = new int[CACHE_SLOTS];
+    private final int[] cachedLengths = new int[CACHE_SLOTS];
+    private final int[] usedSlots = new int[CACHE_SLOTS];
+    private int usedSlotCount;
     private int[] bounds = new int[256];
     private SockJsSession target;
 
@@ -57,8 +71,7 @@ final class SockJsLoop implements SockJsJson.MessageSink
     }
 
     /**
-     * A message (prefix and payload, UTF-8) as a SockJS frame {@code a["..."]}, quoted once: the frame of the last
-     * message is kept, and an equal message (the next subscriber of the same publication) takes it as it is.
+     * A message (prefix and payload, UTF-8) as a SockJS frame {@code a["..."]}.
      *
      * @return the buffer holding the frame from 0, {@link #frameLength()} bytes; valid until the next call.
      */
@@ -67,12 +80,6 @@ final class SockJsLoop implements SockJsJson.MessageSink
         final DirectBuffer payload, final int payloadOffset, final int payloadLength)
     {
         final int length = prefixLength + payloadLength;
-        if (length == lastMessageLength &&
-            regionEquals(lastMessage, 0, prefix, prefixOffset, prefixLength) &&
-            regionEquals(lastMessage, prefixLength, payload, payloadOffset, payloadLength))
-        {
-            return messageFrame;
-        }
         messageFrame.checkLimit(SockJsJson.maxQuotedLength(length) + 3);
         int at = 0;
         messageFrame.putByte(at++, (byte)'a');
@@ -83,46 +90,91 @@ final class SockJsLoop implements SockJsJson.MessageSink
         messageFrame.putByte(at++, (byte)'"');
         messageFrame.putByte(at++, (byte)']');
         messageFrameLength = at;
-        if (length <= MAX_REMEMBERED_MESSAGE)
-        {
-            lastMessage.putBytes(0, prefix, prefixOffset, prefixLength);
-            lastMessage.putBytes(prefixLength, payload, payloadOffset, payloadLength);
-            lastMessageLength = length;
-        }
-        else
-        {
-            lastMessageLength = -1;
-        }
+        messageFrameOffset = 0;
         return messageFrame;
     }
 
     /**
-     * @return the length of the frame {@link #frameFor} returned last.
+     * A topic publication on a channel as a SockJS frame: during the loop's fan-out batch, quoted once for all the
+     * subscribers of this loop that share the channel name, else as {@link #frameFor}.
+     *
+     * @param batch       the loop's fan-out batch.
+     * @param publication the publication (its identity keys the frame while the batch holds it).
+     * @param name        the channel's wire name (its identity keys the frame).
+     * @return the buffer holding the frame at {@link #frameOffset()}, {@link #frameLength()} bytes.
+     */
+    DirectBuffer publicationFrame(
+        final FanOutBatch batch, final Object publication, final Object name,
+        final DirectBuffer prefix, final int prefixOffset, final int prefixLength,
+        final DirectBuffer payload, final int payloadOffset, final int payloadLength)
+    {
+        if (!batch.isFlushing())
+        {
+            return frameFor(prefix, prefixOffset, prefixLength, payload, payloadOffset, payloadLength);
+        }
+        if (batch.epoch() != batchEpoch)
+        {
+            batchEpoch = batch.epoch();
+            for (int i = 0; i < usedSlotCount; i++)
+            {
+                cachedPublications[usedSlots[i]] = null;
+                cachedNames[usedSlots[i]] = null;
+            }
+            usedSlotCount = 0;
+            batchFramesLength = 0;
+        }
+        final int slot =
+            (System.identityHashCode(publication) * 31 + System.identityHashCode(name)) & (CACHE_SLOTS - 1);
+        if (cachedPublications[slot] == publication && cachedNames[slot] == name)
+        {
+            messageFrameOffset = cachedOffsets[slot];
+            messageFrameLength = cachedLengths[slot];
+            return batchFrames;
+        }
+        final int length = prefixLength + payloadLength;
+        final int bound = SockJsJson.maxQuotedLength(length) + 3;
+        if (batchFramesLength + bound > MAX_BATCH_FRAMES_LENGTH)
+        {
+            return frameFor(prefix, prefixOffset, prefixLength, payload, payloadOffset, payloadLength);
+        }
+        batchFrames.checkLimit(batchFramesLength + bound);
+        final int start = batchFramesLength;
+        int at = start;
+        batchFrames.putByte(at++, (byte)'a');
+        batchFrames.putByte(at++, (byte)'[');
+        batchFrames.putByte(at++, (byte)'"');
+        at += SockJsJson.quoteRaw(prefix, prefixOffset, prefixLength, batchFrames, at);
+        at += SockJsJson.quoteRaw(payload, payloadOffset, payloadLength, batchFrames, at);
+        batchFrames.putByte(at++, (byte)'"');
+        batchFrames.putByte(at++, (byte)']');
+        batchFramesLength = at;
+        if (null == cachedPublications[slot])
+        {
+            usedSlots[usedSlotCount++] = slot;
+        }
+        cachedPublications[slot] = publication;
+        cachedNames[slot] = name;
+        cachedOffsets[slot] = start;
+        cachedLengths[slot] = at - start;
+        messageFrameOffset = start;
+        messageFrameLength = at - start;
+        return batchFrames;
+    }
+
+    /**
+     * @return the offset of the frame {@link #frameFor} or {@link #publicationFrame} returned last.
+     */
+    int frameOffset()
+    {
+        return messageFrameOffset;
+    }
+
+    /**
+     * @return the length of the frame {@link #frameFor} or {@link #publicationFrame} returned last.
      */
     int frameLength()
     {
         return messageFrameLength;
-    }
-
-    private static boolean regionEquals(
-        final DirectBuffer a, final int aOffset, final DirectBuffer b, final int bOffset, final int length)
-    {
-        int i = 0;
-        for (; i + Long.BYTES <= length; i += Long.BYTES)
-        {
-            if (a.getLong(aOffset + i) != b.getLong(bOffset + i))
-            {
-                return false;
-            }
-        }
-        for (; i < length; i++)
-        {
-            if (a.getByte(aOffset + i) != b.getByte(bOffset + i))
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     @Override

@@ -258,12 +258,34 @@ final class SockJsSession implements MuxCarrier, LoopTask
         {
             return false;
         }
-        // The message as a whole frame, a["..."]: quoted once for a publication's many subscribers (the loop keeps
-        // the last message it quoted, and a message equal to it is not quoted again).
-        final ExpandableArrayBuffer frame = context.sockJs.frameFor(
+        // The message as a whole frame, a["..."], in the loop's scratch.
+        final DirectBuffer frame = context.sockJs.frameFor(
             prefix, prefixOffset, prefixLength, payload, payloadOffset, payloadLength);
-        final int length = context.sockJs.frameLength();
-        final int quoteStart = 2;
+        return sendFramed(frame, 0, context.sockJs.frameLength(), mustSend);
+    }
+
+    /**
+     * A topic publication: its frame is quoted once per loop and batch for every subscriber sharing the name.
+     */
+    @Override
+    public boolean sendPublicationText(
+        final Publication publication, final Object name, final DirectBuffer prefix, final int prefixOffset,
+        final int prefixLength)
+    {
+        if (OPEN != state)
+        {
+            return false;
+        }
+        final SockJsLoop scratch = context.sockJs;
+        final DirectBuffer frame = scratch.publicationFrame(context.fanOut, publication, name, prefix, prefixOffset,
+            prefixLength, publication.buffer, publication.payloadOffset, publication.payloadLength);
+        return sendFramed(frame, scratch.frameOffset(), scratch.frameLength(), false);
+    }
+
+    private boolean sendFramed(
+        final DirectBuffer frame, final int frameOffset, final int length, final boolean mustSend)
+    {
+        final int quoteStart = frameOffset + 2;
         final int quotedLength = length - 3;
 
         final long queued = queuedBytes();
@@ -288,7 +310,7 @@ final class SockJsSession implements MuxCarrier, LoopTask
         context.messagesOut++;
         if (null != receiver && 0 == pendingLength)
         {
-            writeToReceiver(frame, 0, length);
+            writeToReceiver(frame, frameOffset, length);
             return true;
         }
         if (null == pending)

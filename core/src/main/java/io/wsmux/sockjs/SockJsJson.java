@@ -95,6 +95,22 @@ public final class SockJsJson
         int i = offset;
         while (i < end)
         {
+            // A run of printable ASCII that needs no escape goes across in one copy.
+            int run = i;
+            while (run < end && isPlain(text.getByte(run)))
+            {
+                run++;
+            }
+            if (run > i)
+            {
+                dst.putBytes(out, text, i, run - i);
+                out += run - i;
+                i = run;
+                if (i == end)
+                {
+                    break;
+                }
+            }
             final int b = text.getByte(i) & 0xFF;
             if (b < 0x80)
             {
@@ -140,6 +156,11 @@ public final class SockJsJson
             i += sequence;
         }
         return out - dstOffset;
+    }
+
+    private static boolean isPlain(final byte b)
+    {
+        return b >= 0x20 && '"' != b && '\\' != b; // a negative byte (UTF-8 beyond ASCII) is not plain
     }
 
     private static int escapeControl(final MutableDirectBuffer dst, final int at, final int c)
