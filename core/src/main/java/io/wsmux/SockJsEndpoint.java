@@ -7,7 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.wsmux.sockjs.SockJsOptions;
-import io.wsmux.sockjs.SockJsPages;
+import io.wsmux.codec.sockjs.SockJsPages;
 
 /**
  * A prefix served as SockJS: its handler, hook and options, and the table of its sessions over HTTP transports

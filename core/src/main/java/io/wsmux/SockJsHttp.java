@@ -9,8 +9,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import io.wsmux.codec.http.UpgradeRejection;
 import io.wsmux.codec.http.UpgradeRequestParser;
-import io.wsmux.sockjs.SockJsJson;
-import io.wsmux.sockjs.SockJsPages;
+import io.wsmux.codec.sockjs.SockJsJson;
+import io.wsmux.codec.sockjs.SockJsPages;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;

@@ -2,8 +2,8 @@ package io.wsmux;
 
 import java.nio.charset.StandardCharsets;
 
-import io.wsmux.sockjs.SockJsJson;
-import io.wsmux.sockjs.SockJsPages;
+import io.wsmux.codec.sockjs.SockJsJson;
+import io.wsmux.codec.sockjs.SockJsPages;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.UnsafeBuffer;

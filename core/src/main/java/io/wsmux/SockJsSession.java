@@ -4,7 +4,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 
 import io.wsmux.codec.CloseCode;
-import io.wsmux.sockjs.SockJsJson;
+import io.wsmux.codec.sockjs.SockJsJson;
 import io.wsmux.transport.IoLoop;
 import io.wsmux.transport.LoopTask;
 import org.agrona.DirectBuffer;

@@ -1,7 +1,7 @@
 package io.wsmux;
 
 import io.wsmux.codec.CloseCode;
-import io.wsmux.sockjs.SockJsJson;
+import io.wsmux.codec.sockjs.SockJsJson;
 import org.agrona.DirectBuffer;
 
 /**

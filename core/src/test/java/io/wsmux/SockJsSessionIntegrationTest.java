@@ -535,7 +535,7 @@ class SockJsSessionIntegrationTest
     }
 
     @Test
-    void shouldReplaceLoneSurrogatesAndInvalidUtf8WithReplacementCharacter() throws Exception
+    void shouldReplaceLoneSurrogatesAndRefuseInvalidUtf8() throws Exception
     {
         final String base = session("/echo");
         xhr(port, base);
@@ -549,10 +549,13 @@ class SockJsSessionIntegrationTest
             final byte[] request = new byte[head.length + invalid.length];
             System.arraycopy(head, 0, request, 0, head.length);
             System.arraycopy(invalid, 0, request, head.length, invalid.length);
-            assertSent(client.exchange(request));
+            // Handlers are promised valid UTF-8: raw bytes that are not are refused, as broken JSON, not delivered.
+            final SockJsHttpClient.Response response = client.exchange(request);
+            assertEquals(500, response.status());
+            assertTrue(response.bodyText().contains("Broken JSON encoding."), response.bodyText());
         }
 
-        assertEquals("a[\"\\ufffdx\\ufffd\",\"a\\ufffdb\\ufffd\"]\n", xhr(port, base).bodyText());
+        assertEquals("a[\"\\ufffdx\\ufffd\"]\n", xhr(port, base).bodyText());
     }
 
     /**

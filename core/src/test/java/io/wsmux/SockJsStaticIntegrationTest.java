@@ -16,7 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.wsmux.SockJsHttpClient.Response;
-import io.wsmux.sockjs.SockJsPages;
+import io.wsmux.codec.sockjs.SockJsPages;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

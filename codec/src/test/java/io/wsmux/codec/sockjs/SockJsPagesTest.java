@@ -1,4 +1,4 @@
-package io.wsmux.sockjs;
+package io.wsmux.codec.sockjs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

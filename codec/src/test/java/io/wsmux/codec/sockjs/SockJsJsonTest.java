@@ -1,4 +1,4 @@
-package io.wsmux.sockjs;
+package io.wsmux.codec.sockjs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -280,21 +280,27 @@ class SockJsJsonTest
     }
 
     @Test
-    void shouldPassRawBytesThroughUnchecked()
+    void shouldRejectMalformedUtf8InsideStrings()
     {
-        final byte[] json = {'[', '"', 'a', (byte)0xff, '"', ']'};
-        final List<byte[]> raw = new ArrayList<>();
-
-        final int count = SockJsJson.parseMessages(new UnsafeBuffer(json), 0, json.length, false,
-            new ExpandableArrayBuffer(json.length), new int[json.length + 2], (buffer, offset, length) ->
-            {
-                final byte[] copy = new byte[length];
-                buffer.getBytes(offset, copy);
-                raw.add(copy);
-            });
-
-        assertEquals(1, count);
-        assertEquals(2, raw.get(0).length);
-        assertEquals((byte)0xff, raw.get(0)[1], "invalid UTF-8 is left for quote() to replace");
+        // Handlers are promised valid UTF-8: a raw byte that is no UTF-8 sequence breaks the whole input.
+        final byte[][] inputs =
+        {
+            {'[', '"', 'a', (byte)0xff, '"', ']'},
+            {'[', '"', (byte)0xc3, '"', ']'},
+            {'[', '"', (byte)0xed, (byte)0xa0, (byte)0x80, '"', ']'},
+            {'[', '"', (byte)0xc0, (byte)0x80, '"', ']'},
+        };
+        for (final byte[] json : inputs)
+        {
+            final List<byte[]> raw = new ArrayList<>();
+            final int count = SockJsJson.parseMessages(new UnsafeBuffer(json), 0, json.length, false,
+                new ExpandableArrayBuffer(json.length), new int[json.length + 2], (buffer, offset, length) ->
+                    raw.add(new byte[length]));
+            assertEquals(SockJsJson.BROKEN, count);
+            assertEquals(0, raw.size());
+        }
+        final byte[] valid = {'[', '"', (byte)0xc3, (byte)0xa9, '"', ']'};
+        assertEquals(1, SockJsJson.parseMessages(new UnsafeBuffer(valid), 0, valid.length, false,
+            new ExpandableArrayBuffer(valid.length), new int[valid.length + 2], null));
     }
 }

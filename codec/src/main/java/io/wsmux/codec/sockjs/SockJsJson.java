@@ -1,4 +1,4 @@
-package io.wsmux.sockjs;
+package io.wsmux.codec.sockjs;
 
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -17,7 +17,7 @@ import org.agrona.MutableDirectBuffer;
  * <p>
  * <b>Parsing.</b> {@link #parseMessages} reads a JSON array of strings (or, where allowed, one bare string): all of
  * it is checked before any message is delivered, so a broken body delivers nothing. Escapes are decoded into UTF-8;
- * a lone surrogate becomes U+FFFD.
+ * a lone surrogate becomes U+FFFD; raw bytes must be valid UTF-8 (a malformed sequence breaks the input).
  */
 public final class SockJsJson
 {
@@ -410,6 +410,19 @@ public final class SockJsJson
             if (b < 0x20)
             {
                 return -1; // RFC 8259 §7: control characters must be escaped
+            }
+            if (b >= 0x80)
+            {
+                // Text must be valid UTF-8 (handlers are promised it): a malformed sequence breaks the input.
+                final int sequence = sequenceLength(json, i, end);
+                if (0 == sequence)
+                {
+                    return -1;
+                }
+                scratch.putBytes(out, json, i, sequence);
+                out += sequence;
+                i += sequence;
+                continue;
             }
             if ('\\' != b)
             {

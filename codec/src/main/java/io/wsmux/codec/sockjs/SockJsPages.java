@@ -1,4 +1,4 @@
-package io.wsmux.sockjs;
+package io.wsmux.codec.sockjs;
 
 /**
  * The fixed texts of the SockJS protocol: the greeting, the iframe page that runs the client on the server's origin
