@@ -4,7 +4,8 @@
 // For each transport (all eight by default): sockjs-client held to that one transport (sock.transport must say so:
 // a silent fallback fails), three channels (echo, chat, prices.EURUSD), exact echo of text with commas and
 // non-ASCII, the chat message back, price updates; then the echo channel closes and the other two keep flowing.
-// Then the demo page with ?transport=xhr-streaming: its panels work and its header names the transport.
+// Then the demo page with ?transport=xhr-streaming: its panels work and its header names the transport; and the demo
+// page over each other transport: it connects, names it, prices tick and the echo panel answers.
 // Prints "PASS <name>" or "FAIL <name>: <why>" per transport and for demo-page; exits 0 only if all passed.
 'use strict';
 
@@ -200,12 +201,53 @@ async function demoPageCase(browser)
     }
 }
 
+/**
+ * The demo page itself over one more transport: it connects, names the transport, opens one connection, prices tick
+ * and the echo panel answers text with commas and non-ASCII intact.
+ */
+async function demoPageSmokeCase(browser, transport)
+{
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try
+    {
+        await page.goto(base + '/?transport=' + transport);
+        await waitFor(page, () => 'connected' === document.getElementById('socket-state').textContent, null,
+            'the page to connect over ' + transport);
+        check(transport === await page.textContent('[data-testid="transport"]'),
+            'demo page header names the transport ' + transport);
+        check(transport === await page.evaluate(() => window.demo.mux.sock.transport),
+            'sockjs-client uses ' + transport);
+        check(1 === await page.evaluate(() => window.demo.socketCount()), 'demo page opened one connection');
+        const firstSeq = await seqOf(page, 'EURUSD');
+        await waitFor(page, (s) => Number(document.querySelector('tr[data-symbol="EURUSD"] .seq').textContent) > s,
+            firstSeq + 5, 'EURUSD to tick');
+        await page.fill('[data-testid="echo-input"]', 'ping, ' + TEXT);
+        await page.click('[data-testid="echo-send"]');
+        await waitFor(page, (t) => document.getElementById('echo-log').textContent.includes('< ping, ' + t), TEXT,
+            'the echo reply');
+    }
+    catch (e)
+    {
+        await screenshot(page, screenshotDir, 'sockjs-e2e-demo-page-' + transport);
+        throw e;
+    }
+    finally
+    {
+        await context.close();
+    }
+}
+
 async function main()
 {
     const browser = await launch();
     let failures = 0;
     const cases = transports.map((transport) => [transport, () => transportCase(browser, transport)]);
     cases.push(['demo-page', () => demoPageCase(browser)]);
+    for (const transport of transports.filter((t) => t !== DEMO_TRANSPORT))
+    {
+        cases.push(['demo-page-' + transport, () => demoPageSmokeCase(browser, transport)]);
+    }
     try
     {
         for (const [name, run] of cases)

@@ -48,6 +48,14 @@ class SockJsBrowserIntegrationTest
         assertCasePassed("demo-page");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = { "websocket", "xhr-polling", "eventsource", "iframe-eventsource", "iframe-htmlfile",
+        "iframe-xhr-polling", "jsonp-polling" })
+    void shouldRunTheDemoPageOverEveryOtherTransport(final String transport)
+    {
+        assertCasePassed("demo-page-" + transport);
+    }
+
     @Test
     void shouldFinishWithEveryCasePassed()
     {
