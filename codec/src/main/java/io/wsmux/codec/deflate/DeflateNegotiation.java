@@ -1,0 +1,233 @@
+package io.wsmux.codec.deflate;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The server's side of the permessage-deflate handshake (RFC 7692 §5 and §7.1): read the client's offers from its
+ * {@code Sec-WebSocket-Extensions} list elements, decline each one the server cannot or may not accept, and agree to
+ * the first acceptable one with the response's extension value.
+ * <p>
+ * An offer is declined, not the handshake failed (§5: "A server MUST decline an extension negotiation offer ..."),
+ * when it holds a parameter not defined for an offer, a parameter with an invalid value, a parameter twice, or a
+ * configuration the server does not support. The server compresses with the JDK's {@code Deflater}, whose LZ77
+ * window is always 2^15: an offer with {@code server_max_window_bits} below 15 is one it does not support. Its
+ * {@code Inflater} takes any window, so {@code client_max_window_bits} (with or without a value) is accepted and left
+ * out of the response (§7.1.2.2: the client then uses any window up to 15).
+ * <p>
+ * By default the server answers {@code server_no_context_takeover} (§7.1.1.1 lets it add the parameter unasked), so
+ * its compressor keeps no state per connection and one compressed frame serves every subscriber of a publication;
+ * with context takeover allowed it does so only when the client asks. {@code client_no_context_takeover} is echoed
+ * when offered, and then the server needs no inflater state of its own per connection.
+ * <p>
+ * Stateless: any thread. Cold path (handshakes), allocates.
+ */
+public final class DeflateNegotiation
+{
+    /** The extension's name. */
+    public static final String EXTENSION_NAME = "permessage-deflate";
+
+    /** RFC 7692 §7.1.2: the LZ77 window of the JDK's deflate, and the largest allowed. */
+    public static final int MAX_WINDOW_BITS = 15;
+
+    /** RFC 7692 §7.1.2: the smallest window a parameter may name. */
+    public static final int MIN_WINDOW_BITS = 8;
+
+    private static final String SERVER_NO_CONTEXT_TAKEOVER = "server_no_context_takeover";
+    private static final String CLIENT_NO_CONTEXT_TAKEOVER = "client_no_context_takeover";
+    private static final String SERVER_MAX_WINDOW_BITS = "server_max_window_bits";
+    private static final String CLIENT_MAX_WINDOW_BITS = "client_max_window_bits";
+
+    private DeflateNegotiation()
+    {
+    }
+
+    /**
+     * What the server and client agreed.
+     *
+     * @param serverNoContextTakeover the server compresses each message on its own (no shared window).
+     * @param clientNoContextTakeover the client compresses each message on its own: the server may inflate its
+     *                                messages with a shared inflater.
+     * @param response                the value for the response's {@code Sec-WebSocket-Extensions} header.
+     */
+    public record Agreement(boolean serverNoContextTakeover, boolean clientNoContextTakeover, String response)
+    {
+    }
+
+    /**
+     * Choose among the client's offers.
+     *
+     * @param extensions                the request's {@code Sec-WebSocket-Extensions} list elements, in order (each
+     *                                  an extension name and its parameters).
+     * @param allowServerContextTakeover whether the server may keep its compression context across messages when
+     *                                  the client does not ask it not to.
+     * @return the agreement on the first acceptable permessage-deflate offer, or null when there is none.
+     */
+    public static Agreement negotiate(final List<String> extensions, final boolean allowServerContextTakeover)
+    {
+        for (final String extension : extensions)
+        {
+            final Agreement agreement = accept(extension, allowServerContextTakeover);
+            if (null != agreement)
+            {
+                return agreement;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Accept one offer, or decline it.
+     *
+     * @param offer                      one list element: {@code permessage-deflate; param; param=value}.
+     * @param allowServerContextTakeover as for {@link #negotiate}.
+     * @return the agreement, or null when the element is another extension or an offer the server declines.
+     */
+    public static Agreement accept(final String offer, final boolean allowServerContextTakeover)
+    {
+        final String[] parts = offer.split(";", -1);
+        if (!EXTENSION_NAME.equals(parts[0].trim().toLowerCase(Locale.ROOT)))
+        {
+            return null;
+        }
+        boolean serverNoContextTakeover = false;
+        boolean clientNoContextTakeover = false;
+        boolean serverMaxWindowBits = false;
+        boolean clientMaxWindowBits = false;
+        for (int i = 1; i < parts.length; i++)
+        {
+            final String parameter = parts[i].trim();
+            final int equals = parameter.indexOf('=');
+            final String name = (equals < 0 ? parameter : parameter.substring(0, equals)).trim()
+                .toLowerCase(Locale.ROOT);
+            final String value = equals < 0 ? null : unquote(parameter.substring(equals + 1).trim());
+            if (equals >= 0 && null == value)
+            {
+                return null; // a value that is neither a token nor a quoted string
+            }
+            switch (name)
+            {
+                case SERVER_NO_CONTEXT_TAKEOVER:
+                    if (serverNoContextTakeover || null != value)
+                    {
+                        return null; // §7.1.1.1: no value; §5: not twice
+                    }
+                    serverNoContextTakeover = true;
+                    break;
+
+                case CLIENT_NO_CONTEXT_TAKEOVER:
+                    if (clientNoContextTakeover || null != value)
+                    {
+                        return null; // §7.1.1.2
+                    }
+                    clientNoContextTakeover = true;
+                    break;
+
+                case SERVER_MAX_WINDOW_BITS:
+                    if (serverMaxWindowBits || !isWindowBits(value))
+                    {
+                        return null; // §7.1.2.1: a value is required
+                    }
+                    serverMaxWindowBits = true;
+                    if (Integer.parseInt(value) < MAX_WINDOW_BITS)
+                    {
+                        return null; // the JDK's deflate cannot use a smaller window: not supported, declined
+                    }
+                    break;
+
+                case CLIENT_MAX_WINDOW_BITS:
+                    if (clientMaxWindowBits || (null != value && !isWindowBits(value)))
+                    {
+                        return null; // §7.1.2.2: the value is optional
+                    }
+                    clientMaxWindowBits = true;
+                    break;
+
+                default:
+                    return null; // §5: a parameter not defined for an offer (an empty one included)
+            }
+        }
+        final boolean serverNoContext = serverNoContextTakeover || !allowServerContextTakeover;
+        final StringBuilder response = new StringBuilder(EXTENSION_NAME);
+        if (serverNoContext)
+        {
+            response.append("; ").append(SERVER_NO_CONTEXT_TAKEOVER);
+        }
+        if (clientNoContextTakeover)
+        {
+            response.append("; ").append(CLIENT_NO_CONTEXT_TAKEOVER);
+        }
+        return new Agreement(serverNoContext, clientNoContextTakeover, response.toString());
+    }
+
+    /**
+     * RFC 7692 §7.1.2: {@code 1*DIGIT} in 8..15, no leading zero (the ABNF is {@code %x38-39 / "1" %x30-35}).
+     */
+    private static boolean isWindowBits(final String value)
+    {
+        if (null == value)
+        {
+            return false;
+        }
+        switch (value)
+        {
+            case "8":
+            case "9":
+            case "10":
+            case "11":
+            case "12":
+            case "13":
+            case "14":
+            case "15":
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /**
+     * RFC 6455 §9.1 / RFC 7230 §3.2.6: a parameter value is a token or a quoted string; the quoted form of a window
+     * size is the same value (RFC 7692 §7.1.2.1, "the value ... MUST conform to the ABNF ... if the value is
+     * quoted-string, after unescaping").
+     *
+     * @return the value, unquoted and unescaped, or null when it is neither form.
+     */
+    private static String unquote(final String value)
+    {
+        if (value.length() >= 2 && '"' == value.charAt(0) && '"' == value.charAt(value.length() - 1))
+        {
+            final StringBuilder out = new StringBuilder();
+            for (int i = 1; i < value.length() - 1; i++)
+            {
+                char c = value.charAt(i);
+                if ('\\' == c)
+                {
+                    if (i + 1 >= value.length() - 1)
+                    {
+                        return null;
+                    }
+                    c = value.charAt(++i);
+                }
+                else if ('"' == c)
+                {
+                    return null;
+                }
+                out.append(c);
+            }
+            return out.toString();
+        }
+        if (value.isEmpty())
+        {
+            return null;
+        }
+        for (int i = 0; i < value.length(); i++)
+        {
+            final char c = value.charAt(i);
+            if (c <= ' ' || c >= 0x7f || "()<>@,;:\\\"/[]?={}".indexOf(c) >= 0)
+            {
+                return null;
+            }
+        }
+        return value;
+    }
+}

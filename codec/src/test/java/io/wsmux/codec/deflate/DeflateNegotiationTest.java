@@ -1,0 +1,132 @@
+package io.wsmux.codec.deflate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class DeflateNegotiationTest
+{
+    @Test
+    void shouldAnswerServerNoContextTakeoverByDefault()
+    {
+        // What Chromium and Firefox offer.
+        final DeflateNegotiation.Agreement agreement =
+            DeflateNegotiation.negotiate(List.of("permessage-deflate; client_max_window_bits"), false);
+
+        assertNotNull(agreement);
+        assertTrue(agreement.serverNoContextTakeover());
+        assertFalse(agreement.clientNoContextTakeover());
+        assertEquals("permessage-deflate; server_no_context_takeover", agreement.response());
+    }
+
+    @Test
+    void shouldKeepServerContextOnlyWhenAllowedAndNotRefused()
+    {
+        final DeflateNegotiation.Agreement allowed =
+            DeflateNegotiation.negotiate(List.of("permessage-deflate"), true);
+        assertFalse(allowed.serverNoContextTakeover());
+        assertEquals("permessage-deflate", allowed.response());
+
+        final DeflateNegotiation.Agreement refused =
+            DeflateNegotiation.negotiate(List.of("permessage-deflate; server_no_context_takeover"), true);
+        assertTrue(refused.serverNoContextTakeover());
+        assertEquals("permessage-deflate; server_no_context_takeover", refused.response());
+    }
+
+    @Test
+    void shouldEchoClientNoContextTakeover()
+    {
+        final DeflateNegotiation.Agreement agreement = DeflateNegotiation.negotiate(
+            List.of("permessage-deflate; client_no_context_takeover; server_no_context_takeover"), false);
+
+        assertTrue(agreement.clientNoContextTakeover());
+        assertTrue(agreement.serverNoContextTakeover());
+        assertEquals("permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+            agreement.response());
+    }
+
+    @Test
+    void shouldAcceptEveryParameterWithValidValues()
+    {
+        final DeflateNegotiation.Agreement agreement = DeflateNegotiation.accept(
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=15;" +
+            " client_max_window_bits=\"10\"", false);
+
+        assertNotNull(agreement);
+        assertEquals("permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+            agreement.response());
+    }
+
+    @Test
+    void shouldTakeTheFirstAcceptableOfSeveralOffers()
+    {
+        // The client's preference first: a small server window the JDK cannot give, then a plain fallback.
+        final DeflateNegotiation.Agreement agreement = DeflateNegotiation.negotiate(List.of(
+            "x-webkit-deflate-frame",
+            "permessage-deflate; server_max_window_bits=10",
+            "permessage-deflate; client_no_context_takeover"), false);
+
+        assertNotNull(agreement);
+        assertTrue(agreement.clientNoContextTakeover());
+    }
+
+    @Test
+    void shouldIgnoreOtherExtensionsAndCaseOfTheName()
+    {
+        assertNull(DeflateNegotiation.negotiate(List.of("x-webkit-deflate-frame", "permessage-foo"), false));
+        assertNotNull(DeflateNegotiation.accept("PerMessage-Deflate", false));
+        assertNull(DeflateNegotiation.negotiate(List.of(), false));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
+        "permessage-deflate; client_no_context_takeover; client_no_context_takeover",
+        "permessage-deflate; server_max_window_bits=15; server_max_window_bits=15",
+        "permessage-deflate; client_max_window_bits; client_max_window_bits=10",
+        "permessage-deflate; server_no_context_takeover=1",
+        "permessage-deflate; client_no_context_takeover=true",
+        "permessage-deflate; server_max_window_bits",
+        "permessage-deflate; server_max_window_bits=16",
+        "permessage-deflate; server_max_window_bits=7",
+        "permessage-deflate; server_max_window_bits=015",
+        "permessage-deflate; server_max_window_bits=1a",
+        "permessage-deflate; client_max_window_bits=16",
+        "permessage-deflate; client_max_window_bits=0",
+        "permessage-deflate; client_max_window_bits=",
+        "permessage-deflate; client_max_window_bits=\"1\"0",
+        "permessage-deflate; unknown_parameter",
+        "permessage-deflate; ",
+        "permessage-deflate;;",
+        "permessage-deflate; server_max_window_bits=9",
+    })
+    void shouldDeclineMalformedRepeatedOrUnsupportedOffers(final String offer)
+    {
+        assertNull(DeflateNegotiation.accept(offer, false), offer);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "8", "9", "10", "11", "12", "13", "14", "15", "\"8\"", "\"15\"" })
+    void shouldAcceptEveryClientWindowSize(final String bits)
+    {
+        assertNotNull(DeflateNegotiation.accept("permessage-deflate; client_max_window_bits=" + bits, false), bits);
+    }
+
+    @Test
+    void shouldDeclineOnlyTheBadOfferAndAcceptTheNext()
+    {
+        final DeflateNegotiation.Agreement agreement = DeflateNegotiation.negotiate(List.of(
+            "permessage-deflate; server_no_context_takeover=yes",
+            "permessage-deflate"), false);
+
+        assertEquals("permessage-deflate; server_no_context_takeover", agreement.response());
+    }
+}
