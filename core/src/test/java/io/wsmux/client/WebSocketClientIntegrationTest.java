@@ -257,9 +257,17 @@ class WebSocketClientIntegrationTest
         final Recorder recorder = new Recorder();
         final WebSocketClientConnection connection = connect("/echo", recorder);
 
-        // From this thread: larger than one command, so the message travels to the loop in pieces.
+        // From this thread: larger than one command, so the message travels to the loop in pieces. A send that
+        // finds the command ring full returns false having sent nothing (back-pressure): offer again, as a caller
+        // does, until the loop has drained the first message (bounded).
         assertTrue(connection.sendBinary(bytes(binary), 0, binary.length));
-        assertTrue(connection.sendText(bytes(text), 0, text.length));
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+        boolean sent;
+        while (!(sent = connection.sendText(bytes(text), 0, text.length)) && System.nanoTime() - deadlineNs < 0)
+        {
+            Thread.sleep(1);
+        }
+        assertTrue(sent, "the command ring never took the second message");
         assertArrayEquals(binary, recorder.nextBinary());
         assertEquals(new String(text, StandardCharsets.US_ASCII), recorder.nextText());
     }
