@@ -10,6 +10,8 @@ import org.agrona.DirectBuffer;
  * the current read); from other threads the bytes are copied into the loop's command ring buffer without allocating
  * (messages larger than an eighth of {@code wsmux.command.buffer.length} are copied into a fresh array, and only a
  * ticket for them goes through the ring). Messages one thread sends to one connection arrive in the order sent.
+ * A SockJS session is the exception: from another thread its sends and closes are copied and handed to its loop as
+ * a task (they allocate).
  * Accessors other than {@link #id()} and {@link #isOpen()} are for the loop thread.
  */
 public interface Connection

@@ -78,7 +78,6 @@ final class SockJsHttp implements SockJsReceiver
     private UnsafeBuffer body;
     private int bodyLength;
     private int bodyReceived;
-    private long requestStartNs;
 
     // as a receiver
     private SockJsSession session;
@@ -127,7 +126,6 @@ final class SockJsHttp implements SockJsReceiver
                                 fail(503, "Service Unavailable", "too many requests in progress: try again");
                                 return;
                             }
-                            requestStartNs = nowNs;
                             connection.httpDeadline(nowNs + context.handshakeTimeoutNs);
                         }
                         position += parser.parse(buffer, position, end - position);
@@ -159,8 +157,9 @@ final class SockJsHttp implements SockJsReceiver
                     {
                         return;
                     }
-                    onBody(body, 0, bodyLength);
-                    body = null;
+                    final UnsafeBuffer whole = body;
+                    releaseBody();
+                    onBody(whole, 0, bodyLength);
                     break;
 
                 default:
@@ -391,6 +390,16 @@ final class SockJsHttp implements SockJsReceiver
             }
             return -1;
         }
+        // A body that spans reads is held until it is whole: it counts against the loop's assembly budget, with the
+        // WebSocket messages being assembled, so that slow bodies cannot hold more than wsmux.assembly.budget.
+        if (context.assemblyBytes + length > context.assemblyBudget)
+        {
+            context.assemblyRefusals++;
+            fail(503, "Service Unavailable",
+                "server busy: too many partly received requests (wsmux.assembly.budget): try again");
+            return -1;
+        }
+        context.assemblyBytes += length;
         body = new UnsafeBuffer(new byte[length]);
         bodyLength = length;
         bodyReceived = 0;
@@ -788,6 +797,7 @@ final class SockJsHttp implements SockJsReceiver
      */
     void onClosed()
     {
+        releaseBody();
         final SockJsSession held = session;
         session = null;
         if (RESPONDING == phase && null != held)
@@ -841,6 +851,15 @@ final class SockJsHttp implements SockJsReceiver
         else
         {
             close();
+        }
+    }
+
+    private void releaseBody()
+    {
+        if (null != body)
+        {
+            context.assemblyBytes -= bodyLength;
+            body = null;
         }
     }
 

@@ -56,8 +56,6 @@ final class SockJsSession implements MuxCarrier, LoopTask
     private Object identity;
     private MuxSession muxSession;
     private MuxSession fanOutSession;
-    private int closeCode;
-    private String closeReason;
     private UnsafeBuffer closeFrame;
     private boolean closeNotified;
     /** Counted in the loop's open sessions until forgotten. */
@@ -408,8 +406,6 @@ final class SockJsSession implements MuxCarrier, LoopTask
             fanOutSession.catchUpBeforeWrite();
         }
         state = CLOSED;
-        closeCode = code;
-        closeReason = reason;
         closeFrame = closeFrame(code, reason);
         if (null != receiver && sendFrame)
         {
@@ -809,16 +805,6 @@ final class SockJsSession implements MuxCarrier, LoopTask
     public Object identity()
     {
         return identity;
-    }
-
-    int closeCode()
-    {
-        return closeCode;
-    }
-
-    String closeReason()
-    {
-        return closeReason;
     }
 
     private static UnsafeBuffer copy(final DirectBuffer buffer, final int offset, final int length)

@@ -348,4 +348,36 @@ class SockJsBoundsIntegrationTest
             }
         }
     }
+
+    @Test
+    void shouldCountBodiesThatSpanReadsAgainstTheAssemblyBudget() throws Exception
+    {
+        // Two slow bodies of 6,000 bytes against a budget of 8 KiB: the second is refused at once (503), the first
+        // completes; slowloris bodies cannot hold more than wsmux.assembly.budget.
+        try (WsmuxServer server = SockJsHttpClient.start(SockJsHttpClient.testSettings()
+            .maxFrameLength(4096).maxMessageLength(4096).assemblyBudget(8192)))
+        {
+            final int port = server.port();
+            final String base = session("/echo");
+            xhr(port, base);
+            final String json = "[\"" + "x".repeat(5996) + "\"]";
+            final String head = "POST " + base + "/xhr_send HTTP/1.1\r\nHost: x\r\nContent-Length: " + json.length() +
+                "\r\n\r\n";
+            try (SockJsHttpClient first = connect(port); SockJsHttpClient second = connect(port))
+            {
+                final long before = server.counter(SystemCounter.BYTES_IN);
+                final String firstPart = head + json.substring(0, 100);
+                first.send(firstPart);
+                awaitCounter(server, SystemCounter.BYTES_IN, before + firstPart.length()); // held, partly received
+                second.send(head + json.substring(0, 100));
+                final Response refused = second.readResponse();
+                assertEquals(503, refused.status());
+                assertTrue(refused.bodyText().contains("wsmux.assembly.budget"), refused.bodyText());
+
+                first.send(json.substring(100));
+                assertEquals(204, first.readResponse().status());
+            }
+            assertEquals("a[\"" + "x".repeat(5996) + "\"]\n", xhr(port, base).bodyText());
+        }
+    }
 }

@@ -496,7 +496,10 @@ final class HttpResponseDecoder
         return b >= '0' && b <= '9';
     }
 
-    private static int hexDigit(final byte b)
+    /**
+     * @return the value of a hex digit, or -1 (shared with {@link SockJsFrameDecoder}).
+     */
+    static int hexDigit(final byte b)
     {
         if (b >= '0' && b <= '9')
         {

@@ -403,7 +403,7 @@ final class SockJsFrameDecoder
 
     private int unicode(final byte b, final int position)
     {
-        final int digit = hexDigit(b);
+        final int digit = HttpResponseDecoder.hexDigit(b);
         if (digit < 0)
         {
             fail("\\u needs four hex digits");
@@ -582,22 +582,5 @@ final class SockJsFrameDecoder
     {
         state = FAILED;
         handler.onMalformed(reason);
-    }
-
-    private static int hexDigit(final byte b)
-    {
-        if (b >= '0' && b <= '9')
-        {
-            return b - '0';
-        }
-        if (b >= 'a' && b <= 'f')
-        {
-            return b - 'a' + 10;
-        }
-        if (b >= 'A' && b <= 'F')
-        {
-            return b - 'A' + 10;
-        }
-        return -1;
     }
 }
