@@ -36,6 +36,14 @@ public enum CloseReason
     FRAME_TOO_BIG(CloseCode.MESSAGE_TOO_BIG, "frame exceeds the maximum frame length"),
     /** §7.4.1 1009: a message larger than the configured maximum message length. */
     MESSAGE_TOO_BIG(CloseCode.MESSAGE_TOO_BIG, "message exceeds the maximum message length"),
+    /** RFC 7692 §6.1: "An endpoint MUST NOT set the "Per-Message Compressed" bit of control frames". */
+    COMPRESSED_CONTROL_FRAME(CloseCode.PROTOCOL_ERROR, "RSV1 set on a control frame"),
+    /** RFC 7692 §6.1: the bit is set on the first frame of a message only. */
+    COMPRESSED_CONTINUATION(CloseCode.PROTOCOL_ERROR, "RSV1 set on a continuation frame"),
+    /** RFC 7692 §6.2: a compressed message that is not valid deflate data fails the connection. */
+    CORRUPT_COMPRESSED_DATA(CloseCode.INVALID_PAYLOAD, "compressed message is not valid deflate data"),
+    /** §7.4.1 1009, checked while inflating: a compressed message that inflates past the maximum message length. */
+    INFLATED_MESSAGE_TOO_BIG(CloseCode.MESSAGE_TOO_BIG, "message exceeds the maximum message length once inflated"),
     /** §8.1: "MUST _Fail the WebSocket Connection_" when text is not valid UTF-8. */
     INVALID_UTF8(CloseCode.INVALID_PAYLOAD, "text message is not valid UTF-8"),
     /** §5.5.1: a close body, if present, starts with a 2-byte status code; one byte alone is malformed. */

@@ -8,6 +8,7 @@ import static io.wsmux.codec.FrameDescriptor.MAX_CONTROL_PAYLOAD_LENGTH;
 import static io.wsmux.codec.FrameDescriptor.MAX_LENGTH_16;
 import static io.wsmux.codec.FrameDescriptor.MAX_LENGTH_7;
 import static io.wsmux.codec.FrameDescriptor.OPCODE_MASK;
+import static io.wsmux.codec.FrameDescriptor.RSV1;
 import static io.wsmux.codec.FrameDescriptor.RSV_BITS;
 
 import java.nio.ByteOrder;
@@ -63,6 +64,8 @@ public final class FrameDecoder
     private byte extendedLengthBytes;
     private boolean fin;
     private boolean masked;
+    private boolean compressionAllowed;
+    private boolean messageCompressed;
     private int maskKey;
     private int utf8State = Utf8Validator.INITIAL_STATE;
     private long payloadLength;
@@ -119,7 +122,31 @@ public final class FrameDecoder
         messageLength = 0;
         failure = null;
         utf8State = Utf8Validator.INITIAL_STATE;
+        compressionAllowed = false;
+        messageCompressed = false;
         return this;
+    }
+
+    /**
+     * permessage-deflate was negotiated (RFC 7692): RSV1 may mark the first frame of a data message as compressed.
+     * Such a message's text is not checked as UTF-8 here, since its bytes are deflate data: the receiver checks
+     * the inflated text.
+     *
+     * @param allowed whether RSV1 is allowed from now on.
+     * @return this.
+     */
+    public FrameDecoder allowCompression(final boolean allowed)
+    {
+        compressionAllowed = allowed;
+        return this;
+    }
+
+    /**
+     * @return whether the data message in progress (or the last one, at its end) had RSV1 set on its first frame.
+     */
+    public boolean isMessageCompressed()
+    {
+        return messageCompressed;
     }
 
     /**
@@ -319,8 +346,9 @@ public final class FrameDecoder
 
     private boolean onFirstByte(final int b0)
     {
-        // RFC 6455 §5.2: "MUST be 0 unless an extension is negotiated"; none is.
-        if ((b0 & RSV_BITS) != 0)
+        final int rsv = b0 & RSV_BITS;
+        // RFC 6455 §5.2: "MUST be 0 unless an extension is negotiated"; permessage-deflate gives RSV1 a meaning.
+        if (0 != rsv && (RSV1 != rsv || !compressionAllowed))
         {
             return fail(CloseReason.RESERVED_BITS);
         }
@@ -339,6 +367,11 @@ public final class FrameDecoder
             {
                 return fail(CloseReason.FRAGMENTED_CONTROL_FRAME);
             }
+            if (0 != rsv)
+            {
+                // RFC 7692 §6.1: "An endpoint MUST NOT set the "Per-Message Compressed" bit of control frames".
+                return fail(CloseReason.COMPRESSED_CONTROL_FRAME);
+            }
         }
         else if (Opcode.CONTINUATION == frameOpcode)
         {
@@ -347,11 +380,20 @@ public final class FrameDecoder
             {
                 return fail(CloseReason.UNEXPECTED_CONTINUATION);
             }
+            if (0 != rsv)
+            {
+                // RFC 7692 §6.1: the bit is set on "the first frame of the message" only.
+                return fail(CloseReason.COMPRESSED_CONTINUATION);
+            }
         }
         else if (0 != messageOpcode)
         {
             // §5.4: "fragments of one message MUST NOT be interleaved between fragments of another".
             return fail(CloseReason.EXPECTED_CONTINUATION);
+        }
+        else
+        {
+            messageCompressed = 0 != rsv;
         }
 
         opcode = (byte)frameOpcode;
@@ -495,7 +537,7 @@ public final class FrameDecoder
             Masking.unmask(buffer, position, chunk, maskKey, (int)(payloadPosition & 3));
         }
 
-        if (validateUtf8 && Opcode.TEXT == messageOpcode && !Opcode.isControl(opcode) &&
+        if (validateUtf8 && Opcode.TEXT == messageOpcode && !messageCompressed && !Opcode.isControl(opcode) &&
             Utf8Validator.FAILED_STATE == (utf8State = Utf8Validator.next(utf8State, buffer, position, chunk)))
         {
             // §8.1 fail fast: the chunk holding the first invalid byte is never delivered.
@@ -517,7 +559,8 @@ public final class FrameDecoder
         final boolean halted = STATE_HALTED == state;
         if (!Opcode.isControl(opcode) && fin)
         {
-            if (validateUtf8 && Opcode.TEXT == messageOpcode && !Utf8Validator.isCompleteState(utf8State))
+            if (validateUtf8 && Opcode.TEXT == messageOpcode && !messageCompressed &&
+                !Utf8Validator.isCompleteState(utf8State))
             {
                 // §8.1: a text message that ends inside a multi-byte sequence is invalid.
                 fail(CloseReason.INVALID_UTF8);

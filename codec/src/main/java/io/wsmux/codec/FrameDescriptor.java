@@ -24,6 +24,8 @@ public final class FrameDescriptor
 {
     /** FIN: the final fragment of a message. */
     public static final int FIN_BIT = 0x80;
+    /** RSV1: "Per-Message Compressed" on a data message's first frame when permessage-deflate is agreed. */
+    public static final int RSV1 = 0x40;
     /** RSV1, RSV2 and RSV3 together. */
     public static final int RSV_BITS = 0x70;
     /** Opcode in the first byte. */

@@ -289,6 +289,78 @@ class FrameDecoderTest
                 concat(masked(TEXT, bytes('a')), masked(FIN | CONT, bytes(0xED, 0xA0, 0x80)))));
     }
 
+    // ---- permessage-deflate (RFC 7692 §6.1): RSV1 once negotiated ----
+
+    static Stream<Arguments> compressedViolations()
+    {
+        return Stream.of(
+            Arguments.of(CloseReason.COMPRESSED_CONTROL_FRAME, "RSV1 on ping", masked(FIN | 0x40 | Opcode.PING, HELLO)),
+            Arguments.of(CloseReason.COMPRESSED_CONTROL_FRAME, "RSV1 on close",
+                masked(FIN | 0x40 | Opcode.CLOSE, bytes(0x03, 0xE8))),
+            Arguments.of(CloseReason.COMPRESSED_CONTINUATION, "RSV1 on a continuation",
+                concat(masked(0x40 | TEXT, HELLO), masked(FIN | 0x40 | CONT, HELLO))),
+            Arguments.of(CloseReason.COMPRESSED_CONTINUATION, "RSV1 on the continuation of a plain message",
+                concat(masked(BINARY, HELLO), masked(FIN | 0x40 | CONT, HELLO))),
+            Arguments.of(CloseReason.RESERVED_BITS, "RSV2 with deflate", masked(FIN | 0x20 | TEXT, HELLO)),
+            Arguments.of(CloseReason.RESERVED_BITS, "RSV1 and RSV3", masked(FIN | 0x50 | TEXT, HELLO)));
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("compressedViolations")
+    void shouldEnforceCompressionBitRules(final CloseReason expected, final String name, final byte[] wire)
+    {
+        final RecordingFrameHandler handler = new RecordingFrameHandler();
+        final FrameDecoder decoder = server(handler).allowCompression(true);
+
+        feed(decoder, wire, 0, wire.length);
+
+        assertEquals(expected, handler.error());
+        assertEquals(CloseCode.PROTOCOL_ERROR, expected.code());
+    }
+
+    @Test
+    void shouldAcceptCompressedFirstFrameOnlyWhenNegotiated()
+    {
+        // Not valid UTF-8 as it stands (deflate data): the receiver checks the inflated text, not the decoder.
+        final byte[] deflated = bytes(0xF2, 0x48, 0xCD, 0xC9, 0xC9, 0x07, 0x00);
+        final byte[] wire = concat(masked(0x40 | TEXT, Arrays.copyOf(deflated, 3)),
+            masked(FIN | Opcode.PING, HELLO),
+            masked(FIN | CONT, Arrays.copyOfRange(deflated, 3, deflated.length)), masked(FIN | TEXT, HELLO));
+        final RecordingFrameHandler handler = new RecordingFrameHandler();
+        final FrameDecoder decoder = server(handler).allowCompression(true);
+
+        feed(decoder, wire, 0, wire.length);
+
+        assertNull(handler.error());
+        assertEquals(4, handler.frames().size());
+        assertFalse(decoder.isMessageCompressed(), "the last message was plain");
+
+        final RecordingFrameHandler refusing = new RecordingFrameHandler();
+        feed(server(refusing), wire, 0, wire.length);
+        assertEquals(CloseReason.RESERVED_BITS, refusing.error());
+    }
+
+    @Test
+    void shouldReportCompressedMessageUntilItsEnd()
+    {
+        final RecordingFrameHandler handler = new RecordingFrameHandler();
+        final FrameDecoder decoder = server(handler).allowCompression(true);
+        final byte[] first = masked(0x40 | BINARY, bytes(1, 2));
+
+        feed(decoder, first, 0, first.length);
+        assertTrue(decoder.isMessageCompressed());
+
+        final byte[] ping = masked(FIN | Opcode.PING, HELLO);
+        feed(decoder, ping, 0, ping.length);
+        assertTrue(decoder.isMessageCompressed(), "a control frame between fragments keeps the message's bit");
+        assertNull(handler.error());
+
+        decoder.reset();
+        final byte[] again = masked(FIN | 0x40 | BINARY, bytes(1));
+        feed(decoder, again, 0, again.length);
+        assertEquals(CloseReason.RESERVED_BITS, handler.error(), "reset forgets the negotiation");
+    }
+
     @ParameterizedTest(name = "{1}")
     @MethodSource("violations")
     void shouldReportViolationWithItsCloseCode(
@@ -332,8 +404,11 @@ class FrameDecoderTest
     {
         final Set<CloseReason> covered = EnumSet.noneOf(CloseReason.class);
         violations().forEach((arguments) -> covered.add((CloseReason)arguments.get()[0]));
+        compressedViolations().forEach((arguments) -> covered.add((CloseReason)arguments.get()[0]));
+        // Reasons found elsewhere: in a close frame's body, or by the receiver while inflating a message.
         final Set<CloseReason> closeBodyReasons = EnumSet.of(
-            CloseReason.CLOSE_PAYLOAD_TOO_SHORT, CloseReason.INVALID_CLOSE_CODE, CloseReason.INVALID_CLOSE_REASON);
+            CloseReason.CLOSE_PAYLOAD_TOO_SHORT, CloseReason.INVALID_CLOSE_CODE, CloseReason.INVALID_CLOSE_REASON,
+            CloseReason.CORRUPT_COMPRESSED_DATA, CloseReason.INFLATED_MESSAGE_TOO_BIG);
 
         for (final CloseReason reason : CloseReason.values())
         {

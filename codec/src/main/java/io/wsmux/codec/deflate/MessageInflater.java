@@ -1,19 +1,24 @@
 package io.wsmux.codec.deflate;
 
+import java.nio.ByteBuffer;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
 /**
- * Decompresses permessage-deflate messages (RFC 7692 §7.2.2) with the JDK's {@code Inflater} (raw deflate), frame by
- * frame, into a bounded output: the message size limit is enforced while inflating, never after, so a small message
- * that would inflate to gigabytes (a decompression bomb) stops at the limit having produced no more than it.
+ * Decompresses permessage-deflate messages (RFC 7692 §7.2.2) with the JDK's {@code Inflater} (raw deflate) into a
+ * bounded output: the message size limit is enforced while inflating, never after, so a small message that would
+ * inflate to gigabytes (a decompression bomb) stops at the limit having produced no more than it.
  * <p>
- * Feed each frame's payload with {@link #inflate}; after the last frame of a message, the receiver's tail
+ * Either feed each frame's payload with {@link #inflate(byte[], int, int, boolean, byte[], int, int)}, or a whole
+ * message at once with {@link #inflateMessage}; after the last frame of a message the receiver's tail
  * {@code 00 00 FF FF} is fed too. With no context takeover the inflater is reset after each message and may be shared
- * by the connections of a loop (one message at a time: a message that spans reads keeps it until it ends, so a shared
- * one is lent only to a connection whose message arrived whole); with context takeover it belongs to one connection.
+ * by the connections of a loop, one whole message at a time; with context takeover it belongs to one connection.
  * <p>
- * Not thread safe; nothing is allocated per message. {@link #close()} frees zlib's native memory.
+ * Not thread safe; nothing is allocated per message once the output buffer has grown to the largest message.
+ * {@link #close()} frees zlib's native memory.
  */
 public final class MessageInflater implements AutoCloseable
 {
@@ -23,11 +28,16 @@ public final class MessageInflater implements AutoCloseable
     /** {@link #inflate} result: the input is not valid deflate data (close with 1007). */
     public static final int CORRUPT = -2;
 
+    /** Output room asked for at least, per growth of an expandable output buffer. */
+    private static final int MIN_GROWTH = 4096;
+
     private static final byte[] TAIL = {0, 0, (byte)0xFF, (byte)0xFF};
 
     private final Inflater inflater = new Inflater(true);
     private final byte[] probe = new byte[1];
     private final boolean noContextTakeover;
+    private ByteBuffer viewSource;
+    private ByteBuffer view;
 
     /**
      * @param noContextTakeover reset after each message (the peer compresses each message on its own).
@@ -38,29 +48,81 @@ public final class MessageInflater implements AutoCloseable
     }
 
     /**
-     * Inflate one frame's payload, appending to what the message already produced.
+     * Inflate one frame's payload (or any part of a message) into an array.
      *
-     * @param src       the compressed payload.
-     * @param srcOffset where it starts.
-     * @param length    its length.
-     * @param last      whether this frame ends the message (the tail is then fed too, and the inflater reset
-     *                  without context takeover).
-     * @param dst       where the message's bytes go.
-     * @param dstOffset where this frame's output starts.
-     * @param limit     how many more bytes the message may have (the size limit less what it already has); the
-     *                  output never goes past {@code dstOffset + limit}, and {@code dst} needs that room.
-     * @return bytes produced, {@link #TOO_BIG} when the message would pass the limit, or {@link #CORRUPT}.
+     * @param src       compressed bytes.
+     * @param srcOffset of the first.
+     * @param length    of the compressed bytes.
+     * @param last      whether this ends the message (the tail is fed after it).
+     * @param dst       output.
+     * @param dstOffset where the output goes.
+     * @param limit     most bytes this call may produce.
+     * @return bytes produced, or {@link #TOO_BIG} or {@link #CORRUPT}.
      */
     public int inflate(
         final byte[] src, final int srcOffset, final int length, final boolean last,
         final byte[] dst, final int dstOffset, final int limit)
     {
-        int produced = feed(src, srcOffset, length, dst, dstOffset, limit);
+        inflater.setInput(src, srcOffset, length);
+        int produced = drain(dst, dstOffset, limit);
         if (produced >= 0 && last)
         {
-            final int tail = feed(TAIL, 0, TAIL.length, dst, dstOffset + produced, limit - produced);
+            inflater.setInput(TAIL, 0, TAIL.length);
+            final int tail = drain(dst, dstOffset + produced, limit - produced);
             produced = tail < 0 ? tail : produced + tail;
         }
+        return endCall(produced, last);
+    }
+
+    /**
+     * Inflate a whole message into an expandable buffer, growing it as the output needs but never past the limit.
+     *
+     * @param src       compressed bytes: an array-backed buffer or one that wraps a {@link ByteBuffer}.
+     * @param srcOffset of the first.
+     * @param length    of the compressed message (every frame's payload, the tail not included).
+     * @param dst       expandable, array-backed output (an {@code ExpandableArrayBuffer}).
+     * @param limit     most bytes the message may inflate to.
+     * @return bytes produced at offset 0 of dst, or {@link #TOO_BIG} or {@link #CORRUPT}.
+     */
+    public int inflateMessage(
+        final DirectBuffer src, final int srcOffset, final int length, final MutableDirectBuffer dst, final int limit)
+    {
+        setInput(src, srcOffset, length);
+        int produced = drainGrowing(dst, 0, limit);
+        if (produced >= 0)
+        {
+            inflater.setInput(TAIL, 0, TAIL.length);
+            final int tail = drainGrowing(dst, produced, limit);
+            produced = tail;
+        }
+        return endCall(produced, true);
+    }
+
+    private void setInput(final DirectBuffer src, final int srcOffset, final int length)
+    {
+        final byte[] array = src.byteArray();
+        if (null != array)
+        {
+            inflater.setInput(array, (int)src.wrapAdjustment() + srcOffset, length);
+            return;
+        }
+        final ByteBuffer source = src.byteBuffer();
+        if (null == source)
+        {
+            throw new IllegalArgumentException("input must wrap an array or a ByteBuffer");
+        }
+        if (source != viewSource)
+        {
+            viewSource = source;
+            view = source.duplicate(); // once per source (a loop's read buffer), not per message
+        }
+        final int start = (int)src.wrapAdjustment() + srcOffset; // the index in the ByteBuffer
+        view.limit(start + length).position(start);
+        inflater.setInput(view);
+    }
+
+    private int endCall(final int produced, final boolean last)
+    {
         if (produced < 0 || (last && noContextTakeover))
         {
             inflater.reset(); // a refused message leaves nothing behind for the next (the connection closes anyway)
@@ -68,10 +130,8 @@ public final class MessageInflater implements AutoCloseable
         return produced;
     }
 
-    private int feed(final byte[] src, final int srcOffset, final int length, final byte[] dst, final int dstOffset,
-        final int limit)
+    private int drain(final byte[] dst, final int dstOffset, final int limit)
     {
-        inflater.setInput(src, srcOffset, length);
         int produced = 0;
         try
         {
@@ -98,12 +158,58 @@ public final class MessageInflater implements AutoCloseable
         {
             return CORRUPT;
         }
+        afterDrain();
+        return produced;
+    }
+
+    /**
+     * @return the total length at dst after this input (from position), or TOO_BIG or CORRUPT.
+     */
+    private int drainGrowing(final MutableDirectBuffer dst, final int position, final int limit)
+    {
+        int length = position;
+        try
+        {
+            while (true)
+            {
+                if (length == limit)
+                {
+                    return hasMoreOutput() ? TOO_BIG : length;
+                }
+                int room = dst.capacity() - length;
+                if (room <= 0)
+                {
+                    dst.checkLimit((int)Math.min(limit, (long)length + Math.max(MIN_GROWTH, length)));
+                    room = dst.capacity() - length;
+                }
+                final int n = inflater.inflate(
+                    dst.byteArray(), (int)dst.wrapAdjustment() + length, Math.min(room, limit - length));
+                length += n;
+                if (0 == n)
+                {
+                    if (inflater.needsDictionary())
+                    {
+                        return CORRUPT;
+                    }
+                    break; // all input used (or the stream ended)
+                }
+            }
+        }
+        catch (final DataFormatException ex)
+        {
+            return CORRUPT;
+        }
+        afterDrain();
+        return length;
+    }
+
+    private void afterDrain()
+    {
         if (inflater.finished())
         {
             // The message ended with a final block (BFINAL): the stream is over, start the next one fresh.
             inflater.reset();
         }
-        return produced;
     }
 
     private boolean hasMoreOutput() throws DataFormatException

@@ -4,11 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.zip.Deflater;
 
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -144,6 +148,104 @@ class MessageDeflateTest
         {
             assertEquals(MessageInflater.CORRUPT, inflater.inflate(garbage, 0, garbage.length, true,
                 new byte[64], 0, 64));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {8, 9, 12, 15})
+    void shouldCompressPiecesOnTheirOwnForASmallWindow(final int windowBits)
+    {
+        final byte[] message = ticks(5000);
+        try (MessageDeflater deflater = new MessageDeflater(Deflater.DEFAULT_COMPRESSION, false);
+            MessageInflater inflater = new MessageInflater(true))
+        {
+            final byte[] compressed = new byte[MessageDeflater.maxCompressedLength(message.length, windowBits)];
+            final int length =
+                deflater.deflate(new UnsafeBuffer(message), 0, message.length, compressed, 0, windowBits);
+            assertArrayEquals(message, inflate(inflater, compressed, length, message.length, 100));
+
+            if (windowBits < 15)
+            {
+                // Byte for byte the pieces compressed each by a fresh compressor: no back-reference can reach
+                // further back than its own piece, so a peer's 2^windowBits window is enough.
+                final ByteArrayOutputStream expected = new ByteArrayOutputStream();
+                final int piece = 1 << windowBits;
+                for (int offset = 0; offset < message.length; offset += piece)
+                {
+                    final Deflater fresh = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
+                    fresh.setInput(message, offset, Math.min(piece, message.length - offset));
+                    final byte[] out = new byte[MessageDeflater.maxCompressedLength(piece)];
+                    final int n = fresh.deflate(out, 0, out.length, Deflater.SYNC_FLUSH);
+                    fresh.end();
+                    expected.write(out, 0, n);
+                }
+                final byte[] pieces = expected.toByteArray();
+                assertArrayEquals(Arrays.copyOf(pieces, pieces.length - 4), Arrays.copyOf(compressed, length));
+            }
+        }
+    }
+
+    @Test
+    void shouldInflateAfterAStoredPrefixBlock()
+    {
+        // A prefix per receiver in a stored block, then a payload compressed once for all of them.
+        final byte[] payload = ticks(2000);
+        try (MessageDeflater deflater = new MessageDeflater(Deflater.DEFAULT_COMPRESSION, true);
+            MessageInflater inflater = new MessageInflater(true))
+        {
+            final byte[] compressed = new byte[MessageDeflater.maxCompressedLength(payload.length)];
+            final int length = deflater.deflate(new UnsafeBuffer(payload), 0, payload.length, compressed, 0, 15);
+            for (final String prefix : new String[] {"msg,prices.EURUSD,", "\u0001", ""})
+            {
+                final byte[] prefixBytes = prefix.getBytes(StandardCharsets.US_ASCII);
+                final ExpandableArrayBuffer message = new ExpandableArrayBuffer(64);
+                final int stored = MessageDeflater.writeStoredBlock(
+                    message, 0, new UnsafeBuffer(prefixBytes), 0, prefixBytes.length);
+                assertEquals(MessageDeflater.STORED_BLOCK_OVERHEAD + prefixBytes.length, stored);
+                message.putBytes(stored, compressed, 0, length);
+
+                final ExpandableArrayBuffer out = new ExpandableArrayBuffer(16);
+                final int inflated = inflater.inflateMessage(message, 0, stored + length, out, 1 << 20);
+                final byte[] expected = new byte[prefixBytes.length + payload.length];
+                System.arraycopy(prefixBytes, 0, expected, 0, prefixBytes.length);
+                System.arraycopy(payload, 0, expected, prefixBytes.length, payload.length);
+                assertEquals(expected.length, inflated);
+                final byte[] actual = new byte[inflated];
+                out.getBytes(0, actual);
+                assertArrayEquals(expected, actual);
+            }
+        }
+    }
+
+    @Test
+    void shouldInflateAWholeMessageFromADirectBufferGrowingTheOutputToTheLimitOnly()
+    {
+        final byte[] message = ticks(100_000);
+        final byte[] compressed = new byte[MessageDeflater.maxCompressedLength(message.length)];
+        final int length;
+        try (MessageDeflater deflater = new MessageDeflater(Deflater.DEFAULT_COMPRESSION, true))
+        {
+            length = deflater.deflate(message, 0, message.length, compressed, 0);
+        }
+        final ByteBuffer direct = ByteBuffer.allocateDirect(length + 100);
+        direct.position(37);
+        direct.put(compressed, 0, length);
+        final UnsafeBuffer input = new UnsafeBuffer(direct, 30, length + 20); // the message at index 7 of the view
+        try (MessageInflater inflater = new MessageInflater(true))
+        {
+            final ExpandableArrayBuffer out = new ExpandableArrayBuffer(128);
+            assertEquals(message.length, inflater.inflateMessage(input, 7, length, out, message.length));
+            final byte[] actual = new byte[message.length];
+            out.getBytes(0, actual);
+            assertArrayEquals(message, actual);
+
+            final ExpandableArrayBuffer small = new ExpandableArrayBuffer(128);
+            assertEquals(MessageInflater.TOO_BIG, inflater.inflateMessage(input, 7, length, small, 50_000));
+            assertTrue(small.capacity() <= 50_000 * 2, "grew to " + small.capacity());
+            assertEquals(message.length, inflater.inflateMessage(input, 7, length, out, message.length),
+                "usable again after a refusal");
+            assertEquals(MessageInflater.CORRUPT,
+                inflater.inflateMessage(new UnsafeBuffer(new byte[] {(byte)0xFF, 1, 2, 3}), 0, 4, out, 100));
         }
     }
 
