@@ -1,5 +1,6 @@
 package io.wsmux.codec.deflate;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -11,9 +12,12 @@ import java.util.Locale;
  * An offer is declined, not the handshake failed (§5: "A server MUST decline an extension negotiation offer ..."),
  * when it holds a parameter not defined for an offer, a parameter with an invalid value, a parameter twice, or a
  * configuration the server does not support. The server compresses with the JDK's {@code Deflater}, whose LZ77
- * window is always 2^15: an offer with {@code server_max_window_bits} below 15 is one it does not support. Its
- * {@code Inflater} takes any window, so {@code client_max_window_bits} (with or without a value) is accepted and left
- * out of the response (§7.1.2.2: the client then uses any window up to 15).
+ * window is always 2^15: for an offer with {@code server_max_window_bits} below 15 it compresses each piece of
+ * {@code 2^bits} bytes on its own ({@link MessageDeflater#deflate(org.agrona.DirectBuffer, int, int, byte[], int,
+ * int)}), so it accepts every value, echoing it (§7.1.2.1: "by including the server_max_window_bits extension
+ * parameter in the extension negotiation response ... with the same or smaller value"). Its {@code Inflater} takes
+ * any window, so {@code client_max_window_bits} (with or without a value) is accepted and left out of the response
+ * (§7.1.2.2: the client then uses any window up to 15).
  * <p>
  * By default the server answers {@code server_no_context_takeover} (§7.1.1.1 lets it add the parameter unasked), so
  * its compressor keeps no state per connection and one compressed frame serves every subscriber of a publication;
@@ -48,10 +52,51 @@ public final class DeflateNegotiation
      * @param serverNoContextTakeover the server compresses each message on its own (no shared window).
      * @param clientNoContextTakeover the client compresses each message on its own: the server may inflate its
      *                                messages with a shared inflater.
+     * @param serverMaxWindowBits     the window the client allows the server's compressor, 8 to 15.
      * @param response                the value for the response's {@code Sec-WebSocket-Extensions} header.
      */
-    public record Agreement(boolean serverNoContextTakeover, boolean clientNoContextTakeover, String response)
+    public record Agreement(
+        boolean serverNoContextTakeover, boolean clientNoContextTakeover, int serverMaxWindowBits, String response)
     {
+    }
+
+    /**
+     * Split {@code Sec-WebSocket-Extensions} header values into their list elements (RFC 7230 §7: comma-separated,
+     * any number of header lines), commas inside quoted strings kept.
+     *
+     * @param headerValues every value of the header, in order.
+     * @return the non-empty elements, trimmed.
+     */
+    public static List<String> listElements(final List<String> headerValues)
+    {
+        final List<String> elements = new ArrayList<>();
+        for (final String value : headerValues)
+        {
+            boolean quoted = false;
+            int start = 0;
+            for (int i = 0; i <= value.length(); i++)
+            {
+                final char c = i < value.length() ? value.charAt(i) : ',';
+                if ('"' == c)
+                {
+                    quoted = !quoted;
+                }
+                else if ('\\' == c && quoted)
+                {
+                    i++;
+                }
+                else if (',' == c && !quoted)
+                {
+                    final String element = value.substring(start, Math.min(i, value.length())).trim();
+                    if (!element.isEmpty())
+                    {
+                        elements.add(element);
+                    }
+                    start = i + 1;
+                }
+            }
+        }
+        return elements;
     }
 
     /**
@@ -92,7 +137,7 @@ public final class DeflateNegotiation
         }
         boolean serverNoContextTakeover = false;
         boolean clientNoContextTakeover = false;
-        boolean serverMaxWindowBits = false;
+        int serverMaxWindowBits = 0;
         boolean clientMaxWindowBits = false;
         for (int i = 1; i < parts.length; i++)
         {
@@ -124,15 +169,11 @@ public final class DeflateNegotiation
                     break;
 
                 case SERVER_MAX_WINDOW_BITS:
-                    if (serverMaxWindowBits || !isWindowBits(value))
+                    if (0 != serverMaxWindowBits || !isWindowBits(value))
                     {
                         return null; // §7.1.2.1: a value is required
                     }
-                    serverMaxWindowBits = true;
-                    if (Integer.parseInt(value) < MAX_WINDOW_BITS)
-                    {
-                        return null; // the JDK's deflate cannot use a smaller window: not supported, declined
-                    }
+                    serverMaxWindowBits = Integer.parseInt(value);
                     break;
 
                 case CLIENT_MAX_WINDOW_BITS:
@@ -157,7 +198,12 @@ public final class DeflateNegotiation
         {
             response.append("; ").append(CLIENT_NO_CONTEXT_TAKEOVER);
         }
-        return new Agreement(serverNoContext, clientNoContextTakeover, response.toString());
+        if (0 != serverMaxWindowBits)
+        {
+            response.append("; ").append(SERVER_MAX_WINDOW_BITS).append('=').append(serverMaxWindowBits);
+        }
+        return new Agreement(serverNoContext, clientNoContextTakeover,
+            0 == serverMaxWindowBits ? MAX_WINDOW_BITS : serverMaxWindowBits, response.toString());
     }
 
     /**

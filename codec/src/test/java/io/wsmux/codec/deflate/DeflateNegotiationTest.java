@@ -61,21 +61,45 @@ class DeflateNegotiationTest
             " client_max_window_bits=\"10\"", false);
 
         assertNotNull(agreement);
-        assertEquals("permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+        assertEquals("permessage-deflate; server_no_context_takeover; client_no_context_takeover;" +
+            " server_max_window_bits=15", agreement.response());
+        assertEquals(15, agreement.serverMaxWindowBits());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {8, 9, 10, 11, 12, 13, 14, 15})
+    void shouldAcceptEveryServerWindowSizeAndEchoIt(final int bits)
+    {
+        // §7.1.2.1: accepted by including the parameter with the same or a smaller value.
+        final DeflateNegotiation.Agreement agreement =
+            DeflateNegotiation.accept("permessage-deflate; server_max_window_bits=" + bits, false);
+
+        assertEquals(bits, agreement.serverMaxWindowBits());
+        assertEquals("permessage-deflate; server_no_context_takeover; server_max_window_bits=" + bits,
             agreement.response());
+        assertEquals(15, DeflateNegotiation.accept("permessage-deflate", false).serverMaxWindowBits());
     }
 
     @Test
     void shouldTakeTheFirstAcceptableOfSeveralOffers()
     {
-        // The client's preference first: a small server window the JDK cannot give, then a plain fallback.
+        // The client's preference first: an offer with a parameter repeated (declined), then a fallback.
         final DeflateNegotiation.Agreement agreement = DeflateNegotiation.negotiate(List.of(
             "x-webkit-deflate-frame",
-            "permessage-deflate; server_max_window_bits=10",
+            "permessage-deflate; server_max_window_bits=10; server_max_window_bits=10",
             "permessage-deflate; client_no_context_takeover"), false);
 
         assertNotNull(agreement);
         assertTrue(agreement.clientNoContextTakeover());
+    }
+
+    @Test
+    void shouldSplitHeaderValuesIntoElements()
+    {
+        assertEquals(List.of("permessage-deflate; client_max_window_bits", "x-foo; a=\"1,2\"", "permessage-deflate"),
+            DeflateNegotiation.listElements(List.of(
+                "permessage-deflate; client_max_window_bits, x-foo; a=\"1,2\"", " , permessage-deflate ")));
+        assertEquals(List.of(), DeflateNegotiation.listElements(List.of("", " , ")));
     }
 
     @Test
@@ -106,7 +130,6 @@ class DeflateNegotiationTest
         "permessage-deflate; unknown_parameter",
         "permessage-deflate; ",
         "permessage-deflate;;",
-        "permessage-deflate; server_max_window_bits=9",
     })
     void shouldDeclineMalformedRepeatedOrUnsupportedOffers(final String offer)
     {
