@@ -1,7 +1,10 @@
 'use strict';
 
 // Interop check of a wsmux echo server with Node's `ws` client, run by NodeWsInteropIntegrationTest:
-//   node echo-client.js ws://127.0.0.1:<port>/node
+//   node echo-client.js ws://127.0.0.1:<port>/node [plain|deflate]
+// plain: the server has compression off and must decline ws's permessage-deflate offer.
+// deflate: the server must agree (server_no_context_takeover and client_no_context_takeover in its answer); ws then
+// compresses every message it sends (threshold 0), and the server's compressed echoes must inflate to the same bytes.
 // Prints one line per check; exits 0 when every check passed, non-zero with a message on the first failure or
 // after a 20 s safety timeout.
 
@@ -16,8 +19,14 @@ const MIB = 1024 * 1024;
 const url = urlArgument('echo-client.js');
 const safety = safetyTimeout(SAFETY_TIMEOUT_MS);
 
-// The default options on purpose: ws offers permessage-deflate, which the server must decline.
-const ws = new WebSocket(url);
+const mode = process.argv[3] || 'plain';
+if ('plain' !== mode && 'deflate' !== mode)
+{
+    console.error('usage: node echo-client.js ws://host:port/path [plain|deflate]');
+    process.exit(2);
+}
+// ws offers permessage-deflate by default ("permessage-deflate; client_max_window_bits").
+const ws = new WebSocket(url, 'deflate' === mode ? { perMessageDeflate: { threshold: 0 } } : {});
 const inbox = [];
 const waiters = [];
 let closing = false;
@@ -135,11 +144,27 @@ function largeText(byteLength)
 async function run()
 {
     await withTimeout(new Promise((resolve) => ws.once('open', resolve)), 'open');
-    if ('' !== ws.extensions)
+    if ('plain' === mode)
     {
-        throw new Error('the server agreed to extensions it does not implement: ' + ws.extensions);
+        if ('' !== ws.extensions)
+        {
+            throw new Error('the server agreed to an extension with compression off: ' + ws.extensions);
+        }
+        ok('open (no extension negotiated)');
     }
-    ok('open (no extension negotiated)');
+    else
+    {
+        // ws.extensions names the extension; the parameters ws accepted are on its extension object.
+        const extension = ws._extensions && ws._extensions['permessage-deflate'];
+        const params = extension ? extension.params : null;
+        if ('permessage-deflate' !== ws.extensions || !params || true !== params.server_no_context_takeover ||
+            true !== params.client_no_context_takeover)
+        {
+            throw new Error('expected permessage-deflate with no context takeover either way, got: ' +
+                ws.extensions + ' ' + JSON.stringify(params));
+        }
+        ok('open (negotiated: ' + ws.extensions + ' ' + JSON.stringify(params) + ')');
+    }
 
     await echoText('hello wsmux', 'ascii text');
     await echoText('h\u00e9llo w\u00f6rld \u2713 \u65e5\u672c\u8a9e \uD83D\uDE80', 'multi-byte text');
@@ -153,6 +178,17 @@ async function run()
     await echoBinary(allValues, 'binary');
     await echoBinary(crypto.randomBytes(MIB), '1 MiB binary');
     await echoText(largeText(MIB), '1 MiB text');
+    // Compressible: market-data-like lines, long enough for the server to compress its echo.
+    const ticks = [];
+    for (let i = 0; i < 200; i++)
+    {
+        ticks.push('{"sym":"EURUSD","bid":1.08' + (400 + i % 37) + ',"ask":1.08' + (410 + i % 41) + ',"seq":' + i + '}');
+    }
+    for (let i = 0; i < 20; i++)
+    {
+        await echoText(ticks.slice(0, 1 + i * 10).join('\n'), 'ticks ' + i);
+    }
+    await echoBinary(Buffer.from(ticks.join('\n').repeat(20), 'utf8'), 'compressible binary');
 
     await pingPong(Buffer.from('ping \u2713 payload', 'utf8'));
     await pingPong(crypto.randomBytes(125));

@@ -10,7 +10,8 @@ import java.util.List;
  * @param hook         decides upgrades, or null to accept all.
  * @param subprotocols subprotocols supported, in order of preference; empty for none.
  */
-record Endpoint(String path, WebSocketHandler handler, UpgradeHook hook, List<String> subprotocols)
+record Endpoint(
+    String path, WebSocketHandler handler, UpgradeHook hook, List<String> subprotocols, boolean compression)
 {
     /**
      * @param offered subprotocols the client offered, in its order.

@@ -9,6 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.wsmux.codec.FrameDescriptor;
+import io.wsmux.codec.deflate.MessageDeflater;
+import io.wsmux.codec.deflate.MessageInflater;
 import io.wsmux.codec.http.UpgradeRequestParser;
 import io.wsmux.codec.mux.BinaryMuxFlyweight;
 import io.wsmux.codec.mux.TextMuxFlyweight;
@@ -72,6 +74,11 @@ final class LoopContext implements ConnectionFactory
     final boolean hasSockJs;
     final SockJsLoop sockJs = new SockJsLoop();
     final long httpIdleTimeoutNs;
+    final boolean deflate;
+    final int deflateMinLength;
+    final int deflateLevel;
+    final boolean deflateServerContextTakeover;
+    final boolean deflateClientContextTakeover;
 
     final UpgradeResponseWriter responseWriter = new UpgradeResponseWriter();
     final UnsafeBuffer scratch = new UnsafeBuffer(ByteBuffer.allocateDirect(SCRATCH_LENGTH));
@@ -88,6 +95,14 @@ final class LoopContext implements ConnectionFactory
     private final AtomicLong largeCommandTickets = new AtomicLong();
     private final ArrayDeque<ExpandableArrayBuffer> messageBuffers = new ArrayDeque<>();
     private final UnsafeBuffer refusalResponse;
+    /** The loop's compressor, reset after every message (no context takeover): made on first use. */
+    private MessageDeflater sharedDeflater;
+    /** The loop's inflater for clients that compress each message on its own: made on first use. */
+    private MessageInflater sharedInflater;
+    /** Where messages are compressed, grown to the largest compressed so far. */
+    private UnsafeBuffer deflateOutput = new UnsafeBuffer(new byte[0]);
+    /** Where a prefix and a payload are put together before they are compressed as one message. */
+    private ExpandableArrayBuffer deflateInput;
     /** The request path of the last upgrade on an any-path endpoint: connections to one path share its String. */
     private String lastRequestPath = "";
 
@@ -132,6 +147,12 @@ final class LoopContext implements ConnectionFactory
     long sockJsSessionsOpened;
     long httpRequests;
     long socketHandOffs;
+    long deflateConnections;
+    long inflatedMessages;
+    long inflateRefusals;
+    long compressedMessages;
+    long sharedCompressedSends;
+    long inflatersOpen;
     IoLoop loop;
     /** This loop's counters by {@link SystemCounter#ordinal()}, or null when not published (unit tests). */
     AtomicCounter[] counters;
@@ -147,6 +168,11 @@ final class LoopContext implements ConnectionFactory
         this.sockJsEndpoints = sockJsEndpoints;
         this.hasSockJs = sockJsEndpoints.length > 0;
         this.httpIdleTimeoutNs = settings.httpIdleTimeoutNs();
+        this.deflate = settings.deflate();
+        this.deflateMinLength = settings.deflateMinLength();
+        this.deflateLevel = settings.deflateLevel();
+        this.deflateServerContextTakeover = settings.deflateServerContextTakeover();
+        this.deflateClientContextTakeover = settings.deflateClientContextTakeover();
         this.maxFrameLength = settings.maxFrameLength();
         this.maxMessageLength = settings.maxMessageLength();
         this.assemblyBudget = settings.assemblyBudget();
@@ -265,6 +291,12 @@ final class LoopContext implements ConnectionFactory
         publish(counters, SystemCounter.SOCKJS_SESSIONS_OPENED, sockJsSessionsOpened);
         publish(counters, SystemCounter.HTTP_REQUESTS, httpRequests);
         publish(counters, SystemCounter.SOCKET_HANDOFFS, socketHandOffs);
+        publish(counters, SystemCounter.DEFLATE_CONNECTIONS, deflateConnections);
+        publish(counters, SystemCounter.DEFLATE_INFLATED, inflatedMessages);
+        publish(counters, SystemCounter.DEFLATE_TOO_BIG, inflateRefusals);
+        publish(counters, SystemCounter.DEFLATE_COMPRESSED, compressedMessages);
+        publish(counters, SystemCounter.DEFLATE_SHARED_SENDS, sharedCompressedSends);
+        publish(counters, SystemCounter.DEFLATE_INFLATERS, inflatersOpen);
         publish(counters, SystemCounter.CHANNELS_OPENED, channelsOpened);
         publish(counters, SystemCounter.CHANNELS_CLOSED, channelsClosed);
         publish(counters, SystemCounter.CHANNEL_MESSAGES_IN, channelMessagesIn);
@@ -367,6 +399,54 @@ final class LoopContext implements ConnectionFactory
         {
             messageBuffers.addFirst((ExpandableArrayBuffer)buffer);
         }
+    }
+
+    MessageDeflater sharedDeflater()
+    {
+        if (null == sharedDeflater)
+        {
+            sharedDeflater = new MessageDeflater(deflateLevel, true);
+        }
+        return sharedDeflater;
+    }
+
+    MessageInflater sharedInflater()
+    {
+        if (null == sharedInflater)
+        {
+            sharedInflater = new MessageInflater(true);
+        }
+        return sharedInflater;
+    }
+
+    /**
+     * @param length bytes a message may compress to at most.
+     * @return the loop's compression output, an array-backed buffer of at least that many bytes.
+     */
+    UnsafeBuffer deflateOutput(final int length)
+    {
+        if (deflateOutput.capacity() < length)
+        {
+            deflateOutput = new UnsafeBuffer(new byte[Math.max(length, 2 * deflateOutput.capacity())]);
+        }
+        return deflateOutput;
+    }
+
+    /**
+     * @return the prefix and the payload together, in the loop's compression input.
+     */
+    DirectBuffer deflateInput(
+        final DirectBuffer prefix, final int prefixOffset, final int prefixLength,
+        final DirectBuffer payload, final int payloadOffset, final int payloadLength)
+    {
+        if (null == deflateInput)
+        {
+            deflateInput = new ExpandableArrayBuffer(Math.max(INITIAL_MESSAGE_BUFFER_LENGTH, prefixLength +
+                payloadLength));
+        }
+        deflateInput.putBytes(0, prefix, prefixOffset, prefixLength);
+        deflateInput.putBytes(prefixLength, payload, payloadOffset, payloadLength);
+        return deflateInput;
     }
 
     static byte[] utf8(final String text)

@@ -32,6 +32,8 @@ final class LoopTopic implements LoopTask
     private boolean delivering;
     private boolean hasHoles;
     volatile int subscriberCount;
+    /** Subscribers that take a publication compressed once for all (permessage-deflate without context takeover). */
+    volatile int deflateSubscriberCount;
     Publication lastValue;
 
     /** This loop's fan-out batches, or null (immediate delivery) on a loop without one. */
@@ -76,6 +78,10 @@ final class LoopTopic implements LoopTask
         }
         subscribers[count++] = channel;
         subscriberCount++;
+        if (channel.session.connection.takesSharedDeflate())
+        {
+            deflateSubscriberCount++;
+        }
         familyCounters.subscribers.incrementRelease();
     }
 
@@ -88,6 +94,10 @@ final class LoopTopic implements LoopTask
         }
         channel.subscriberIndex = -1;
         subscriberCount--;
+        if (channel.session.connection.takesSharedDeflate())
+        {
+            deflateSubscriberCount--;
+        }
         familyCounters.subscribers.decrementRelease();
         if (delivering)
         {

@@ -3,9 +3,12 @@ package io.wsmux;
 import java.nio.channels.SocketChannel;
 
 import io.wsmux.codec.CloseFrame;
+import io.wsmux.codec.CloseReason;
 import io.wsmux.codec.FrameDecoder;
 import io.wsmux.codec.FrameHandler;
 import io.wsmux.codec.Opcode;
+import io.wsmux.codec.Utf8Validator;
+import io.wsmux.codec.deflate.MessageInflater;
 import io.wsmux.transport.IoLoop;
 import io.wsmux.transport.TcpConnection;
 import org.agrona.DirectBuffer;
@@ -26,6 +29,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  *     {@link #acquireMessageBuffer()}, held only until it is delivered or discarded; the decoder has already
  *     enforced the frame and message length limits (1009) before a byte of it arrives here.</li>
  *     <li>A control frame split across reads is collected in a buffer from {@link #acquireControlBuffer()}.</li>
+ *     <li>A compressed message (permessage-deflate) is collected the same way, compressed, and inflated whole at its
+ *     end into a message buffer, so that an inflater shared by the loop's connections serves one message at a time;
+ *     its text is checked as UTF-8 once inflated.</li>
  * </ul>
  * A base class rather than an object of its own so that a connection carries no extra object header: the state here
  * is fields the two connection classes each used to declare. Opcodes are the frame's own; the subclass owns the
@@ -43,6 +49,7 @@ public abstract class MessageAssembler extends TcpConnection
     private boolean frameFin;
     private boolean frameDelivered;
     private byte messageOpcode;
+    private boolean messageCompressed;
     private MutableDirectBuffer messageBuffer;
     private int messageLength;
     private MutableDirectBuffer wholeMessage;
@@ -80,8 +87,11 @@ public abstract class MessageAssembler extends TcpConnection
      * @param opcode        as on the wire.
      * @param fin           whether this is the final fragment of its message.
      * @param payloadLength announced payload length.
+     * @param compressed    whether the message is compressed ({@link FrameDecoder#isMessageCompressed()}): it is
+     *                      inflated with {@link #inflater()} when whole, before delivery.
      */
-    protected final void frameStart(final int opcode, final boolean fin, final long payloadLength)
+    protected final void frameStart(
+        final int opcode, final boolean fin, final long payloadLength, final boolean compressed)
     {
         frameOpcode = (byte)opcode;
         frameFin = fin;
@@ -91,6 +101,7 @@ public abstract class MessageAssembler extends TcpConnection
         if (Opcode.TEXT == opcode || Opcode.BINARY == opcode)
         {
             messageOpcode = (byte)opcode;
+            messageCompressed = compressed;
             messageLength = 0;
         }
     }
@@ -172,13 +183,54 @@ public abstract class MessageAssembler extends TcpConnection
             wholeMessage = null;
             if (acceptsData())
             {
-                onMessage(messageOpcode, buffer, wholeMessageOffset, (int)frameLength);
+                deliver(buffer, wholeMessageOffset, (int)frameLength);
             }
         }
         else if (frameFin && !frameDelivered && acceptsData())
         {
-            onMessage(messageOpcode, null == messageBuffer ? EMPTY : messageBuffer, 0, messageLength);
+            deliver(null == messageBuffer ? EMPTY : messageBuffer, 0, messageLength);
             discardMessage();
+        }
+    }
+
+    private void deliver(final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        if (!messageCompressed)
+        {
+            onMessage(messageOpcode, buffer, offset, length);
+            return;
+        }
+
+        // RFC 7692 §7.2.2: the whole message's payload, then the tail, through the inflater; the limit applies to
+        // the output as it grows (a bomb stops there), and the budget to what it holds.
+        final MutableDirectBuffer inflated = acquireMessageBuffer();
+        final int inflatedLength = inflater().inflateMessage(buffer, offset, length, inflated, inflateLimit());
+        if (inflatedLength < 0)
+        {
+            releaseMessageBuffer(inflated);
+            onInflateFailed(MessageInflater.TOO_BIG == inflatedLength ?
+                CloseReason.INFLATED_MESSAGE_TOO_BIG : CloseReason.CORRUPT_COMPRESSED_DATA);
+            return;
+        }
+        if (!reserveMessageBytes(inflatedLength))
+        {
+            releaseMessageBuffer(inflated);
+            return; // the subclass is closing the connection
+        }
+        try
+        {
+            if (Opcode.TEXT == messageOpcode && !Utf8Validator.isValid(inflated, 0, inflatedLength))
+            {
+                onInflateFailed(CloseReason.INVALID_UTF8); // RFC 6455 §8.1, on the inflated text
+                return;
+            }
+            onCompressedMessage(length, inflatedLength);
+            onMessage(messageOpcode, inflated, 0, inflatedLength);
+        }
+        finally
+        {
+            releaseMessageBytes(inflatedLength);
+            releaseMessageBuffer(inflated);
         }
     }
 
@@ -239,6 +291,43 @@ public abstract class MessageAssembler extends TcpConnection
      * @param length bytes.
      */
     protected void releaseMessageBytes(final int length)
+    {
+    }
+
+    /**
+     * @return the inflater for this connection's compressed messages: one shared by the loop when the peer compresses
+     * each message on its own, else the connection's own. Called only after compression was negotiated.
+     */
+    protected MessageInflater inflater()
+    {
+        throw new IllegalStateException("compressed message without a negotiated extension");
+    }
+
+    /**
+     * @return the most bytes a compressed message may inflate to.
+     */
+    protected int inflateLimit()
+    {
+        return 0;
+    }
+
+    /**
+     * A compressed message could not be delivered: it inflates past {@link #inflateLimit()} (1009), is not deflate
+     * data (1007), or is text that is not UTF-8 once inflated (1007). Fail the connection.
+     *
+     * @param reason the violation.
+     */
+    protected void onInflateFailed(final CloseReason reason)
+    {
+    }
+
+    /**
+     * A compressed message was inflated and is about to be delivered (for counters).
+     *
+     * @param compressedLength its length on the wire.
+     * @param inflatedLength   its length inflated.
+     */
+    protected void onCompressedMessage(final int compressedLength, final int inflatedLength)
     {
     }
 

@@ -12,10 +12,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
+import io.wsmux.codec.deflate.MessageDeflater;
 import io.wsmux.status.SystemCounter;
 import io.wsmux.status.WsmuxCounters;
 import io.wsmux.transport.IoLoop;
 import org.agrona.concurrent.status.AtomicCounter;
+import org.jctools.queues.MpmcArrayQueue;
 
 /**
  * The services and topics reachable as channels through a multiplexed endpoint, and the hook that authorizes
@@ -40,6 +42,9 @@ import org.agrona.concurrent.status.AtomicCounter;
  */
 public final class Multiplexer
 {
+    /** Publication compressors kept between publications: as many threads as publish at once, up to this. */
+    private static final int MAX_POOLED_DEFLATERS = 16;
+
     /**
      * What a channel name resolves to: a service, or a topic (exact or prefix) with its options; for a topic prefix
      * also its effective reclaim delay and topic limit (fixed when the server starts) and how many topics it has.
@@ -124,6 +129,13 @@ public final class Multiplexer
     private volatile AtomicCounter[] droppedQueueFull;
     private volatile IoLoop[] loops;
     private PublicationPool publicationPool;
+    /** Compressors for publications, lent to publishing threads (any thread) one publication at a time. */
+    private final MpmcArrayQueue<MessageDeflater> deflaters = new MpmcArrayQueue<>(MAX_POOLED_DEFLATERS);
+    private final AtomicLong publicationCompressions = new AtomicLong();
+    private volatile AtomicCounter compressionsCounter;
+    private boolean deflate;
+    private int deflateMinLength;
+    private int deflateLevel;
     private int maxChannels;
     private int maxChannelNameLength;
     private int maxPublicationLength;
@@ -154,8 +166,15 @@ public final class Multiplexer
         this.maxChannels = settings.muxMaxChannels();
         this.maxChannelNameLength = settings.muxMaxChannelNameLength();
         this.maxPublicationLength = settings.maxPublicationLength();
+        this.deflate = settings.deflate();
+        this.deflateMinLength = settings.deflateMinLength();
+        this.deflateLevel = settings.deflateLevel();
+        final int maxPrefixLength = 4 + 6 * maxChannelNameLength;
+        // Room for the plain frame and, beside it, the compressed one (Publication's layout).
         this.publicationPool = new PublicationPool(
-            Publication.FRAME_START + 4 + 6 * maxChannelNameLength + maxPublicationLength, 1024);
+            Publication.FRAME_START + maxPrefixLength + maxPublicationLength +
+            Publication.FRAME_START + MessageDeflater.STORED_BLOCK_OVERHEAD + maxPrefixLength +
+            MessageDeflater.maxCompressedLength(maxPublicationLength), 1024);
         long shortestDelayNs = Long.MAX_VALUE;
         for (final Target target : prefixes.values())
         {
@@ -400,6 +419,7 @@ public final class Multiplexer
             }
             index++;
         }
+        compressionsCounter = counters.loopCounter(0, SystemCounter.DEFLATE_PUBLICATIONS);
         droppedQueueFull = new AtomicCounter[counters.loopCount()];
         for (int loop = 0; loop < droppedQueueFull.length; loop++)
         {
@@ -420,6 +440,55 @@ public final class Multiplexer
         {
             counters[loopIndex].increment();
         }
+    }
+
+    /**
+     * Whether publications of this length are compressed for subscribers that negotiated permessage-deflate.
+     */
+    boolean compresses(final int length)
+    {
+        return deflate && length >= deflateMinLength;
+    }
+
+    /**
+     * A compressor for one publication, on the publishing thread (any thread): from the pool, or new when every
+     * pooled one is lent (as many as threads publish at once). Give it back with {@link #releaseDeflater}.
+     */
+    MessageDeflater acquireDeflater()
+    {
+        final MessageDeflater deflater = deflaters.relaxedPoll();
+        return null != deflater ? deflater : new MessageDeflater(deflateLevel, true);
+    }
+
+    void releaseDeflater(final MessageDeflater deflater)
+    {
+        if (!deflaters.relaxedOffer(deflater))
+        {
+            deflater.close();
+        }
+    }
+
+    /**
+     * A publication was compressed (once, for all its subscribers). Publishing thread: counted atomically, next to a
+     * compression that costs microseconds.
+     */
+    void onPublicationCompressed()
+    {
+        publicationCompressions.incrementAndGet();
+        final AtomicCounter counter = compressionsCounter;
+        if (null != counter)
+        {
+            counter.increment();
+        }
+    }
+
+    /**
+     * @return publications compressed for permessage-deflate subscribers: one per publication, whatever the number
+     * of subscribers.
+     */
+    public long publicationCompressions()
+    {
+        return publicationCompressions.get();
     }
 
     /**

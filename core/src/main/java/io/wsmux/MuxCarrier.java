@@ -44,6 +44,48 @@ interface MuxCarrier extends Connection
     }
 
     /**
+     * Send a topic publication as one message made of a prefix (a binary multiplex header, or {@code msg,NAME,} for a
+     * text channel named differently from its topic) and the publication's payload, within the outbound budget. A
+     * WebSocket that negotiated permessage-deflate sends the payload as compressed once for all subscribers.
+     *
+     * @param opcode      {@link io.wsmux.codec.Opcode#TEXT} or {@link io.wsmux.codec.Opcode#BINARY}.
+     * @param publication the publication, held by the caller.
+     */
+    default boolean sendPublication(
+        final int opcode, final DirectBuffer prefix, final int prefixOffset, final int prefixLength,
+        final Publication publication)
+    {
+        return sendWithPrefix(opcode, prefix, prefixOffset, prefixLength, publication.buffer,
+            publication.payloadOffset, publication.payloadLength);
+    }
+
+    /**
+     * Send a topic publication's shared text frame ({@code msg,TOPIC,payload}), or its compressed form to a WebSocket
+     * that negotiated permessage-deflate; only when {@link #sharesFrames()}.
+     */
+    default boolean sendPublicationFrame(final Publication publication)
+    {
+        return sendFrame(publication.buffer, publication.textFrameOffset, publication.textFrameLength);
+    }
+
+    /**
+     * @return whether this connection takes publications compressed once for all subscribers (it negotiated
+     * permessage-deflate without server context takeover, with the full window).
+     */
+    default boolean takesSharedDeflate()
+    {
+        return false;
+    }
+
+    /**
+     * @return whether this connection negotiated permessage-deflate (its messages may go out compressed).
+     */
+    default boolean compresses()
+    {
+        return false;
+    }
+
+    /**
      * Send a WebSocket frame built elsewhere; only when {@link #sharesFrames()}.
      */
     boolean sendFrame(DirectBuffer frame, int offset, int length);

@@ -97,11 +97,13 @@ final class MuxChannel implements Connection
 
     /**
      * @return whether this subscriber takes a topic's frames exactly as staged for everyone: the text protocol under
-     * the topic's own name, no rate limit, no conflation, nothing held back.
+     * the topic's own name, no rate limit, no conflation, nothing held back, no compression (a permessage-deflate
+     * subscriber takes the publication's compressed frame, not staged).
      */
     boolean sharesStagedFrames()
     {
         return open && sharedTextFrame && !session.binary && session.connection.sharesFrames() &&
+            !session.connection.compresses() &&
             0 == minIntervalNs && null == pending &&
             !topic.topic.options().conflate();
     }

@@ -598,12 +598,11 @@ final class MuxSession
             final int prefixLength = BinaryMuxDescriptor.writeHeader(scratch, 0,
                 publication.text ? BinaryMuxDescriptor.SERVER_TEXT : BinaryMuxDescriptor.SERVER_BINARY,
                 channel.channelId);
-            connection.sendWithPrefix(Opcode.BINARY, scratch, 0, prefixLength, publication.buffer,
-                publication.payloadOffset, publication.payloadLength);
+            connection.sendPublication(Opcode.BINARY, scratch, 0, prefixLength, publication);
         }
         else if (channel.sharedTextFrame && connection.sharesFrames())
         {
-            connection.sendFrame(publication.buffer, publication.textFrameOffset, publication.textFrameLength);
+            connection.sendPublicationFrame(publication);
         }
         else
         {

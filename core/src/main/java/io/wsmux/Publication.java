@@ -14,6 +14,16 @@ import org.agrona.concurrent.UnsafeBuffer;
  *  0          10 - h       10                      10 + prefix
  *  |  unused   | WS header | msg,&lt;name&gt;,      | payload ...
  * </pre>
+ * When some subscriber negotiated permessage-deflate (no context takeover), the publisher also compresses it, once,
+ * into the same buffer after the plain frame ({@code c} = the plain frame's end):
+ * <pre>
+ *  c         c + 10 - h   c + 10         c + 15          c + 15 + prefix
+ *  | unused  | WS header  | stored block | msg,&lt;name&gt;, | deflated payload ...
+ *            | RSV1 set   | header (5)   |                |
+ * </pre>
+ * A text subscriber takes the whole compressed frame; a binary one its own 5-byte prefix in a stored block of its
+ * own, then the same deflated payload: a deflate stream may start with a stored block, and the payload, compressed by
+ * a fresh compressor, refers to nothing before itself.
  * Reference counted: one reference per loop it is handed to, one per subscriber holding it as a pending (conflated or
  * throttled) value and one per loop's last value; back to its pool at zero. Thread safe for those operations.
  */
@@ -32,6 +42,12 @@ final class Publication implements LoopTask
     int textFrameLength;
     int payloadOffset;
     int payloadLength;
+    /** Whether the compressed form below exists (written before the publication is handed to any loop). */
+    boolean deflated;
+    int deflatedFrameOffset;
+    int deflatedFrameLength;
+    int deflatedPayloadOffset;
+    int deflatedPayloadLength;
     private volatile int references;
 
     Publication(final PublicationPool pool, final int capacity)

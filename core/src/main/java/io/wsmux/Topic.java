@@ -6,6 +6,8 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import io.wsmux.codec.FrameDescriptor;
 import io.wsmux.codec.FrameEncoder;
 import io.wsmux.codec.Opcode;
+import io.wsmux.codec.deflate.DeflateNegotiation;
+import io.wsmux.codec.deflate.MessageDeflater;
 import io.wsmux.codec.mux.JsEscape;
 import io.wsmux.codec.mux.TextMuxEncoder;
 import io.wsmux.transport.IoLoop;
@@ -179,8 +181,11 @@ public final class Topic
         }
 
         final int prefixLength = textPrefix.capacity();
-        final Publication publication =
-            multiplexer.publicationPool().acquire(Publication.FRAME_START + prefixLength + length);
+        final boolean compress = options.compress() && multiplexer.compresses(length) && hasSharedDeflateSubscribers();
+        final int plainEnd = Publication.FRAME_START + prefixLength + length;
+        final Publication publication = multiplexer.publicationPool().acquire(!compress ? plainEnd :
+            plainEnd + Publication.FRAME_START + MessageDeflater.STORED_BLOCK_OVERHEAD + prefixLength +
+            MessageDeflater.maxCompressedLength(length));
         final UnsafeBuffer frame = publication.buffer;
         frame.putBytes(Publication.FRAME_START, textPrefix, 0, prefixLength);
         frame.putBytes(Publication.FRAME_START + prefixLength, buffer, offset, length);
@@ -193,6 +198,7 @@ public final class Topic
         publication.textFrameOffset = Publication.FRAME_START - headerLength;
         publication.textFrameLength = headerLength + textLength;
         FrameEncoder.writeHeader(frame, publication.textFrameOffset, true, Opcode.TEXT, textLength);
+        publication.deflated = compress && compress(publication, plainEnd, prefixLength);
         publication.references(1); // the publisher's own hold, released below once every loop has its own
 
         boolean delivered = true;
@@ -216,6 +222,61 @@ public final class Topic
         }
         publication.release();
         return delivered;
+    }
+
+    /**
+     * Compress the publication once, for every subscriber that negotiated permessage-deflate without context
+     * takeover, into its buffer after the plain frame (see {@link Publication}), on the publishing thread.
+     *
+     * @return false when compressing does not make it smaller: every subscriber gets the plain frame.
+     */
+    private boolean compress(final Publication publication, final int plainEnd, final int prefixLength)
+    {
+        final UnsafeBuffer frame = publication.buffer;
+        final int blockOffset = plainEnd + Publication.FRAME_START;
+        final int deflatedOffset = blockOffset + MessageDeflater.STORED_BLOCK_OVERHEAD + prefixLength;
+        final MessageDeflater deflater = multiplexer.acquireDeflater();
+        final int deflatedLength;
+        try
+        {
+            deflatedLength = deflater.deflate(frame, publication.payloadOffset, publication.payloadLength,
+                frame.byteArray(), deflatedOffset, DeflateNegotiation.MAX_WINDOW_BITS);
+        }
+        finally
+        {
+            multiplexer.releaseDeflater(deflater);
+        }
+        multiplexer.onPublicationCompressed();
+        final int compressedLength = MessageDeflater.STORED_BLOCK_OVERHEAD + prefixLength + deflatedLength;
+        if (compressedLength >= prefixLength + publication.payloadLength)
+        {
+            return false;
+        }
+        MessageDeflater.writeStoredBlock(frame, blockOffset, textPrefix, 0, prefixLength);
+        final int headerLength = FrameDescriptor.headerLength(compressedLength, false);
+        publication.deflatedFrameOffset = blockOffset - headerLength;
+        publication.deflatedFrameLength = headerLength + compressedLength;
+        publication.deflatedPayloadOffset = deflatedOffset;
+        publication.deflatedPayloadLength = deflatedLength;
+        FrameEncoder.writeHeader(
+            frame, publication.deflatedFrameOffset, true, Opcode.TEXT | FrameDescriptor.RSV1, compressedLength);
+        return true;
+    }
+
+    /**
+     * @return whether some loop has a subscriber that takes the publication compressed once for all (racy: one that
+     * subscribes meanwhile gets it uncompressed, which permessage-deflate allows).
+     */
+    private boolean hasSharedDeflateSubscribers()
+    {
+        for (final LoopTopic loopTopic : loopTopics)
+        {
+            if (loopTopic.deflateSubscriberCount > 0)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean offer(final IoLoop loop, final Publication publication)

@@ -15,8 +15,12 @@ import java.time.Duration;
  *                       {@code wsmux.topic.reclaim.delay}. Ignored for a topic registered under an exact name.
  * @param maxTopics      for a topic prefix: topics that may exist under it at once (a client asking for one more is
  *                       refused); {@link #SERVER_DEFAULT} takes {@code wsmux.topic.max.per.prefix}.
+ * @param compress       whether publications are compressed for subscribers that negotiated permessage-deflate (once
+ *                       per publication, when at least {@code wsmux.deflate.min.length} long); false for payloads that
+ *                       are compressed already.
  */
-public record TopicOptions(boolean lastValue, boolean conflate, int maxRate, long reclaimDelayNs, int maxTopics)
+public record TopicOptions(
+    boolean lastValue, boolean conflate, int maxRate, long reclaimDelayNs, int maxTopics, boolean compress)
 {
     /** For {@link #reclaimDelayNs} and {@link #maxTopics}: the server's setting. */
     public static final int SERVER_DEFAULT = -1;
@@ -33,6 +37,7 @@ public record TopicOptions(boolean lastValue, boolean conflate, int maxRate, lon
      * @param maxRate        messages per second per subscriber, 0 for no limit.
      * @param reclaimDelayNs idle time before a topic under a prefix is removed, 0 never, or {@link #SERVER_DEFAULT}.
      * @param maxTopics      topics under a prefix, at least 1, or {@link #SERVER_DEFAULT}.
+     * @param compress       compress publications for subscribers that negotiated permessage-deflate.
      */
     public TopicOptions
     {
@@ -59,7 +64,33 @@ public record TopicOptions(boolean lastValue, boolean conflate, int maxRate, lon
      */
     public TopicOptions(final boolean lastValue, final boolean conflate, final int maxRate)
     {
-        this(lastValue, conflate, maxRate, SERVER_DEFAULT, SERVER_DEFAULT);
+        this(lastValue, conflate, maxRate, SERVER_DEFAULT, SERVER_DEFAULT, true);
+    }
+
+    /**
+     * Options whose publications are compressed for subscribers that negotiated permessage-deflate.
+     *
+     * @param lastValue      a new subscriber first receives the latest message.
+     * @param conflate       keep only the latest pending message for a slow subscriber.
+     * @param maxRate        messages per second per subscriber, 0 for no limit.
+     * @param reclaimDelayNs idle time before a topic under a prefix is removed, 0 never, or {@link #SERVER_DEFAULT}.
+     * @param maxTopics      topics under a prefix, at least 1, or {@link #SERVER_DEFAULT}.
+     */
+    public TopicOptions(
+        final boolean lastValue, final boolean conflate, final int maxRate, final long reclaimDelayNs,
+        final int maxTopics)
+    {
+        this(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, true);
+    }
+
+    /**
+     * @param compress false to send this topic's publications uncompressed to every subscriber (payloads compressed
+     *                 already: deflate would cost CPU for nothing).
+     * @return these options with that choice.
+     */
+    public TopicOptions withCompression(final boolean compress)
+    {
+        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, compress);
     }
 
     /**
@@ -68,7 +99,7 @@ public record TopicOptions(boolean lastValue, boolean conflate, int maxRate, lon
      */
     public TopicOptions withMaxRate(final int maxRate)
     {
-        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics);
+        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, compress);
     }
 
     /**
@@ -82,7 +113,7 @@ public record TopicOptions(boolean lastValue, boolean conflate, int maxRate, lon
         {
             throw new IllegalArgumentException("reclaim delay must be >= 0: delay=" + delay);
         }
-        return new TopicOptions(lastValue, conflate, maxRate, delay.toNanos(), maxTopics);
+        return new TopicOptions(lastValue, conflate, maxRate, delay.toNanos(), maxTopics, compress);
     }
 
     /**
@@ -91,6 +122,6 @@ public record TopicOptions(boolean lastValue, boolean conflate, int maxRate, lon
      */
     public TopicOptions withMaxTopics(final int maxTopics)
     {
-        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics);
+        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, compress);
     }
 }

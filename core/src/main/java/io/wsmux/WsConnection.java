@@ -8,9 +8,13 @@ import io.wsmux.codec.CloseCode;
 import io.wsmux.codec.CloseFrame;
 import io.wsmux.codec.CloseReason;
 import io.wsmux.codec.FrameDecoder;
+import io.wsmux.codec.FrameDescriptor;
 import io.wsmux.codec.FrameEncoder;
 import io.wsmux.codec.FrameHandler;
 import io.wsmux.codec.Opcode;
+import io.wsmux.codec.deflate.DeflateNegotiation;
+import io.wsmux.codec.deflate.MessageDeflater;
+import io.wsmux.codec.deflate.MessageInflater;
 import io.wsmux.codec.http.UpgradeRejection;
 import io.wsmux.codec.http.UpgradeRequestParser;
 import io.wsmux.status.WsmuxEvents;
@@ -55,6 +59,14 @@ final class WsConnection extends MessageAssembler implements MuxCarrier, FrameHa
     static final int COMMAND_CHANNEL_CLOSE = 6;
     static final int COMMAND_LARGE = 0x100;
 
+    private static final short DEFLATE_ON = 1;
+    /** The server keeps its compression context: a compressor of this connection's own. */
+    private static final short DEFLATE_SERVER_CONTEXT = 2;
+    /** The client keeps its compression context: an inflater of this connection's own. */
+    private static final short DEFLATE_CLIENT_CONTEXT = 4;
+    private static final int DEFLATE_WINDOW_SHIFT = 8;
+    private static final String EXTENSIONS_HEADER = "Sec-WebSocket-Extensions";
+
     private static final UnsafeBuffer EMPTY = new UnsafeBuffer(new byte[0]);
     private static final UnsafeBuffer SLOW_CONSUMER = new UnsafeBuffer(LoopContext.utf8("slow consumer"));
     private static final UnsafeBuffer IDLE_TIMEOUT = new UnsafeBuffer(LoopContext.utf8("idle timeout"));
@@ -89,6 +101,15 @@ final class WsConnection extends MessageAssembler implements MuxCarrier, FrameHa
     /** The session while it has topic channels: it catches up on the loop's fan-out batch before other writes. */
     MuxSession fanOutSession;
     private SockJsHttp http;
+    /**
+     * permessage-deflate as negotiated: 0 (not), or {@link #DEFLATE_ON} with the flags below and the server's window
+     * bits from bit {@link #DEFLATE_WINDOW_SHIFT}.
+     */
+    private short deflate;
+    /** This connection's own inflater (a client that keeps its compression context), made on first use. */
+    private MessageInflater inflater;
+    /** This connection's own compressor (server context takeover), made on first use. */
+    private MessageDeflater deflater;
     /** Bytes another loop read from this socket and handed over with it, to be read first. */
     private byte[] replay;
 
@@ -282,6 +303,17 @@ final class WsConnection extends MessageAssembler implements MuxCarrier, FrameHa
             http = null;
         }
         releaseReceiveBuffers();
+        if (null != inflater)
+        {
+            inflater.close(); // zlib's native memory now, not when the collector gets to it
+            inflater = null;
+            context.inflatersOpen--;
+        }
+        if (null != deflater)
+        {
+            deflater.close();
+            deflater = null;
+        }
     }
 
     // ---- handshake ----
@@ -301,7 +333,7 @@ final class WsConnection extends MessageAssembler implements MuxCarrier, FrameHa
             return false;
         }
 
-        return accept(endpoint.handler(), endpoint.hook(), endpoint.subprotocols());
+        return accept(endpoint.handler(), endpoint.hook(), endpoint.subprotocols(), endpoint.compression());
     }
 
     /**
@@ -310,7 +342,7 @@ final class WsConnection extends MessageAssembler implements MuxCarrier, FrameHa
      * @return whether the connection is still open after onOpen.
      */
     private boolean accept(final WebSocketHandler acceptingHandler, final UpgradeHook hook,
-        final List<String> supportedSubprotocols)
+        final List<String> supportedSubprotocols, final boolean compression)
     {
         if (null != hook)
         {
@@ -341,6 +373,7 @@ final class WsConnection extends MessageAssembler implements MuxCarrier, FrameHa
                 break;
             }
         }
+        final String extensions = compression && context.deflate ? negotiateDeflate() : null;
         final int length = context.responseWriter.writeSwitchingProtocols(
             context.scratch,
             0,
@@ -348,10 +381,11 @@ final class WsConnection extends MessageAssembler implements MuxCarrier, FrameHa
             parser.secWebSocketKeyOffset(),
             parser.secWebSocketKeyLength(),
             subprotocol,
-            null);
+            extensions);
         write(context.scratch, 0, length);
 
-        decoder = new FrameDecoder(this, true, context.maxFrameLength, context.maxMessageLength, true);
+        decoder = new FrameDecoder(this, true, context.maxFrameLength, context.maxMessageLength, true)
+            .allowCompression(0 != deflate);
         handler = acceptingHandler;
         state = STATE_OPEN;
         opened = true;
@@ -372,6 +406,32 @@ final class WsConnection extends MessageAssembler implements MuxCarrier, FrameHa
             parser = null;
         }
         return STATE_OPEN == state || STATE_CLOSE_SENT == state;
+    }
+
+    /**
+     * RFC 7692: agree to the client's first acceptable permessage-deflate offer, if any. Cold path (allocates).
+     *
+     * @return the response's Sec-WebSocket-Extensions value, or null for none.
+     */
+    private String negotiateDeflate()
+    {
+        final List<String> offers = parser.headers(EXTENSIONS_HEADER);
+        if (offers.isEmpty())
+        {
+            return null;
+        }
+        final DeflateNegotiation.Agreement agreement = DeflateNegotiation.negotiate(
+            DeflateNegotiation.listElements(offers), context.deflateServerContextTakeover,
+            context.deflateClientContextTakeover);
+        if (null == agreement)
+        {
+            return null;
+        }
+        deflate = (short)(DEFLATE_ON | (agreement.serverMaxWindowBits() << DEFLATE_WINDOW_SHIFT) |
+            (agreement.serverNoContextTakeover() ? 0 : DEFLATE_SERVER_CONTEXT) |
+            (agreement.clientNoContextTakeover() ? 0 : DEFLATE_CLIENT_CONTEXT));
+        context.deflateConnections++;
+        return agreement.response();
     }
 
     private void rejectMalformedHandshake()
@@ -446,7 +506,7 @@ final class WsConnection extends MessageAssembler implements MuxCarrier, FrameHa
     public void onFrameStart(final int opcode, final boolean fin, final long payloadLength)
     {
         context.framesIn++;
-        frameStart(opcode, fin, payloadLength);
+        frameStart(opcode, fin, payloadLength, decoder.isMessageCompressed());
     }
 
     @Override
@@ -768,6 +828,40 @@ final class WsConnection extends MessageAssembler implements MuxCarrier, FrameHa
         context.releaseMessageBuffer(buffer);
     }
 
+    @Override
+    protected MessageInflater inflater()
+    {
+        if (0 == (deflate & DEFLATE_CLIENT_CONTEXT))
+        {
+            return context.sharedInflater(); // the client compresses each message on its own
+        }
+        if (null == inflater)
+        {
+            inflater = new MessageInflater(false);
+            context.inflatersOpen++;
+        }
+        return inflater;
+    }
+
+    @Override
+    protected int inflateLimit()
+    {
+        return context.maxMessageLength;
+    }
+
+    @Override
+    protected void onInflateFailed(final CloseReason reason)
+    {
+        context.inflateRefusals++;
+        onProtocolError(reason);
+    }
+
+    @Override
+    protected void onCompressedMessage(final int compressedLength, final int inflatedLength)
+    {
+        context.inflatedMessages++;
+    }
+
     /**
      * Server shutdown: close open connections with 1001, drop the ones still handshaking.
      */
@@ -806,14 +900,7 @@ final class WsConnection extends MessageAssembler implements MuxCarrier, FrameHa
         {
             fanOutSession.catchUpBeforeWrite();
         }
-        final int headerLength = FrameEncoder.writeHeader(context.headerScratch, 0, true, opcode, length);
-        if (!admit(headerLength + length))
-        {
-            return false;
-        }
-        writeFrame(context.headerScratch, 0, headerLength, buffer, offset, length);
-        context.messagesOut++;
-        return true;
+        return sendData(opcode, EMPTY, 0, 0, buffer, offset, length, true);
     }
 
     /**
@@ -834,16 +921,197 @@ final class WsConnection extends MessageAssembler implements MuxCarrier, FrameHa
         {
             return false;
         }
+        return sendData(opcode, prefix, prefixOffset, prefixLength, payload, payloadOffset, payloadLength, true);
+    }
+
+    /**
+     * One data message, compressed when permessage-deflate was negotiated, the caller allows it and it is long
+     * enough; counted against the outbound budget by its length on the wire.
+     */
+    private boolean sendData(
+        final int opcode,
+        final DirectBuffer prefix,
+        final int prefixOffset,
+        final int prefixLength,
+        final DirectBuffer payload,
+        final int payloadOffset,
+        final int payloadLength,
+        final boolean mayCompress)
+    {
+        final int messageLength = prefixLength + payloadLength;
+        if (mayCompress && 0 != deflate && messageLength >= context.deflateMinLength)
+        {
+            return sendCompressed(opcode, prefix, prefixOffset, prefixLength, payload, payloadOffset, payloadLength);
+        }
         final UnsafeBuffer header = context.headerScratch;
-        final int headerLength = FrameEncoder.writeHeader(header, 0, true, opcode, prefixLength + payloadLength);
-        if (!admit(headerLength + prefixLength + payloadLength))
+        final int headerLength = FrameEncoder.writeHeader(header, 0, true, opcode, messageLength);
+        if (!admit(headerLength + messageLength))
         {
             return false;
         }
-        header.putBytes(headerLength, prefix, prefixOffset, prefixLength);
-        writeFrame(header, 0, headerLength + prefixLength, payload, payloadOffset, payloadLength);
+        if (0 == prefixLength)
+        {
+            writeFrame(header, 0, headerLength, payload, payloadOffset, payloadLength);
+        }
+        else
+        {
+            header.putBytes(headerLength, prefix, prefixOffset, prefixLength);
+            writeFrame(header, 0, headerLength + prefixLength, payload, payloadOffset, payloadLength);
+        }
         context.messagesOut++;
         return true;
+    }
+
+    /**
+     * Compress one message with the loop's compressor (reset after each message) or, with server context takeover,
+     * this connection's own, and send it with RSV1 set. With the loop's compressor a message that does not get
+     * smaller goes out as it is; with a context of its own the compressed form must go out (the client's window
+     * follows it), so the budget is checked first, by the plain length.
+     */
+    private boolean sendCompressed(
+        final int opcode,
+        final DirectBuffer prefix,
+        final int prefixOffset,
+        final int prefixLength,
+        final DirectBuffer payload,
+        final int payloadOffset,
+        final int payloadLength)
+    {
+        final int messageLength = prefixLength + payloadLength;
+        final boolean ownContext = 0 != (deflate & DEFLATE_SERVER_CONTEXT);
+        if (ownContext && !admit(FrameDescriptor.headerLength(messageLength, false) + messageLength))
+        {
+            return false;
+        }
+        final int windowBits = deflate >> DEFLATE_WINDOW_SHIFT;
+        final UnsafeBuffer compressed = context.deflateOutput(MessageDeflater.maxCompressedLength(messageLength,
+            windowBits));
+        final DirectBuffer input;
+        final int inputOffset;
+        if (0 == prefixLength && (null != payload.byteArray() || null != payload.byteBuffer()))
+        {
+            input = payload;
+            inputOffset = payloadOffset;
+        }
+        else
+        {
+            input = context.deflateInput(prefix, prefixOffset, prefixLength, payload, payloadOffset, payloadLength);
+            inputOffset = 0;
+        }
+        final int compressedLength = ownDeflater(ownContext).deflate(
+            input, inputOffset, messageLength, compressed.byteArray(), 0, windowBits);
+        context.compressedMessages++;
+        if (!ownContext && compressedLength >= messageLength)
+        {
+            return sendData(opcode, prefix, prefixOffset, prefixLength, payload, payloadOffset, payloadLength, false);
+        }
+        final UnsafeBuffer header = context.headerScratch;
+        final int headerLength =
+            FrameEncoder.writeHeader(header, 0, true, opcode | FrameDescriptor.RSV1, compressedLength);
+        if (!ownContext && !admit(headerLength + compressedLength))
+        {
+            return false;
+        }
+        writeFrame(header, 0, headerLength, compressed, 0, compressedLength);
+        context.messagesOut++;
+        return true;
+    }
+
+    private MessageDeflater ownDeflater(final boolean ownContext)
+    {
+        if (!ownContext)
+        {
+            return context.sharedDeflater();
+        }
+        if (null == deflater)
+        {
+            deflater = new MessageDeflater(context.deflateLevel, false);
+        }
+        return deflater;
+    }
+
+    @Override
+    public boolean takesSharedDeflate()
+    {
+        return DEFLATE_ON == (deflate & (DEFLATE_ON | DEFLATE_SERVER_CONTEXT)) &&
+            DeflateNegotiation.MAX_WINDOW_BITS == deflate >> DEFLATE_WINDOW_SHIFT;
+    }
+
+    @Override
+    public boolean compresses()
+    {
+        return 0 != deflate;
+    }
+
+    /**
+     * A topic's shared text frame, or the one compressed once for all when this connection takes it; with server
+     * context takeover, compressed for this connection alone. Loop thread only.
+     */
+    @Override
+    public boolean sendPublicationFrame(final Publication publication)
+    {
+        if (0 != deflate)
+        {
+            if (publication.deflated && takesSharedDeflate())
+            {
+                context.sharedCompressedSends++;
+                return sendFrame(publication.buffer, publication.deflatedFrameOffset, publication.deflatedFrameLength);
+            }
+            if (STATE_OPEN != state)
+            {
+                return false;
+            }
+            // The whole text message, msg,TOPIC,payload, compressed for this connection alone.
+            return sendData(Opcode.TEXT, EMPTY, 0, 0, publication.buffer, Publication.FRAME_START,
+                publication.payloadOffset - Publication.FRAME_START + publication.payloadLength,
+                publication.topic.options().compress());
+        }
+        return sendFrame(publication.buffer, publication.textFrameOffset, publication.textFrameLength);
+    }
+
+    /**
+     * A publication behind a prefix of this subscriber's own (a binary multiplex header, or a text channel's own
+     * name): when it was compressed once for all and this connection takes that, the prefix goes in a stored deflate
+     * block of its own in front of the shared compressed payload. Loop thread only.
+     */
+    @Override
+    public boolean sendPublication(
+        final int opcode, final DirectBuffer prefix, final int prefixOffset, final int prefixLength,
+        final Publication publication)
+    {
+        if (STATE_OPEN != state)
+        {
+            return false;
+        }
+        if (publication.deflated && takesSharedDeflate())
+        {
+            final int payloadLength = MessageDeflater.STORED_BLOCK_OVERHEAD + prefixLength +
+                publication.deflatedPayloadLength;
+            final UnsafeBuffer header = context.headerScratch;
+            final int headerLength =
+                FrameEncoder.writeHeader(header, 0, true, opcode | FrameDescriptor.RSV1, payloadLength);
+            if (!admit(headerLength + payloadLength))
+            {
+                return false;
+            }
+            final int storedLength =
+                MessageDeflater.writeStoredBlock(header, headerLength, prefix, prefixOffset, prefixLength);
+            writeFrame(header, 0, headerLength + storedLength, publication.buffer, publication.deflatedPayloadOffset,
+                publication.deflatedPayloadLength);
+            context.messagesOut++;
+            context.sharedCompressedSends++;
+            return true;
+        }
+        return sendData(opcode, prefix, prefixOffset, prefixLength, publication.buffer, publication.payloadOffset,
+            publication.payloadLength, publication.topic.options().compress());
+    }
+
+    @Override
+    public boolean sendPublicationText(
+        final Publication publication, final Object name, final DirectBuffer prefix, final int prefixOffset,
+        final int prefixLength)
+    {
+        return sendPublication(Opcode.TEXT, prefix, prefixOffset, prefixLength, publication);
     }
 
     /**
@@ -1109,7 +1377,7 @@ final class WsConnection extends MessageAssembler implements MuxCarrier, FrameHa
         path = requestPath;
         final String rawQuery = parser.query();
         query = null == rawQuery || rawQuery.isEmpty() ? null : rawQuery;
-        if (accept(acceptingHandler, hook, List.of()) && length > 0)
+        if (accept(acceptingHandler, hook, List.of(), true) && length > 0)
         {
             decoder.decode(buffer, offset, length);
         }

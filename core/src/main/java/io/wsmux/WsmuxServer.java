@@ -611,10 +611,31 @@ public final class WsmuxServer implements AutoCloseable
             {
                 throw new IllegalArgumentException("endpoint path must start with '/': path=" + path);
             }
-            if (null != endpoints.putIfAbsent(path, new Endpoint(path, handler, hook, List.of(subprotocols))))
+            if (null != endpoints.putIfAbsent(path, new Endpoint(path, handler, hook, List.of(subprotocols), true)))
             {
                 throw new IllegalArgumentException("endpoint already registered: path=" + path);
             }
+            return this;
+        }
+
+        /**
+         * Switch permessage-deflate off (or on again) for one endpoint: off, its connections decline every offer and
+         * nothing they send or receive is compressed, whatever {@code wsmux.deflate} says (which must be on for
+         * {@code true} to mean anything).
+         *
+         * @param path    an endpoint registered already ({@link #endpoint} or {@link #mux}).
+         * @param enabled whether the endpoint negotiates compression.
+         * @return this.
+         */
+        public Builder compression(final String path, final boolean enabled)
+        {
+            final Endpoint endpoint = endpoints.get(path);
+            if (null == endpoint)
+            {
+                throw new IllegalArgumentException("no endpoint registered at this path: path=" + path);
+            }
+            endpoints.put(path, new Endpoint(
+                endpoint.path(), endpoint.handler(), endpoint.hook(), endpoint.subprotocols(), enabled));
             return this;
         }
 
@@ -759,7 +780,7 @@ public final class WsmuxServer implements AutoCloseable
          */
         public Builder anyPath(final WebSocketHandler handler)
         {
-            anyPath = new Endpoint(null, handler, null, List.of());
+            anyPath = new Endpoint(null, handler, null, List.of(), true);
             return this;
         }
 

@@ -249,6 +249,45 @@ public final class WsmuxSettings
     /** Default for {@link #HTTP_IDLE_TIMEOUT_PROP_NAME}. */
     public static final long HTTP_IDLE_TIMEOUT_DEFAULT_NS = TimeUnit.SECONDS.toNanos(15);
 
+    /**
+     * Whether the server accepts a client's permessage-deflate offer (RFC 7692). Off: every offer is declined and
+     * nothing is compressed. Per endpoint: {@link WsmuxServer.Builder#compression}; per topic family:
+     * {@link TopicOptions#withCompression}.
+     */
+    public static final String DEFLATE_PROP_NAME = "wsmux.deflate";
+    /** Default for {@link #DEFLATE_PROP_NAME}. */
+    public static final boolean DEFLATE_DEFAULT = true;
+
+    /** Messages shorter than this go out uncompressed on a connection that negotiated permessage-deflate. */
+    public static final String DEFLATE_MIN_LENGTH_PROP_NAME = "wsmux.deflate.min.length";
+    /** Default for {@link #DEFLATE_MIN_LENGTH_PROP_NAME}. */
+    public static final int DEFLATE_MIN_LENGTH_DEFAULT = 128;
+
+    /** zlib compression level of the server's compressors: 1 (fastest) to 9 (smallest). */
+    public static final String DEFLATE_LEVEL_PROP_NAME = "wsmux.deflate.level";
+    /** Default for {@link #DEFLATE_LEVEL_PROP_NAME}: zlib's default trade-off. */
+    public static final int DEFLATE_LEVEL_DEFAULT = 6;
+
+    /**
+     * Whether the server may keep its compression context from one message to the next when a client does not
+     * forbid it: better ratios for small messages, at the cost of a compressor per connection (about 260 KiB of
+     * native zlib memory each) and of compressing every publication once per such subscriber. Off: the server
+     * answers {@code server_no_context_takeover} and compresses each publication once for every subscriber.
+     */
+    public static final String DEFLATE_SERVER_CONTEXT_TAKEOVER_PROP_NAME = "wsmux.deflate.server.context.takeover";
+    /** Default for {@link #DEFLATE_SERVER_CONTEXT_TAKEOVER_PROP_NAME}. */
+    public static final boolean DEFLATE_SERVER_CONTEXT_TAKEOVER_DEFAULT = false;
+
+    /**
+     * Whether clients may keep their compression context from one message to the next. Off: the server answers
+     * {@code client_no_context_takeover} (RFC 7692 §7.1.1.2 lets it ask unasked), and one inflater per loop serves
+     * every client. On: a client that keeps its context gets an inflater of its own (about 45 KiB of native zlib
+     * memory) on its first compressed message.
+     */
+    public static final String DEFLATE_CLIENT_CONTEXT_TAKEOVER_PROP_NAME = "wsmux.deflate.client.context.takeover";
+    /** Default for {@link #DEFLATE_CLIENT_CONTEXT_TAKEOVER_PROP_NAME}. */
+    public static final boolean DEFLATE_CLIENT_CONTEXT_TAKEOVER_DEFAULT = false;
+
     /** Time a server-initiated close waits for the client's close frame before closing TCP. */
     public static final String CLOSE_TIMEOUT_PROP_NAME = "wsmux.close.timeout";
     /** Default close timeout. */
@@ -376,6 +415,11 @@ public final class WsmuxSettings
     private long idleTimeoutNs;
     private long closeTimeoutNs;
     private long sockJsHeartbeatNs;
+    private boolean deflate;
+    private int deflateMinLength;
+    private int deflateLevel;
+    private boolean deflateServerContextTakeover;
+    private boolean deflateClientContextTakeover;
     private long sockJsDisconnectDelayNs;
     private int sockJsResponseLimit;
     private int sockJsMaxBodyLength;
@@ -459,6 +503,13 @@ public final class WsmuxSettings
         sockJsMaxBodyLength = parser.size(SOCKJS_MAX_BODY_LENGTH_PROP_NAME, SOCKJS_MAX_BODY_LENGTH_DEFAULT);
         sockJsMaxSessions = parser.integer(SOCKJS_MAX_SESSIONS_PROP_NAME, SOCKJS_MAX_SESSIONS_DEFAULT);
         httpIdleTimeoutNs = parser.duration(HTTP_IDLE_TIMEOUT_PROP_NAME, HTTP_IDLE_TIMEOUT_DEFAULT_NS);
+        deflate = parser.bool(DEFLATE_PROP_NAME, DEFLATE_DEFAULT);
+        deflateMinLength = parser.size(DEFLATE_MIN_LENGTH_PROP_NAME, DEFLATE_MIN_LENGTH_DEFAULT);
+        deflateLevel = parser.integer(DEFLATE_LEVEL_PROP_NAME, DEFLATE_LEVEL_DEFAULT);
+        deflateServerContextTakeover =
+            parser.bool(DEFLATE_SERVER_CONTEXT_TAKEOVER_PROP_NAME, DEFLATE_SERVER_CONTEXT_TAKEOVER_DEFAULT);
+        deflateClientContextTakeover =
+            parser.bool(DEFLATE_CLIENT_CONTEXT_TAKEOVER_PROP_NAME, DEFLATE_CLIENT_CONTEXT_TAKEOVER_DEFAULT);
         shutdownTimeoutNs = parser.duration(SHUTDOWN_TIMEOUT_PROP_NAME, SHUTDOWN_TIMEOUT_DEFAULT_NS);
         timerTickNs = parser.duration(TIMER_TICK_PROP_NAME, TIMER_TICK_DEFAULT_NS);
         tcpNoDelay = parser.bool(TCP_NODELAY_PROP_NAME, TCP_NODELAY_DEFAULT);
@@ -590,6 +641,10 @@ public final class WsmuxSettings
             "sockJsMaxSessions", sockJsMaxSessions);
         check(httpIdleTimeoutNs > 0, HTTP_IDLE_TIMEOUT_PROP_NAME, "a duration above 0",
             "httpIdleTimeoutNs", httpIdleTimeoutNs);
+        check(deflateMinLength >= 0, DEFLATE_MIN_LENGTH_PROP_NAME, "a size of at least 0",
+            "deflateMinLength", deflateMinLength);
+        check(deflateLevel >= 1 && deflateLevel <= 9, DEFLATE_LEVEL_PROP_NAME, "a zlib level from 1 to 9",
+            "deflateLevel", deflateLevel);
         check(shutdownTimeoutNs >= 0, SHUTDOWN_TIMEOUT_PROP_NAME, "a duration of at least 0",
             "shutdownTimeoutNs", shutdownTimeoutNs);
         check(timerTickNs >= 1000 && timerTickNs <= TimeUnit.SECONDS.toNanos(1), TIMER_TICK_PROP_NAME,
@@ -1133,6 +1188,71 @@ public final class WsmuxSettings
         return this;
     }
 
+    /** @return {@link #DEFLATE_PROP_NAME}. */
+    public boolean deflate()
+    {
+        return deflate;
+    }
+
+    /** @param deflate {@link #DEFLATE_PROP_NAME}. @return this. */
+    public WsmuxSettings deflate(final boolean deflate)
+    {
+        this.deflate = deflate;
+        return this;
+    }
+
+    /** @return {@link #DEFLATE_MIN_LENGTH_PROP_NAME}. */
+    public int deflateMinLength()
+    {
+        return deflateMinLength;
+    }
+
+    /** @param deflateMinLength {@link #DEFLATE_MIN_LENGTH_PROP_NAME}. @return this. */
+    public WsmuxSettings deflateMinLength(final int deflateMinLength)
+    {
+        this.deflateMinLength = deflateMinLength;
+        return this;
+    }
+
+    /** @return {@link #DEFLATE_LEVEL_PROP_NAME}. */
+    public int deflateLevel()
+    {
+        return deflateLevel;
+    }
+
+    /** @param deflateLevel {@link #DEFLATE_LEVEL_PROP_NAME}. @return this. */
+    public WsmuxSettings deflateLevel(final int deflateLevel)
+    {
+        this.deflateLevel = deflateLevel;
+        return this;
+    }
+
+    /** @return {@link #DEFLATE_SERVER_CONTEXT_TAKEOVER_PROP_NAME}. */
+    public boolean deflateServerContextTakeover()
+    {
+        return deflateServerContextTakeover;
+    }
+
+    /** @param takeover {@link #DEFLATE_SERVER_CONTEXT_TAKEOVER_PROP_NAME}. @return this. */
+    public WsmuxSettings deflateServerContextTakeover(final boolean takeover)
+    {
+        this.deflateServerContextTakeover = takeover;
+        return this;
+    }
+
+    /** @return {@link #DEFLATE_CLIENT_CONTEXT_TAKEOVER_PROP_NAME}. */
+    public boolean deflateClientContextTakeover()
+    {
+        return deflateClientContextTakeover;
+    }
+
+    /** @param takeover {@link #DEFLATE_CLIENT_CONTEXT_TAKEOVER_PROP_NAME}. @return this. */
+    public WsmuxSettings deflateClientContextTakeover(final boolean takeover)
+    {
+        this.deflateClientContextTakeover = takeover;
+        return this;
+    }
+
     /** @return close handshake timeout. */
     public long closeTimeoutNs()
     {
@@ -1348,6 +1468,11 @@ public final class WsmuxSettings
             ", " + SOCKJS_MAX_BODY_LENGTH_PROP_NAME + "=" + sockJsMaxBodyLength +
             ", " + SOCKJS_MAX_SESSIONS_PROP_NAME + "=" + sockJsMaxSessions +
             ", " + HTTP_IDLE_TIMEOUT_PROP_NAME + "=" + httpIdleTimeoutNs + "ns" +
+            ", " + DEFLATE_PROP_NAME + "=" + deflate +
+            ", " + DEFLATE_MIN_LENGTH_PROP_NAME + "=" + deflateMinLength +
+            ", " + DEFLATE_LEVEL_PROP_NAME + "=" + deflateLevel +
+            ", " + DEFLATE_SERVER_CONTEXT_TAKEOVER_PROP_NAME + "=" + deflateServerContextTakeover +
+            ", " + DEFLATE_CLIENT_CONTEXT_TAKEOVER_PROP_NAME + "=" + deflateClientContextTakeover +
             ", " + SHUTDOWN_TIMEOUT_PROP_NAME + "=" + shutdownTimeoutNs + "ns" +
             ", " + TIMER_TICK_PROP_NAME + "=" + timerTickNs + "ns" +
             ", " + TCP_NODELAY_PROP_NAME + "=" + tcpNoDelay +

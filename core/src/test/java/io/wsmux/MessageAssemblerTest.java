@@ -201,7 +201,7 @@ class MessageAssemblerTest
         @Override
         public void onFrameStart(final int opcode, final boolean fin, final long payloadLength)
         {
-            frameStart(opcode, fin, payloadLength);
+            frameStart(opcode, fin, payloadLength, false);
         }
 
         @Override

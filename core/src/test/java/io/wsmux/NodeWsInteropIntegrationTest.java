@@ -12,10 +12,11 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import io.wsmux.status.SystemCounter;
 import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,8 +40,7 @@ class NodeWsInteropIntegrationTest
     private final ConcurrentLinkedQueue<Throwable> serverErrors = new ConcurrentLinkedQueue<>();
     private WsmuxServer server;
 
-    @BeforeEach
-    void startServer() throws IOException
+    void startServer(final boolean deflate) throws IOException
     {
         final EchoHandler echo = new EchoHandler();
         final WebSocketHandler handler = new WebSocketHandler()
@@ -77,7 +77,8 @@ class NodeWsInteropIntegrationTest
             .ioThreads(2)
             .maxFrameLength(16 << 20)
             .maxMessageLength(16 << 20)
-            .outboundBudget(OUTBOUND_BUDGET))
+            .outboundBudget(OUTBOUND_BUDGET)
+            .deflate(deflate))
             .anyPath(handler)
             .errorHandler(serverErrors::add)
             .build()
@@ -93,10 +94,13 @@ class NodeWsInteropIntegrationTest
         }
     }
 
-    @Test
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"plain", "deflate"})
     @Timeout(60)
-    void shouldPassEveryCheckOfNodeWsEchoClient() throws Exception
+    void shouldPassEveryCheckOfNodeWsEchoClient(final String mode) throws Exception
     {
+        final boolean deflate = "deflate".equals(mode);
+        startServer(deflate);
         final Path nodeDir = Paths.get(System.getProperty("user.dir"), "src", "test", "node").toAbsolutePath();
         final Path script = nodeDir.resolve("echo-client.js");
         assertTrue(Files.isRegularFile(script), () -> "missing " + script);
@@ -105,7 +109,7 @@ class NodeWsInteropIntegrationTest
             "generate-test-resources (run the build with tests enabled, e.g. mvn -pl core verify)");
 
         final String url = "ws://127.0.0.1:" + server.port() + "/node";
-        final ProcessBuilder builder = new ProcessBuilder("node", script.toString(), url)
+        final ProcessBuilder builder = new ProcessBuilder("node", script.toString(), url, mode)
             .directory(nodeDir.toFile())
             .redirectErrorStream(true);
         final Process process;
@@ -138,6 +142,27 @@ class NodeWsInteropIntegrationTest
         assertEquals("1000 node done", closes.poll(5, TimeUnit.SECONDS), "the server's onClose");
         ClientInteropIntegrationTest.awaitNoOpenConnections(server);
         assertTrue(serverErrors.isEmpty(), () -> "server reported errors: " + serverErrors);
+        if (deflate)
+        {
+            // Both directions compressed: ws compresses all it sends; the server its echoes of 128 bytes or more.
+            awaitCounterAtLeast(SystemCounter.DEFLATE_CONNECTIONS, 1);
+            awaitCounterAtLeast(SystemCounter.DEFLATE_INFLATED, 25);
+            awaitCounterAtLeast(SystemCounter.DEFLATE_COMPRESSED, 20);
+        }
+        else
+        {
+            assertEquals(0, server.counter(SystemCounter.DEFLATE_CONNECTIONS));
+        }
+    }
+
+    private void awaitCounterAtLeast(final SystemCounter counter, final long expected) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (server.counter(counter) < expected && System.nanoTime() < deadline)
+        {
+            Thread.sleep(10);
+        }
+        assertTrue(server.counter(counter) >= expected, () -> counter + "=" + server.counter(counter));
     }
 
     /**

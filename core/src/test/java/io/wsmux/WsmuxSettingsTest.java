@@ -34,6 +34,11 @@ class WsmuxSettingsTest
     static
     {
         BAD_VALUES.put(WsmuxSettings.IO_THREADS_PROP_NAME, "four");
+        BAD_VALUES.put(WsmuxSettings.DEFLATE_PROP_NAME, "gzip");
+        BAD_VALUES.put(WsmuxSettings.DEFLATE_MIN_LENGTH_PROP_NAME, "-1");
+        BAD_VALUES.put(WsmuxSettings.DEFLATE_LEVEL_PROP_NAME, "10");
+        BAD_VALUES.put(WsmuxSettings.DEFLATE_SERVER_CONTEXT_TAKEOVER_PROP_NAME, "sometimes");
+        BAD_VALUES.put(WsmuxSettings.DEFLATE_CLIENT_CONTEXT_TAKEOVER_PROP_NAME, "1");
         BAD_VALUES.put(WsmuxSettings.COUNTERS_MAX_TOPIC_FAMILIES_PROP_NAME, "1k");
         BAD_VALUES.put(WsmuxSettings.DUTY_CYCLE_THRESHOLD_PROP_NAME, "1 ms");
         BAD_VALUES.put(WsmuxSettings.ADMIN_PORT_PROP_NAME, "http");

@@ -562,7 +562,7 @@ public final class WebSocketClientConnection extends MessageAssembler
         @Override
         public void onFrameStart(final int opcode, final boolean fin, final long payloadLength)
         {
-            frameStart(opcode, fin, payloadLength);
+            frameStart(opcode, fin, payloadLength, decoder.isMessageCompressed());
         }
 
         @Override

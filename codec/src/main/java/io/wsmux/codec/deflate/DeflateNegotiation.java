@@ -110,9 +110,27 @@ public final class DeflateNegotiation
      */
     public static Agreement negotiate(final List<String> extensions, final boolean allowServerContextTakeover)
     {
+        return negotiate(extensions, allowServerContextTakeover, true);
+    }
+
+    /**
+     * Choose among the client's offers, asking the client not to keep its context unless allowed.
+     *
+     * @param extensions                 as for {@link #negotiate(List, boolean)}.
+     * @param allowServerContextTakeover as for {@link #negotiate(List, boolean)}.
+     * @param allowClientContextTakeover whether the client may keep its compression context across messages;
+     *                                   false answers {@code client_no_context_takeover} even when not offered
+     *                                   (§7.1.1.2: "the server MAY include the client_no_context_takeover extension
+     *                                   parameter in the corresponding extension negotiation response").
+     * @return the agreement on the first acceptable permessage-deflate offer, or null when there is none.
+     */
+    public static Agreement negotiate(
+        final List<String> extensions, final boolean allowServerContextTakeover,
+        final boolean allowClientContextTakeover)
+    {
         for (final String extension : extensions)
         {
-            final Agreement agreement = accept(extension, allowServerContextTakeover);
+            final Agreement agreement = accept(extension, allowServerContextTakeover, allowClientContextTakeover);
             if (null != agreement)
             {
                 return agreement;
@@ -129,6 +147,20 @@ public final class DeflateNegotiation
      * @return the agreement, or null when the element is another extension or an offer the server declines.
      */
     public static Agreement accept(final String offer, final boolean allowServerContextTakeover)
+    {
+        return accept(offer, allowServerContextTakeover, true);
+    }
+
+    /**
+     * Accept one offer, or decline it.
+     *
+     * @param offer                      one list element.
+     * @param allowServerContextTakeover as for {@link #negotiate(List, boolean, boolean)}.
+     * @param allowClientContextTakeover as for {@link #negotiate(List, boolean, boolean)}.
+     * @return the agreement, or null when the element is another extension or an offer the server declines.
+     */
+    public static Agreement accept(
+        final String offer, final boolean allowServerContextTakeover, final boolean allowClientContextTakeover)
     {
         final String[] parts = offer.split(";", -1);
         if (!EXTENSION_NAME.equals(parts[0].trim().toLowerCase(Locale.ROOT)))
@@ -189,12 +221,13 @@ public final class DeflateNegotiation
             }
         }
         final boolean serverNoContext = serverNoContextTakeover || !allowServerContextTakeover;
+        final boolean clientNoContext = clientNoContextTakeover || !allowClientContextTakeover;
         final StringBuilder response = new StringBuilder(EXTENSION_NAME);
         if (serverNoContext)
         {
             response.append("; ").append(SERVER_NO_CONTEXT_TAKEOVER);
         }
-        if (clientNoContextTakeover)
+        if (clientNoContext)
         {
             response.append("; ").append(CLIENT_NO_CONTEXT_TAKEOVER);
         }
@@ -202,7 +235,7 @@ public final class DeflateNegotiation
         {
             response.append("; ").append(SERVER_MAX_WINDOW_BITS).append('=').append(serverMaxWindowBits);
         }
-        return new Agreement(serverNoContext, clientNoContextTakeover,
+        return new Agreement(serverNoContext, clientNoContext,
             0 == serverMaxWindowBits ? MAX_WINDOW_BITS : serverMaxWindowBits, response.toString());
     }
 

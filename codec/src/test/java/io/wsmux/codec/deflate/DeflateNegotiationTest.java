@@ -94,6 +94,20 @@ class DeflateNegotiationTest
     }
 
     @Test
+    void shouldAskForClientNoContextTakeoverUnlessAllowed()
+    {
+        final DeflateNegotiation.Agreement asked =
+            DeflateNegotiation.negotiate(List.of("permessage-deflate; client_max_window_bits"), false, false);
+        assertTrue(asked.clientNoContextTakeover());
+        assertEquals("permessage-deflate; server_no_context_takeover; client_no_context_takeover", asked.response());
+
+        final DeflateNegotiation.Agreement allowed =
+            DeflateNegotiation.negotiate(List.of("permessage-deflate; client_max_window_bits"), false, true);
+        assertFalse(allowed.clientNoContextTakeover());
+        assertEquals("permessage-deflate; server_no_context_takeover", allowed.response());
+    }
+
+    @Test
     void shouldSplitHeaderValuesIntoElements()
     {
         assertEquals(List.of("permessage-deflate; client_max_window_bits", "x-foo; a=\"1,2\"", "permessage-deflate"),
