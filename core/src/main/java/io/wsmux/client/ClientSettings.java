@@ -52,6 +52,9 @@ public final class ClientSettings
     /** How the I/O thread waits when idle: blocking in select, so an idle client costs no CPU. */
     public static final IdleMode IDLE_MODE_DEFAULT = IdleMode.BLOCKING;
 
+    /** Default for {@link #deflateMinLength(int)}: shorter messages are sent uncompressed. */
+    public static final int DEFLATE_MIN_LENGTH_DEFAULT = 128;
+
     private int maxFrameLength = MAX_FRAME_LENGTH_DEFAULT;
     private int maxMessageLength = MAX_MESSAGE_LENGTH_DEFAULT;
     private int maxResponseHeadLength = MAX_RESPONSE_HEAD_LENGTH_DEFAULT;
@@ -65,6 +68,8 @@ public final class ClientSettings
     private ErrorHandler errorHandler = Throwable::printStackTrace;
     private DutyCycleWork dutyCycleWork;
     private boolean zeroMaskKey;
+    private boolean perMessageDeflate;
+    private int deflateMinLength = DEFLATE_MIN_LENGTH_DEFAULT;
 
     /**
      * Check every value.
@@ -88,6 +93,7 @@ public final class ClientSettings
             "commandBufferLength must be a power of two >= 64k: commandBufferLength=" + commandBufferLength);
         check(null != idleMode, "idleMode must not be null");
         check(null != errorHandler, "errorHandler must not be null");
+        check(deflateMinLength >= 0, "deflateMinLength must be >= 0: deflateMinLength=" + deflateMinLength);
         return this;
     }
 
@@ -321,6 +327,45 @@ public final class ClientSettings
     }
 
     /**
+     * @return whether connections offer permessage-deflate (RFC 7692).
+     */
+    public boolean perMessageDeflate()
+    {
+        return perMessageDeflate;
+    }
+
+    /**
+     * @param perMessageDeflate true to offer permessage-deflate in the handshake; when the server agrees, messages
+     *                          of at least {@link #deflateMinLength()} bytes are sent compressed and compressed
+     *                          messages from the server are inflated (bounded by {@link #maxMessageLength()}).
+     *                          Default false.
+     * @return this.
+     */
+    public ClientSettings perMessageDeflate(final boolean perMessageDeflate)
+    {
+        this.perMessageDeflate = perMessageDeflate;
+        return this;
+    }
+
+    /**
+     * @return the shortest message sent compressed when permessage-deflate was agreed.
+     */
+    public int deflateMinLength()
+    {
+        return deflateMinLength;
+    }
+
+    /**
+     * @param deflateMinLength the shortest message sent compressed when permessage-deflate was agreed (0: all).
+     * @return this.
+     */
+    public ClientSettings deflateMinLength(final int deflateMinLength)
+    {
+        this.deflateMinLength = deflateMinLength;
+        return this;
+    }
+
+    /**
      * @return work the I/O thread does once per duty cycle, or null for none.
      */
     public DutyCycleWork dutyCycleWork()
@@ -355,6 +400,8 @@ public final class ClientSettings
             ", idleMode=" + idleMode +
             ", dutyCycleWork=" + dutyCycleWork +
             ", zeroMaskKey=" + zeroMaskKey +
+            ", perMessageDeflate=" + perMessageDeflate +
+            ", deflateMinLength=" + deflateMinLength +
             '}';
     }
 }
