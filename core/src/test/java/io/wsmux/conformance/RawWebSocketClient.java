@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -27,6 +28,9 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.zip.DataFormatException;
+import java.util.zip.Deflater;
+import java.util.zip.Inflater;
 
 import io.wsmux.codec.CloseCode;
 import io.wsmux.codec.CloseFrame;
@@ -83,9 +87,22 @@ public final class RawWebSocketClient implements AutoCloseable
      * @param opcode  as on the wire ({@link Opcode#CONTINUATION} for later fragments).
      * @param fin     final fragment flag.
      * @param payload the whole payload (compare with {@code assertArrayEquals}: records compare arrays by identity).
+     * @param compressed whether RSV1 was set (permessage-deflate: the first frame of a compressed message).
      */
-    public record Frame(int opcode, boolean fin, byte[] payload)
+    public record Frame(int opcode, boolean fin, byte[] payload, boolean compressed)
     {
+        /**
+         * A frame without RSV1.
+         *
+         * @param opcode  as on the wire.
+         * @param fin     final fragment flag.
+         * @param payload the whole payload.
+         */
+        public Frame(final int opcode, final boolean fin, final byte[] payload)
+        {
+            this(opcode, fin, payload, false);
+        }
+
         /**
          * @return true for a close frame.
          */
@@ -130,9 +147,22 @@ public final class RawWebSocketClient implements AutoCloseable
      * @param opcode     {@link Opcode#TEXT} or {@link Opcode#BINARY}.
      * @param payload    all fragments joined.
      * @param frameCount how many frames the server used.
+     * @param compressed whether the server sent it compressed ({@code payload} is then inflated).
      */
-    public record Message(int opcode, byte[] payload, int frameCount)
+    public record Message(int opcode, byte[] payload, int frameCount, boolean compressed)
     {
+        /**
+         * A message that was not compressed.
+         *
+         * @param opcode     {@link Opcode#TEXT} or {@link Opcode#BINARY}.
+         * @param payload    all fragments joined.
+         * @param frameCount how many frames the server used.
+         */
+        public Message(final int opcode, final byte[] payload, final int frameCount)
+        {
+            this(opcode, payload, frameCount, false);
+        }
+
         /**
          * @return the payload decoded as UTF-8.
          */
@@ -160,6 +190,10 @@ public final class RawWebSocketClient implements AutoCloseable
     private volatile boolean closeSent;
     private volatile boolean writeTimedOut;
     private boolean endOfStream;
+    /** The permessage-deflate offer sent, or null; then the server's answer, or null when it agreed to none. */
+    private String offeredExtensions;
+    private String extensions;
+    private Inflater inflater;
 
     private RawWebSocketClient(final Socket socket, final int timeoutMs) throws IOException
     {
@@ -197,6 +231,25 @@ public final class RawWebSocketClient implements AutoCloseable
     public static RawWebSocketClient connect(final InetSocketAddress address, final String path, final int timeoutMs)
         throws IOException
     {
+        return connect(address, path, timeoutMs, null);
+    }
+
+    /**
+     * Connect and upgrade offering extensions: the response may then name one of them (see {@link #extensions()}).
+     * When the server agrees to permessage-deflate, frames with RSV1 are accepted and compressed messages are
+     * inflated by {@link #readMessage()} (the Message says it was compressed).
+     *
+     * @param address           server address.
+     * @param path              request target.
+     * @param timeoutMs         read timeout and write watchdog, milliseconds.
+     * @param extensionsOffer   the Sec-WebSocket-Extensions value to send, or null for none.
+     * @return an open client.
+     * @throws IOException when the connection fails.
+     */
+    public static RawWebSocketClient connect(
+        final InetSocketAddress address, final String path, final int timeoutMs, final String extensionsOffer)
+        throws IOException
+    {
         final Socket socket = new Socket();
         try
         {
@@ -204,6 +257,7 @@ public final class RawWebSocketClient implements AutoCloseable
             socket.setSoTimeout(timeoutMs);
             socket.connect(address, timeoutMs);
             final RawWebSocketClient client = new RawWebSocketClient(socket, timeoutMs);
+            client.offeredExtensions = extensionsOffer;
             client.handshake(address, path);
             return client;
         }
@@ -540,6 +594,7 @@ public final class RawWebSocketClient implements AutoCloseable
         final ByteArrayOutputStream joined = new ByteArrayOutputStream();
         int messageOpcode = -1;
         int frameCount = 0;
+        boolean compressed = false;
         while (true)
         {
             final Frame frame = readFrame();
@@ -566,12 +621,14 @@ public final class RawWebSocketClient implements AutoCloseable
             if (-1 == messageOpcode)
             {
                 messageOpcode = frame.opcode();
+                compressed = frame.compressed();
             }
             joined.write(frame.payload(), 0, frame.payload().length);
             frameCount++;
             if (frame.fin())
             {
-                return new Message(messageOpcode, joined.toByteArray(), frameCount);
+                return compressed ? new Message(messageOpcode, inflate(joined.toByteArray()), frameCount, true) :
+                    new Message(messageOpcode, joined.toByteArray(), frameCount);
             }
         }
     }
@@ -759,6 +816,7 @@ public final class RawWebSocketClient implements AutoCloseable
             "Connection: Upgrade\r\n" +
             "Sec-WebSocket-Key: " + key + "\r\n" +
             "Sec-WebSocket-Version: 13\r\n" +
+            (null == offeredExtensions ? "" : "Sec-WebSocket-Extensions: " + offeredExtensions + "\r\n") +
             "\r\n";
         write(request.getBytes(StandardCharsets.US_ASCII));
 
@@ -781,7 +839,13 @@ public final class RawWebSocketClient implements AutoCloseable
         }
 
         final byte[] all = head.toByteArray();
-        checkResponse(new String(all, 0, headEnd, StandardCharsets.ISO_8859_1), key);
+        extensions = checkResponse(new String(all, 0, headEnd, StandardCharsets.ISO_8859_1), key,
+            null != offeredExtensions);
+        if (null != extensions && extensions.startsWith("permessage-deflate"))
+        {
+            decoder.allowCompression(true);
+            inflater = new Inflater(true);
+        }
         final int leftover = all.length - (headEnd + 4);
         if (leftover > 0)
         {
@@ -791,7 +855,7 @@ public final class RawWebSocketClient implements AutoCloseable
         }
     }
 
-    private static void checkResponse(final String head, final String key)
+    private static String checkResponse(final String head, final String key, final boolean offered)
     {
         final String[] lines = head.split("\r\n");
         final String[] status = lines[0].split(" ", 3);
@@ -824,10 +888,120 @@ public final class RawWebSocketClient implements AutoCloseable
         {
             throw new AssertionError("expected Sec-WebSocket-Accept " + expectedAccept + ", got: " + head);
         }
-        if (headers.containsKey("sec-websocket-extensions"))
+        if (!offered && headers.containsKey("sec-websocket-extensions"))
         {
             throw new AssertionError("server accepted an extension that was not offered: " + head);
         }
+        return headers.get("sec-websocket-extensions");
+    }
+
+    /**
+     * @return the server's Sec-WebSocket-Extensions answer, or null when it agreed to none.
+     */
+    public String extensions()
+    {
+        return extensions;
+    }
+
+    /**
+     * Compress a message as permessage-deflate does (RFC 7692 §7.2.1): raw deflate, flushed, the final
+     * {@code 00 00 FF FF} removed. A fresh compressor each time (no context takeover).
+     *
+     * @param message the bytes.
+     * @return the compressed payload.
+     */
+    public static byte[] deflate(final byte[] message)
+    {
+        final Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
+        try
+        {
+            return deflate(deflater, message);
+        }
+        finally
+        {
+            deflater.end();
+        }
+    }
+
+    /**
+     * Compress a message with a compressor that keeps its context (for a client with context takeover).
+     *
+     * @param deflater raw deflate compressor.
+     * @param message  the bytes.
+     * @return the compressed payload.
+     */
+    public static byte[] deflate(final Deflater deflater, final byte[] message)
+    {
+        deflater.setInput(message);
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final byte[] chunk = new byte[64 * 1024];
+        int n;
+        do
+        {
+            n = deflater.deflate(chunk, 0, chunk.length, Deflater.SYNC_FLUSH);
+            out.write(chunk, 0, n);
+        }
+        while (n == chunk.length);
+        final byte[] all = out.toByteArray();
+        return Arrays.copyOf(all, all.length - 4); // SYNC_FLUSH's 00 00 FF FF
+    }
+
+    /**
+     * Send a message compressed, in one frame with RSV1 set.
+     *
+     * @param opcode  {@link Opcode#TEXT} or {@link Opcode#BINARY}.
+     * @param message the uncompressed bytes.
+     * @throws IOException when the write fails.
+     */
+    public void sendCompressed(final int opcode, final byte[] message) throws IOException
+    {
+        sendRawFrame(0x80 | 0x40 | opcode, deflate(message));
+    }
+
+    /**
+     * Inflate one compressed message with this client's inflater, which keeps the server's context unless the
+     * server said server_no_context_takeover.
+     */
+    private byte[] inflate(final byte[] compressed)
+    {
+        final byte[] input = Arrays.copyOf(compressed, compressed.length + 4);
+        input[compressed.length + 2] = (byte)0xFF;
+        input[compressed.length + 3] = (byte)0xFF;
+        inflater.setInput(input);
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final byte[] chunk = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                final int n = inflater.inflate(chunk);
+                out.write(chunk, 0, n);
+                if (0 == n)
+                {
+                    if (inflater.needsDictionary())
+                    {
+                        throw new AssertionError("the server's compressed message asks for a dictionary");
+                    }
+                    if (inflater.finished())
+                    {
+                        inflater.reset();
+                    }
+                    if (inflater.needsInput() || inflater.finished())
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        catch (final DataFormatException ex)
+        {
+            throw new AssertionError("the server's compressed message does not inflate", ex);
+        }
+        if (extensions.contains("server_no_context_takeover"))
+        {
+            inflater.reset();
+        }
+        return out.toByteArray();
     }
 
     private static int indexOfHeadEnd(final byte[] bytes)
@@ -972,6 +1146,7 @@ public final class RawWebSocketClient implements AutoCloseable
     {
         private int opcode;
         private boolean fin;
+        private boolean compressed;
         private byte[] payload;
         private int position;
 
@@ -979,6 +1154,7 @@ public final class RawWebSocketClient implements AutoCloseable
         public void onFrameStart(final int opcode, final boolean fin, final long payloadLength)
         {
             this.opcode = opcode;
+            this.compressed = (Opcode.TEXT == opcode || Opcode.BINARY == opcode) && decoder.isMessageCompressed();
             this.fin = fin;
             this.payload = new byte[(int)payloadLength];
             this.position = 0;
@@ -994,7 +1170,7 @@ public final class RawWebSocketClient implements AutoCloseable
         @Override
         public void onFrameEnd()
         {
-            received.addLast(new Frame(opcode, fin, payload));
+            received.addLast(new Frame(opcode, fin, payload, compressed));
         }
 
         @Override
