@@ -192,6 +192,7 @@ public final class RawWebSocketClient implements AutoCloseable
     private boolean endOfStream;
     /** The permessage-deflate offer sent, or null; then the server's answer, or null when it agreed to none. */
     private String offeredExtensions;
+    private String subprotocol;
     private String extensions;
     private Inflater inflater;
 
@@ -250,6 +251,25 @@ public final class RawWebSocketClient implements AutoCloseable
         final InetSocketAddress address, final String path, final int timeoutMs, final String extensionsOffer)
         throws IOException
     {
+        return connect(address, path, timeoutMs, extensionsOffer, null);
+    }
+
+    /**
+     * Connect and upgrade offering extensions and a subprotocol.
+     *
+     * @param address         server address.
+     * @param path            request target.
+     * @param timeoutMs       read timeout and write watchdog, milliseconds.
+     * @param extensionsOffer the Sec-WebSocket-Extensions value to send, or null for none.
+     * @param subprotocol     the Sec-WebSocket-Protocol value to send, or null for none.
+     * @return an open client.
+     * @throws IOException when the connection fails.
+     */
+    public static RawWebSocketClient connect(
+        final InetSocketAddress address, final String path, final int timeoutMs, final String extensionsOffer,
+        final String subprotocol)
+        throws IOException
+    {
         final Socket socket = new Socket();
         try
         {
@@ -258,6 +278,7 @@ public final class RawWebSocketClient implements AutoCloseable
             socket.connect(address, timeoutMs);
             final RawWebSocketClient client = new RawWebSocketClient(socket, timeoutMs);
             client.offeredExtensions = extensionsOffer;
+            client.subprotocol = subprotocol;
             client.handshake(address, path);
             return client;
         }
@@ -817,6 +838,7 @@ public final class RawWebSocketClient implements AutoCloseable
             "Sec-WebSocket-Key: " + key + "\r\n" +
             "Sec-WebSocket-Version: 13\r\n" +
             (null == offeredExtensions ? "" : "Sec-WebSocket-Extensions: " + offeredExtensions + "\r\n") +
+            (null == subprotocol ? "" : "Sec-WebSocket-Protocol: " + subprotocol + "\r\n") +
             "\r\n";
         write(request.getBytes(StandardCharsets.US_ASCII));
 
