@@ -1,7 +1,8 @@
 // End-to-end test of the wsmux demo in a real headless Chromium (Debian's /usr/bin/chromium), driven by
 // playwright-core. Usage: node demo-e2e.js http://127.0.0.1:<port> <screenshot-dir>
-// Checks: one WebSocket per page, prices tick, two browser contexts chat (one per protocol), closing a panel
-// closes only its channel, instruments can be added and removed. Exits 0 on success; on failure saves a
+// Checks: one WebSocket per page, compression (permessage-deflate) negotiated by the browser, prices tick, two
+// browser contexts chat (one per protocol), closing a panel closes only its channel, instruments can be added and
+// removed. Exits 0 on success; on failure saves a
 // screenshot of each page under <screenshot-dir> and exits 1.
 'use strict';
 
@@ -48,9 +49,21 @@ async function openDemo(protocol)
     const context = await browser.newContext();
     const page = await context.newPage();
     pages.push({ page: page, name: protocol });
+    // The 101 response's headers, as Chromium saw them (DevTools protocol): the page cannot read them itself.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    const handshake = new Promise((resolve) =>
+        cdp.on('Network.webSocketHandshakeResponseReceived', (event) => resolve(event.response)));
     await page.goto(base + '/?protocol=' + protocol);
     await waitFor(page, () => document.getElementById('socket-state').textContent === 'connected', null,
         protocol + ' page to connect');
+    const response = await Promise.race([handshake,
+        new Promise((resolve, reject) => setTimeout(() => reject(new Error('no WebSocket handshake seen')), 10000))]);
+    const extensions = Object.entries(response.headers)
+        .filter(([name]) => 'sec-websocket-extensions' === name.toLowerCase()).map(([, value]) => value).join(', ');
+    check(101 === response.status && /^permessage-deflate(;|$)/.test(extensions) &&
+        extensions.includes('server_no_context_takeover'),
+        protocol + ' page negotiated compression: ' + extensions);
     return page;
 }
 

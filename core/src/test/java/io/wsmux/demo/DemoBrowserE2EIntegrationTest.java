@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wsmux.WsmuxSettings;
+import io.wsmux.status.SystemCounter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -26,6 +27,11 @@ class DemoBrowserE2EIntegrationTest
             assertEquals(0, run.exitValue(), "the browser test failed:\n" + run.output());
             assertTrue(run.output().contains("PASS"), run.output());
             assertTrue(demo.multiplexer().topicCount() >= 20, "every instrument has a topic");
+            // Chromium offered permessage-deflate on both pages and the server agreed; the stats (JSON, above
+            // wsmux.deflate.min.length) went out compressed once per publication, shared by both pages.
+            assertTrue(demo.server().counter(SystemCounter.DEFLATE_CONNECTIONS) >= 2, "both pages compress");
+            assertTrue(demo.multiplexer().publicationCompressions() >= 1, "stats compressed");
+            assertTrue(demo.server().counter(SystemCounter.DEFLATE_SHARED_SENDS) >= 1, "sent compressed");
         }
     }
 }
