@@ -410,6 +410,8 @@ public final class Main
         out.println("  --file FILE     a counters file, e.g. /dev/shm/wsmux-1234.counters");
         out.println("  --interval T    time between screens (default 1s)");
         out.println("  --count N       print N screens, then exit (default: until the server stops or Ctrl-C)");
+        out.println("Every mode speaks permessage-deflate (compression) with clients that offer it, as browsers do;");
+        out.println("-Dwsmux.deflate=false turns it off (wsmux.deflate.* properties tune it).");
         out.println("Every other setting is a wsmux.* system property: see docs/tuning.md.");
     }
 
