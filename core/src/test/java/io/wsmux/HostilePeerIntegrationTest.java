@@ -18,8 +18,10 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -35,6 +37,7 @@ import java.util.stream.Stream;
 import io.wsmux.codec.CloseCode;
 import io.wsmux.codec.CloseReason;
 import io.wsmux.codec.Opcode;
+import io.wsmux.conformance.RawWebSocketClient;
 import io.wsmux.codec.http.UpgradeRejection;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -254,6 +257,9 @@ class HostilePeerIntegrationTest
      * The bytes a client sends to break one rule. Every constant but {@link CloseReason#MASKED_SERVER_FRAME} (which
      * only a client's decoder reports) has a case: a constant added to the table fails this test until it has one.
      */
+    private static final Set<CloseReason> DEFLATE_REASONS = EnumSet.of(CloseReason.COMPRESSED_CONTROL_FRAME,
+        CloseReason.COMPRESSED_CONTINUATION, CloseReason.CORRUPT_COMPRESSED_DATA, CloseReason.INFLATED_MESSAGE_TOO_BIG);
+
     private static byte[] violation(final CloseReason reason)
     {
         switch (reason)
@@ -296,6 +302,18 @@ class HostilePeerIntegrationTest
             case INVALID_CLOSE_REASON:
                 return masked(
                     0x80 | Opcode.CLOSE, HostileClient.closePayload(CloseCode.NORMAL, new byte[]{ 'b', (byte)0xFF }));
+            // permessage-deflate, negotiated for these (see DEFLATE_REASONS)
+            case COMPRESSED_CONTROL_FRAME:
+                return masked(0x80 | 0x40 | Opcode.PING, ascii("compressed ping"));
+            case COMPRESSED_CONTINUATION:
+                return concat(masked(0x40 | Opcode.TEXT, RawWebSocketClient.deflate(ascii("first half"))),
+                    masked(0x80 | 0x40 | Opcode.CONTINUATION, ascii("second")));
+            case CORRUPT_COMPRESSED_DATA:
+                return masked(0x80 | 0x40 | Opcode.BINARY, new byte[]{ (byte)0xFF, (byte)0xFF, 1, 2 });
+            case INFLATED_MESSAGE_TOO_BIG:
+                // within the wire limits, past the message limit once inflated
+                return masked(0x80 | 0x40 | Opcode.BINARY,
+                    RawWebSocketClient.deflate(new byte[MAX_MESSAGE_LENGTH + 1]));
             default:
                 throw new IllegalArgumentException("no client bytes break this rule: " + reason);
         }
@@ -309,7 +327,8 @@ class HostilePeerIntegrationTest
         start(WsmuxServer.builder(settings()).endpoint("/echo", recording));
         final HostileClient good = connect().upgrade("/echo");
         final long goodId = recording.awaitOpen();
-        final HostileClient client = connect().upgrade("/echo");
+        final HostileClient client = DEFLATE_REASONS.contains(reason) ?
+            connect().upgrade("/echo", "Sec-WebSocket-Extensions: permessage-deflate") : connect().upgrade("/echo");
         final long id = recording.awaitOpen();
 
         client.write(violation(reason));
