@@ -79,6 +79,10 @@ public final class WebSocketClientConnection extends MessageAssembler
     static final int STATE_CLOSED = 3;
 
     private static final int KEY_LENGTH = 16;
+    private static final byte[] NO_BYTES = new byte[0];
+    private static final UnsafeBuffer EMPTY = new UnsafeBuffer(NO_BYTES);
+    private static final UnsafeBuffer INTERNAL_ERROR = new UnsafeBuffer(utf8("internal error"));
+    private static final UnsafeBuffer GOING_AWAY = new UnsafeBuffer(utf8("client closing"));
 
     private static final short DEFLATE_ON = 1;
     /** The server keeps its compression context: an inflater of this connection's own. */
@@ -86,10 +90,6 @@ public final class WebSocketClientConnection extends MessageAssembler
     /** The client keeps its compression context: a compressor of this connection's own. */
     private static final short DEFLATE_CLIENT_CONTEXT = 4;
     private static final int DEFLATE_WINDOW_SHIFT = 8;
-    private static final byte[] NO_BYTES = new byte[0];
-    private static final UnsafeBuffer EMPTY = new UnsafeBuffer(NO_BYTES);
-    private static final UnsafeBuffer INTERNAL_ERROR = new UnsafeBuffer(utf8("internal error"));
-    private static final UnsafeBuffer GOING_AWAY = new UnsafeBuffer(utf8("client closing"));
 
     private final ClientContext context;
     private final ConnectRequest request;

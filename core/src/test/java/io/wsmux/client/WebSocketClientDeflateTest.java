@@ -56,6 +56,9 @@ class WebSocketClientDeflateTest
     private static final byte[] HELLO = { (byte)0xf2, 0x48, (byte)0xcd, (byte)0xc9, (byte)0xc9, 0x07, 0x00 };
     /** RFC 7692 §7.2.3.2: "Hello" again, compressed with the context of the first. */
     private static final byte[] HELLO_AGAIN = { (byte)0xf2, 0x00, 0x11, 0x00, 0x00 };
+    /** RFC 7692 §7.2.3.4: "Hello" in a DEFLATE block with BFINAL set. */
+    private static final byte[] HELLO_FINAL_BLOCK =
+        { (byte)0xf3, 0x48, (byte)0xcd, (byte)0xc9, (byte)0xc9, 0x07, 0x00 };
 
     private final ConcurrentLinkedQueue<Throwable> clientErrors = new ConcurrentLinkedQueue<>();
     private ScriptedServer server;
@@ -289,6 +292,12 @@ class WebSocketClientDeflateTest
         // §7.2.3.2: the second message refers back into the first.
         server.write(frame(FIN | RSV1 | TEXT, HELLO));
         server.write(frame(FIN | RSV1 | TEXT, HELLO_AGAIN));
+        assertEquals("Hello", recorder.nextText());
+        assertEquals("Hello", recorder.nextText());
+
+        // §7.2.3.4: a message may end its stream with a final block; the next starts a fresh one.
+        server.write(frame(FIN | RSV1 | TEXT, HELLO_FINAL_BLOCK));
+        server.write(frame(FIN | RSV1 | TEXT, HELLO));
         assertEquals("Hello", recorder.nextText());
         assertEquals("Hello", recorder.nextText());
     }
