@@ -6,8 +6,11 @@ import java.util.ArrayDeque;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.Deflater;
 
 import io.wsmux.codec.FrameDescriptor;
+import io.wsmux.codec.deflate.MessageDeflater;
+import io.wsmux.codec.deflate.MessageInflater;
 import io.wsmux.codec.http.UpgradeResponseWriter;
 import io.wsmux.transport.ConnectionFactory;
 import io.wsmux.transport.IoLoop;
@@ -20,8 +23,10 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * What the connections of one client loop share: settings copied into fields, the scratch buffers every send is
- * framed and masked in, a pool of message buffers, the SHA-1 that checks accept keys, the root of the connections'
- * random generators, and the connects not yet established. Creates the loop's {@link WebSocketClientConnection}s.
+ * framed and masked (and compressed) in, a pool of message buffers, the SHA-1 that checks accept keys, the root of the
+ * connections' random generators, the connects not yet established, and for permessage-deflate the compressor and
+ * the inflater of connections that reset them after each message. Creates the loop's
+ * {@link WebSocketClientConnection}s.
  * <p>
  * Not thread safe but for {@link #pending} and {@link #closed}: owned by the client loop.
  */
@@ -48,6 +53,10 @@ final class ClientContext implements ConnectionFactory
     /** A data frame's header alone, when a zero mask key lets the payload go out unchanged. */
     final UnsafeBuffer headerScratch = new UnsafeBuffer(new byte[FrameDescriptor.MAX_HEADER_LENGTH]);
     final boolean zeroMaskKey;
+    /** Whether connections offer permessage-deflate. */
+    final boolean perMessageDeflate;
+    /** The shortest message sent compressed once permessage-deflate is agreed. */
+    final int deflateMinLength;
     /** Where a control frame (ping, pong, close: at most 125 bytes of payload) is framed and masked. */
     final UnsafeBuffer controlScratch = new UnsafeBuffer(
         new byte[FrameDescriptor.MAX_HEADER_LENGTH + FrameDescriptor.MAX_CONTROL_PAYLOAD_LENGTH]);
@@ -58,6 +67,12 @@ final class ClientContext implements ConnectionFactory
 
     private final SplittableRandom random = new SplittableRandom();
     private final ArrayDeque<ExpandableArrayBuffer> messageBuffers = new ArrayDeque<>();
+    /** The compressor of connections that agreed client_no_context_takeover (reset after each message): lazily. */
+    private MessageDeflater sharedDeflater;
+    /** The inflater of connections whose server agreed server_no_context_takeover: lazily. */
+    private MessageInflater sharedInflater;
+    /** A message made of two pieces (or of memory no compressor can read) joined to be compressed: lazily. */
+    private ExpandableArrayBuffer deflateInput;
 
     ClientContext(final ClientSettings settings)
     {
@@ -68,6 +83,8 @@ final class ClientContext implements ConnectionFactory
         this.zeroMaskKey = settings.zeroMaskKey();
         this.closeTimeoutNs = settings.closeTimeoutNs();
         this.errorHandler = settings.errorHandler();
+        this.perMessageDeflate = settings.perMessageDeflate();
+        this.deflateMinLength = settings.deflateMinLength();
     }
 
     @Override
@@ -120,6 +137,72 @@ final class ClientContext implements ConnectionFactory
             buffer.capacity() <= MAX_POOLED_MESSAGE_BUFFER_LENGTH)
         {
             messageBuffers.addLast((ExpandableArrayBuffer)buffer);
+        }
+    }
+
+    /**
+     * @return the loop's compressor for connections that compress each message on its own
+     * (client_no_context_takeover agreed); made on first use.
+     */
+    MessageDeflater sharedDeflater()
+    {
+        if (null == sharedDeflater)
+        {
+            sharedDeflater = new MessageDeflater(Deflater.DEFAULT_COMPRESSION, true);
+        }
+        return sharedDeflater;
+    }
+
+    /**
+     * @return the loop's inflater for connections whose server compresses each message on its own
+     * (server_no_context_takeover agreed); made on first use.
+     */
+    MessageInflater sharedInflater()
+    {
+        if (null == sharedInflater)
+        {
+            sharedInflater = new MessageInflater(true);
+        }
+        return sharedInflater;
+    }
+
+    /**
+     * Join a message's two pieces (either may be empty) where a compressor can read them; grows to the largest
+     * message joined.
+     *
+     * @return the loop's compression input, holding the message at offset 0.
+     */
+    DirectBuffer deflateInput(
+        final DirectBuffer first, final int firstOffset, final int firstLength,
+        final DirectBuffer second, final int secondOffset, final int secondLength)
+    {
+        if (null == deflateInput)
+        {
+            deflateInput = new ExpandableArrayBuffer(
+                Math.max(INITIAL_MESSAGE_BUFFER_LENGTH, firstLength + secondLength));
+        }
+        deflateInput.putBytes(0, first, firstOffset, firstLength);
+        if (secondLength > 0)
+        {
+            deflateInput.putBytes(firstLength, second, secondOffset, secondLength);
+        }
+        return deflateInput;
+    }
+
+    /**
+     * The loop stopped, its connections closed: free the shared compressor's and inflater's native memory now.
+     */
+    void onLoopClosed()
+    {
+        if (null != sharedDeflater)
+        {
+            sharedDeflater.close();
+            sharedDeflater = null;
+        }
+        if (null != sharedInflater)
+        {
+            sharedInflater.close();
+            sharedInflater = null;
         }
     }
 }

@@ -335,10 +335,26 @@ public final class ClientSettings
     }
 
     /**
-     * @param perMessageDeflate true to offer permessage-deflate in the handshake; when the server agrees, messages
-     *                          of at least {@link #deflateMinLength()} bytes are sent compressed and compressed
-     *                          messages from the server are inflated (bounded by {@link #maxMessageLength()}).
-     *                          Default false.
+     * permessage-deflate (RFC 7692). The handshake offers {@code permessage-deflate; client_max_window_bits}, what
+     * browsers send; a response RFC 7692 does not allow (another extension, two elements, a parameter unknown,
+     * repeated or with an invalid value) fails the connect with a {@link WebSocketHandshakeException}. When the
+     * server agrees:
+     * <ul>
+     *     <li>compressed messages from the server are inflated whole, never past {@link #maxMessageLength()} (1009
+     *     at the limit, so a decompression bomb costs at most that much memory; 1007 for corrupt data), with an
+     *     inflater the client loop shares when the server answered {@code server_no_context_takeover} (as wsmux
+     *     does by default), else one of the connection's own (about 45 KiB of native zlib memory);</li>
+     *     <li>text and binary messages of at least {@link #deflateMinLength()} bytes, {@link MuxClient} channel
+     *     messages included, are sent compressed, on the client's thread whichever thread sent them: with a
+     *     compressor the loop shares when the server asked {@code client_no_context_takeover} (as wsmux does by
+     *     default; a message that does not get smaller then goes out plain), else with one of the connection's
+     *     own that keeps its window between messages (about 260 KiB of native zlib memory), in pieces of the
+     *     window the server allows with {@code client_max_window_bits}.</li>
+     * </ul>
+     * A server that declines leaves messages uncompressed both ways.
+     *
+     * @param perMessageDeflate true to offer permessage-deflate in the handshake. Default false: no offer, and a
+     *                          server that answers with an extension anyway fails the connect.
      * @return this.
      */
     public ClientSettings perMessageDeflate(final boolean perMessageDeflate)
@@ -356,7 +372,10 @@ public final class ClientSettings
     }
 
     /**
-     * @param deflateMinLength the shortest message sent compressed when permessage-deflate was agreed (0: all).
+     * @param deflateMinLength the shortest message sent compressed when permessage-deflate was agreed (0: all),
+     *                         the whole WebSocket payload counted (for a {@link MuxClient} channel, its 5-byte
+     *                         header too). Default {@link #DEFLATE_MIN_LENGTH_DEFAULT}: deflate gains little on
+     *                         shorter messages.
      * @return this.
      */
     public ClientSettings deflateMinLength(final int deflateMinLength)

@@ -82,10 +82,11 @@ final class ConnectRequest
     }
 
     /**
-     * @param key the Sec-WebSocket-Key value: base64 of 16 random bytes.
+     * @param key        the Sec-WebSocket-Key value: base64 of 16 random bytes.
+     * @param extensions the Sec-WebSocket-Extensions value to offer, or null for none.
      * @return the opening handshake request, ASCII.
      */
-    byte[] upgradeRequest(final String key)
+    byte[] upgradeRequest(final String key, final String extensions)
     {
         // RFC 6455 §4.1: the opening handshake is an HTTP/1.1 GET with these headers.
         final StringBuilder head = new StringBuilder(256)
@@ -98,6 +99,10 @@ final class ConnectRequest
         if (null != subprotocol)
         {
             head.append("Sec-WebSocket-Protocol: ").append(subprotocol).append("\r\n");
+        }
+        if (null != extensions)
+        {
+            head.append("Sec-WebSocket-Extensions: ").append(extensions).append("\r\n");
         }
         return head.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
     }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import io.wsmux.codec.deflate.DeflateNegotiation;
 import org.agrona.DirectBuffer;
 
 /**
@@ -36,6 +37,7 @@ final class UpgradeResponseParser
     private String statusLine = "";
     private int status = WebSocketHandshakeException.NO_STATUS;
     private boolean malformedHeader;
+    private DeflateNegotiation.ClientAgreement deflateAgreement;
     private final Map<String, List<String>> headers = new HashMap<>();
 
     /**
@@ -125,14 +127,24 @@ final class UpgradeResponseParser
     }
 
     /**
+     * @return permessage-deflate as agreed by a response that passed {@link #check} with the extension offered, or
+     * null when it is not in use.
+     */
+    DeflateNegotiation.ClientAgreement deflateAgreement()
+    {
+        return deflateAgreement;
+    }
+
+    /**
      * Check a complete 101 response against the client's request (RFC 6455 §4.1, "the client MUST validate the
      * server's response as follows").
      *
      * @param expectedAccept the Sec-WebSocket-Accept value for the key sent.
      * @param subprotocol    the subprotocol asked for, or null.
+     * @param offeredDeflate whether the request offered {@link DeflateNegotiation#CLIENT_OFFER}.
      * @return null when the response accepts the upgrade, else what is wrong with it.
      */
-    String check(final String expectedAccept, final String subprotocol)
+    String check(final String expectedAccept, final String subprotocol, final boolean offeredDeflate)
     {
         // §4.1 item 1: "If the status code received from the server is not 101, the client handles the response
         // per HTTP procedures": for this client, the connect fails.
@@ -161,11 +173,26 @@ final class UpgradeResponseParser
         {
             return "Sec-WebSocket-Accept " + accept + " does not match the key sent (expected " + expectedAccept + ")";
         }
-        // §4.1 item 5: no extension was offered, so none may be in use.
-        final String extensions = header("sec-websocket-extensions");
-        if (null != extensions && !extensions.isEmpty())
+        // §4.1 item 5: an extension not offered fails the connection. RFC 7692 §7.1: so does a permessage-deflate
+        // response the client cannot accept.
+        final List<String> extensions = headers.getOrDefault("sec-websocket-extensions", List.of());
+        if (!offeredDeflate)
         {
-            return "server chose extensions that were not offered: " + extensions;
+            final List<String> elements = DeflateNegotiation.listElements(extensions);
+            if (!elements.isEmpty())
+            {
+                return "server chose extensions that were not offered: " + String.join(", ", elements);
+            }
+        }
+        else
+        {
+            final DeflateNegotiation.ClientAgreement agreement =
+                DeflateNegotiation.acceptResponse(extensions, true);
+            if (null != agreement && !agreement.isAccepted())
+            {
+                return agreement.problem();
+            }
+            deflateAgreement = agreement;
         }
         // §4.1 item 6: a subprotocol not asked for fails. Stricter than the RFC: a subprotocol asked for and not
         // confirmed fails too, since a client asking for one cannot speak anything else.

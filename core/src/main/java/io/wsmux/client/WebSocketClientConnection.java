@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.Deflater;
 
 import io.wsmux.MessageAssembler;
 import io.wsmux.codec.CloseCode;
@@ -19,6 +20,9 @@ import io.wsmux.codec.FrameEncoder;
 import io.wsmux.codec.FrameHandler;
 import io.wsmux.codec.Masking;
 import io.wsmux.codec.Opcode;
+import io.wsmux.codec.deflate.DeflateNegotiation;
+import io.wsmux.codec.deflate.MessageDeflater;
+import io.wsmux.codec.deflate.MessageInflater;
 import io.wsmux.transport.IoLoop;
 import io.wsmux.transport.TcpConnection;
 import org.agrona.DirectBuffer;
@@ -55,6 +59,16 @@ import org.agrona.concurrent.UnsafeBuffer;
  * running untrusted scripts against cache poisoning of intermediaries; a test or load client sending its own data
  * does not need it. The Sec-WebSocket-Key nonce comes from the same generator.
  * <p>
+ * <b>permessage-deflate</b> (RFC 7692), with {@link ClientSettings#perMessageDeflate(boolean)}: the handshake offers
+ * {@code permessage-deflate; client_max_window_bits} and fails on a response the RFC does not allow. Once agreed,
+ * compressed messages from the server are inflated whole, bounded by {@link ClientSettings#maxMessageLength()} while
+ * inflating (1009 past it, 1007 for corrupt data), with the loop's shared inflater when the server compresses each
+ * message on its own ({@code server_no_context_takeover}), else with the connection's own. Messages of at least
+ * {@link ClientSettings#deflateMinLength()} bytes go out compressed (RSV1, one frame, masked), on the loop thread
+ * whoever sent them: with the loop's shared compressor when the server asked {@code client_no_context_takeover}
+ * (then a message that does not get smaller goes out plain), else with the connection's own, which keeps its
+ * context; in pieces of the server's {@code client_max_window_bits} when it named one.
+ * <p>
  * <b>Not thread safe</b> but for the send, close and accessor methods, which hand work to the loop.
  */
 public final class WebSocketClientConnection extends MessageAssembler
@@ -69,6 +83,13 @@ public final class WebSocketClientConnection extends MessageAssembler
     private static final UnsafeBuffer EMPTY = new UnsafeBuffer(NO_BYTES);
     private static final UnsafeBuffer INTERNAL_ERROR = new UnsafeBuffer(utf8("internal error"));
     private static final UnsafeBuffer GOING_AWAY = new UnsafeBuffer(utf8("client closing"));
+
+    private static final short DEFLATE_ON = 1;
+    /** The server keeps its compression context: an inflater of this connection's own. */
+    private static final short DEFLATE_SERVER_CONTEXT = 2;
+    /** The client keeps its compression context: a compressor of this connection's own. */
+    private static final short DEFLATE_CLIENT_CONTEXT = 4;
+    private static final int DEFLATE_WINDOW_SHIFT = 8;
 
     private final ClientContext context;
     private final ConnectRequest request;
@@ -88,6 +109,16 @@ public final class WebSocketClientConnection extends MessageAssembler
 
     private ExpandableArrayBuffer partsBuffer;
     private int partsLength;
+
+    /**
+     * permessage-deflate as agreed: 0 (not), or {@link #DEFLATE_ON} with the flags above and the client's window bits
+     * from bit {@link #DEFLATE_WINDOW_SHIFT}. Written before the volatile state turns OPEN, then only read.
+     */
+    private short deflate;
+    /** This connection's own inflater (the server keeps its context), made on the first compressed message. */
+    private MessageInflater inflater;
+    /** This connection's own compressor (the client keeps its context), made on the first compressed send. */
+    private MessageDeflater deflater;
 
     private boolean opened;
     private boolean closeRecorded;
@@ -142,6 +173,14 @@ public final class WebSocketClientConnection extends MessageAssembler
     public String subprotocol()
     {
         return subprotocol;
+    }
+
+    /**
+     * @return true when the handshake agreed permessage-deflate (RFC 7692): messages may be compressed both ways.
+     */
+    public boolean perMessageDeflate()
+    {
+        return 0 != deflate;
     }
 
     /**
@@ -338,7 +377,8 @@ public final class WebSocketClientConnection extends MessageAssembler
         expectedAccept = context.acceptKeys.acceptKey(encodedKey);
         responseParser = new UpgradeResponseParser(context.maxResponseHeadLength);
 
-        final byte[] bytes = request.upgradeRequest(encodedKey);
+        final byte[] bytes =
+            request.upgradeRequest(encodedKey, context.perMessageDeflate ? DeflateNegotiation.CLIENT_OFFER : null);
         write(new UnsafeBuffer(bytes), 0, bytes.length);
         deadline(nowNs + context.handshakeTimeoutNs);
     }
@@ -485,6 +525,16 @@ public final class WebSocketClientConnection extends MessageAssembler
         responseParser = null;
         releaseReceiveBuffers();
         partsBuffer = null;
+        if (null != inflater)
+        {
+            inflater.close(); // zlib's native memory now, not when the collector gets to it
+            inflater = null;
+        }
+        if (null != deflater)
+        {
+            deflater.close();
+            deflater = null;
+        }
     }
 
     // ---- handshake ----
@@ -496,7 +546,7 @@ public final class WebSocketClientConnection extends MessageAssembler
      */
     private boolean completeHandshake(final MutableDirectBuffer buffer, final int offset, final int length)
     {
-        final String problem = responseParser.check(expectedAccept, request.subprotocol);
+        final String problem = responseParser.check(expectedAccept, request.subprotocol, context.perMessageDeflate);
         if (null != problem)
         {
             final String body = UpgradeResponseParser.bodyExcerpt(buffer, offset, length);
@@ -507,6 +557,14 @@ public final class WebSocketClientConnection extends MessageAssembler
         }
 
         subprotocol = responseParser.header("sec-websocket-protocol");
+        final DeflateNegotiation.ClientAgreement agreement = responseParser.deflateAgreement();
+        if (null != agreement)
+        {
+            deflate = (short)(DEFLATE_ON | (agreement.clientMaxWindowBits() << DEFLATE_WINDOW_SHIFT) |
+                (agreement.serverNoContextTakeover() ? 0 : DEFLATE_SERVER_CONTEXT) |
+                (agreement.clientNoContextTakeover() ? 0 : DEFLATE_CLIENT_CONTEXT));
+            decoder.allowCompression(true); // RFC 7692 §6: RSV1 marks a compressed message from now on
+        }
         responseParser = null;
         expectedAccept = null;
         state = STATE_OPEN;
@@ -716,6 +774,11 @@ public final class WebSocketClientConnection extends MessageAssembler
             return false;
         }
         final int length = firstLength + secondLength;
+        if (0 != deflate && length >= context.deflateMinLength &&
+            sendCompressed(opcode, first, firstOffset, firstLength, second, secondOffset, secondLength))
+        {
+            return true;
+        }
         if (context.zeroMaskKey && 0 == secondLength)
         {
             // A zero key leaves the payload as it is: the header, then the caller's bytes, copied once.
@@ -737,6 +800,75 @@ public final class WebSocketClientConnection extends MessageAssembler
         }
         writeFrame(scratch, 0, headerLength + length, null, 0, 0);
         return true;
+    }
+
+    /**
+     * RFC 7692 §7.2.1: compress one whole message (its two pieces as one) and send it in one frame with RSV1 set,
+     * masked. It is compressed into the send scratch after room for the longest header, then the header is written
+     * right before it, so the compressed bytes are masked in place and copied out once. Allocates nothing once the
+     * scratch (and, for two pieces, the loop's compression input) has grown to the largest message sent.
+     *
+     * @return false when the message did not get smaller with the loop's compressor, which keeps no context: then
+     * nothing was sent and the caller sends it plain. A compressor with context has taken the message into its
+     * window, so the compressed form always goes out.
+     */
+    private boolean sendCompressed(
+        final int opcode,
+        final DirectBuffer first,
+        final int firstOffset,
+        final int firstLength,
+        final DirectBuffer second,
+        final int secondOffset,
+        final int secondLength)
+    {
+        final int length = firstLength + secondLength;
+        final boolean ownContext = 0 != (deflate & DEFLATE_CLIENT_CONTEXT);
+        final int windowBits = deflate >> DEFLATE_WINDOW_SHIFT;
+        final DirectBuffer input;
+        final int inputOffset;
+        if (0 == secondLength && (null != first.byteArray() || null != first.byteBuffer()))
+        {
+            input = first;
+            inputOffset = firstOffset;
+        }
+        else
+        {
+            input = context.deflateInput(first, firstOffset, firstLength, second, secondOffset, secondLength);
+            inputOffset = 0;
+        }
+        final ExpandableArrayBuffer scratch = context.sendScratch;
+        final int payloadOffset = FrameDescriptor.MAX_HEADER_LENGTH;
+        scratch.checkLimit(payloadOffset + MessageDeflater.maxCompressedLength(length, windowBits));
+        final int compressedLength = deflater(ownContext).deflate(
+            input, inputOffset, length, scratch.byteArray(), payloadOffset, windowBits);
+        if (!ownContext && compressedLength >= length)
+        {
+            return false;
+        }
+        final int maskKey = context.zeroMaskKey ? 0 : random.nextInt();
+        final int headerLength = FrameDescriptor.headerLength(compressedLength, true);
+        final int frameOffset = payloadOffset - headerLength;
+        FrameEncoder.writeMaskedHeader(
+            scratch, frameOffset, true, opcode | FrameDescriptor.RSV1, compressedLength, maskKey);
+        if (0 != maskKey)
+        {
+            Masking.unmask(scratch, payloadOffset, compressedLength, maskKey, 0);
+        }
+        writeFrame(scratch, frameOffset, headerLength + compressedLength, null, 0, 0);
+        return true;
+    }
+
+    private MessageDeflater deflater(final boolean ownContext)
+    {
+        if (!ownContext)
+        {
+            return context.sharedDeflater();
+        }
+        if (null == deflater)
+        {
+            deflater = new MessageDeflater(Deflater.DEFAULT_COMPRESSION, false);
+        }
+        return deflater;
     }
 
     private void writeControl(final int opcode, final DirectBuffer buffer, final int offset, final int length)
@@ -828,6 +960,32 @@ public final class WebSocketClientConnection extends MessageAssembler
     {
         notifyError(error);
         startClose(CloseCode.INTERNAL_ERROR, INTERNAL_ERROR, 0, INTERNAL_ERROR.capacity());
+    }
+
+    @Override
+    protected MessageInflater inflater()
+    {
+        if (0 == (deflate & DEFLATE_SERVER_CONTEXT))
+        {
+            return context.sharedInflater(); // the server compresses each message on its own
+        }
+        if (null == inflater)
+        {
+            inflater = new MessageInflater(false);
+        }
+        return inflater;
+    }
+
+    @Override
+    protected int inflateLimit()
+    {
+        return context.maxMessageLength;
+    }
+
+    @Override
+    protected void onInflateFailed(final CloseReason reason)
+    {
+        failConnection(reason); // 1009 past maxMessageLength, 1007 for corrupt data or text that is not UTF-8
     }
 
     @Override

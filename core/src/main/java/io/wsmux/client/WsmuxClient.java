@@ -79,7 +79,7 @@ public final class WsmuxClient implements AutoCloseable
             idleStrategy(settings.idleMode()),
             settings.errorHandler(),
             null,
-            new ClientAgent(loop, settings.dutyCycleWork()));
+            new ClientAgent(loop, context, settings.dutyCycleWork()));
     }
 
     /**
@@ -269,11 +269,13 @@ public final class WsmuxClient implements AutoCloseable
     private static final class ClientAgent implements Agent
     {
         private final IoLoop loop;
+        private final ClientContext context;
         private final DutyCycleWork work;
 
-        ClientAgent(final IoLoop loop, final DutyCycleWork work)
+        ClientAgent(final IoLoop loop, final ClientContext context, final DutyCycleWork work)
         {
             this.loop = loop;
+            this.context = context;
             this.work = work;
         }
 
@@ -294,6 +296,7 @@ public final class WsmuxClient implements AutoCloseable
         public void onClose()
         {
             loop.onClose();
+            context.onLoopClosed();
         }
 
         @Override

@@ -1,11 +1,13 @@
 package io.wsmux.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 
+import io.wsmux.codec.deflate.DeflateNegotiation;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -27,13 +29,28 @@ class UpgradeResponseParserTest
         return new UnsafeBuffer(text.getBytes(StandardCharsets.US_ASCII));
     }
 
-    private static String check(final String response, final String subprotocol)
+    private static UpgradeResponseParser parse(final String response)
     {
         final UpgradeResponseParser parser = new UpgradeResponseParser(8192);
         final UnsafeBuffer buffer = ascii(response);
         parser.parse(buffer, 0, buffer.capacity());
         assertEquals(UpgradeResponseParser.COMPLETE, parser.state());
-        return parser.check(ACCEPT, subprotocol);
+        return parser;
+    }
+
+    private static String check(final String response, final String subprotocol)
+    {
+        return parse(response).check(ACCEPT, subprotocol, false);
+    }
+
+    private static String withExtensions(final String... values)
+    {
+        final StringBuilder headers = new StringBuilder();
+        for (final String value : values)
+        {
+            headers.append("Sec-WebSocket-Extensions: ").append(value).append("\r\n");
+        }
+        return VALID.replace("\r\n\r\n", "\r\n" + headers + "\r\n");
     }
 
     @Test
@@ -53,7 +70,7 @@ class UpgradeResponseParserTest
             assertEquals(headLength, consumed, "stops right after CRLFCRLF: split=" + split);
             assertEquals(101, parser.status());
             assertEquals("HTTP/1.1 101 Switching Protocols", parser.statusLine());
-            assertNull(parser.check(ACCEPT, "wsmux.v1"), "split=" + split);
+            assertNull(parser.check(ACCEPT, "wsmux.v1", false), "split=" + split);
         }
     }
 
@@ -86,6 +103,42 @@ class UpgradeResponseParserTest
             .contains("extensions"));
         assertEquals("malformed header line", check(VALID.replace("Upgrade: WebSocket", "Upgrade : WebSocket"),
             "wsmux.v1"));
+    }
+
+    @Test
+    void shouldRejectPermessageDeflateWhenNotOffered()
+    {
+        final String problem = check(withExtensions("permessage-deflate"), "wsmux.v1");
+        assertEquals("server chose extensions that were not offered: permessage-deflate", problem);
+        assertNull(check(withExtensions(""), "wsmux.v1"), "an empty header names no extension");
+    }
+
+    @Test
+    void shouldAgreeToPermessageDeflateWhenOffered()
+    {
+        final UpgradeResponseParser parser = parse(withExtensions("permessage-deflate; server_no_context_takeover",
+            "")); // empty lines of the header are no elements
+        assertNull(parser.check(ACCEPT, "wsmux.v1", true));
+        final DeflateNegotiation.ClientAgreement agreement = parser.deflateAgreement();
+        assertNotNull(agreement);
+        assertTrue(agreement.serverNoContextTakeover());
+
+        final UpgradeResponseParser declined = parse(VALID);
+        assertNull(declined.check(ACCEPT, "wsmux.v1", true));
+        assertNull(declined.deflateAgreement(), "the server declined: no extension in use");
+    }
+
+    @Test
+    void shouldRejectAPermessageDeflateResponseTheRfcFails()
+    {
+        final UpgradeResponseParser twoLines = parse(withExtensions("permessage-deflate", "permessage-deflate"));
+        assertTrue(twoLines.check(ACCEPT, "wsmux.v1", true).contains("more than one"));
+        assertNull(twoLines.deflateAgreement());
+
+        assertTrue(parse(withExtensions("permessage-deflate; x=1")).check(ACCEPT, "wsmux.v1", true)
+            .contains("unknown parameter 'x=1'"));
+        assertTrue(parse(withExtensions("x-webkit-deflate-frame")).check(ACCEPT, "wsmux.v1", true)
+            .contains("not offered"));
     }
 
     @Test

@@ -5,9 +5,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The server's side of the permessage-deflate handshake (RFC 7692 §5 and §7.1): read the client's offers from its
- * {@code Sec-WebSocket-Extensions} list elements, decline each one the server cannot or may not accept, and agree to
- * the first acceptable one with the response's extension value.
+ * Both sides of the permessage-deflate handshake (RFC 7692 §5 and §7.1). The server's: read the client's offers from
+ * its {@code Sec-WebSocket-Extensions} list elements, decline each one the server cannot or may not accept, and agree
+ * to the first acceptable one with the response's extension value ({@link #negotiate}). The client's: offer
+ * {@link #CLIENT_OFFER} and check the server's response ({@link #acceptResponse}).
  * <p>
  * An offer is declined, not the handshake failed (§5: "A server MUST decline an extension negotiation offer ..."),
  * when it holds a parameter not defined for an offer, a parameter with an invalid value, a parameter twice, or a
@@ -37,6 +38,12 @@ public final class DeflateNegotiation
     /** RFC 7692 §7.1.2: the smallest window a parameter may name. */
     public static final int MIN_WINDOW_BITS = 8;
 
+    /**
+     * The client's offer, what browsers send: permessage-deflate with {@code client_max_window_bits} (no value), so
+     * that the server may limit the client's window (RFC 7692 §7.1.2.2).
+     */
+    public static final String CLIENT_OFFER = "permessage-deflate; client_max_window_bits";
+
     private static final String SERVER_NO_CONTEXT_TAKEOVER = "server_no_context_takeover";
     private static final String CLIENT_NO_CONTEXT_TAKEOVER = "client_no_context_takeover";
     private static final String SERVER_MAX_WINDOW_BITS = "server_max_window_bits";
@@ -58,6 +65,162 @@ public final class DeflateNegotiation
     public record Agreement(
         boolean serverNoContextTakeover, boolean clientNoContextTakeover, int serverMaxWindowBits, String response)
     {
+    }
+
+    /**
+     * What a client learns from the server's response to its offer: the parameters agreed, or why the response must
+     * fail the connection.
+     *
+     * @param serverNoContextTakeover the server compresses each message on its own: the client may inflate them with
+     *                                an inflater it shares and resets.
+     * @param clientNoContextTakeover the client must compress each message on its own (a compressor it shares and
+     *                                resets).
+     * @param serverMaxWindowBits     the window the server compresses with at most, 8 to 15.
+     * @param clientMaxWindowBits     the window the client may compress with at most, 8 to 15.
+     * @param problem                 null when the response is acceptable, else what is wrong with it (the client
+     *                                fails the connection).
+     */
+    public record ClientAgreement(
+        boolean serverNoContextTakeover,
+        boolean clientNoContextTakeover,
+        int serverMaxWindowBits,
+        int clientMaxWindowBits,
+        String problem)
+    {
+        static ClientAgreement refused(final String problem)
+        {
+            return new ClientAgreement(false, false, MAX_WINDOW_BITS, MAX_WINDOW_BITS, problem);
+        }
+
+        /**
+         * @return true when the response is acceptable.
+         */
+        public boolean isAccepted()
+        {
+            return null == problem;
+        }
+    }
+
+    /**
+     * The client's side (RFC 7692 §5 and §7.1): read the server's {@code Sec-WebSocket-Extensions} response to an
+     * offer of permessage-deflate. The response may hold one permessage-deflate element (or none: the server
+     * declined, and messages go uncompressed). §7.1: "A client MUST _Fail the WebSocket Connection_ if the peer
+     * server accepted an extension negotiation offer for this extension with an extension negotiation response
+     * meeting any of the following conditions": a parameter not defined for a response, an invalid value, a parameter
+     * twice, a configuration the client does not support. An extension that was not offered fails it too (RFC 6455
+     * §4.1, item 5), and so does a second permessage-deflate element (the server accepts one offer, §5).
+     *
+     * @param headerValues               every value of the response's {@code Sec-WebSocket-Extensions} header.
+     * @param offeredClientMaxWindowBits whether the offer held {@code client_max_window_bits} (§7.1.2.2: without
+     *                                   it the response may not hold the parameter).
+     * @return null when the response names no extension, else the agreement or, with
+     * {@link ClientAgreement#problem()} set, why the connection must fail.
+     */
+    public static ClientAgreement acceptResponse(
+        final List<String> headerValues, final boolean offeredClientMaxWindowBits)
+    {
+        final List<String> elements = listElements(headerValues);
+        if (elements.isEmpty())
+        {
+            return null;
+        }
+        if (elements.size() > 1)
+        {
+            return ClientAgreement.refused("server chose more than one extension: " + String.join(", ", elements));
+        }
+        final String element = elements.get(0);
+        final String[] parts = element.split(";", -1);
+        if (!EXTENSION_NAME.equals(parts[0].trim().toLowerCase(Locale.ROOT)))
+        {
+            return ClientAgreement.refused("server chose an extension that was not offered: " + element);
+        }
+        boolean serverNoContextTakeover = false;
+        boolean clientNoContextTakeover = false;
+        int serverMaxWindowBits = 0;
+        int clientMaxWindowBits = 0;
+        for (int i = 1; i < parts.length; i++)
+        {
+            final String parameter = parts[i].trim();
+            final int equals = parameter.indexOf('=');
+            final String name = (equals < 0 ? parameter : parameter.substring(0, equals)).trim()
+                .toLowerCase(Locale.ROOT);
+            final String value = equals < 0 ? null : unquote(parameter.substring(equals + 1).trim());
+            if (equals >= 0 && null == value)
+            {
+                return refusedParameter("a malformed value", parameter, element);
+            }
+            switch (name)
+            {
+                case SERVER_NO_CONTEXT_TAKEOVER:
+                    if (serverNoContextTakeover)
+                    {
+                        return refusedParameter("a repeated parameter", parameter, element); // §7.1
+                    }
+                    if (null != value)
+                    {
+                        return refusedParameter("a value for a parameter without one", parameter, element);
+                    }
+                    serverNoContextTakeover = true;
+                    break;
+
+                case CLIENT_NO_CONTEXT_TAKEOVER:
+                    if (clientNoContextTakeover)
+                    {
+                        return refusedParameter("a repeated parameter", parameter, element);
+                    }
+                    if (null != value)
+                    {
+                        return refusedParameter("a value for a parameter without one", parameter, element);
+                    }
+                    clientNoContextTakeover = true; // §7.1.1.2: the server may ask it unoffered
+                    break;
+
+                case SERVER_MAX_WINDOW_BITS:
+                    if (0 != serverMaxWindowBits)
+                    {
+                        return refusedParameter("a repeated parameter", parameter, element);
+                    }
+                    if (!isWindowBits(value))
+                    {
+                        return refusedParameter("an invalid window size (8 to 15)", parameter, element);
+                    }
+                    // §7.1.2.1: the server's window is at most this; the client's inflater takes any window.
+                    serverMaxWindowBits = Integer.parseInt(value);
+                    break;
+
+                case CLIENT_MAX_WINDOW_BITS:
+                    if (0 != clientMaxWindowBits)
+                    {
+                        return refusedParameter("a repeated parameter", parameter, element);
+                    }
+                    if (!offeredClientMaxWindowBits)
+                    {
+                        // §7.1.2.2: "Absence of this parameter in an extension negotiation offer indicates that the
+                        // client can receive only extension negotiation responses that do not include the
+                        // client_max_window_bits extension parameter."
+                        return refusedParameter("a parameter that was not offered", parameter, element);
+                    }
+                    if (!isWindowBits(value))
+                    {
+                        // In a response the parameter has a value (§7.1.2.2).
+                        return refusedParameter("an invalid window size (8 to 15)", parameter, element);
+                    }
+                    clientMaxWindowBits = Integer.parseInt(value);
+                    break;
+
+                default:
+                    return refusedParameter("an unknown parameter", parameter, element); // §7.1
+            }
+        }
+        return new ClientAgreement(serverNoContextTakeover, clientNoContextTakeover,
+            0 == serverMaxWindowBits ? MAX_WINDOW_BITS : serverMaxWindowBits,
+            0 == clientMaxWindowBits ? MAX_WINDOW_BITS : clientMaxWindowBits, null);
+    }
+
+    private static ClientAgreement refusedParameter(final String what, final String parameter, final String element)
+    {
+        return ClientAgreement.refused(
+            "server's permessage-deflate response has " + what + " '" + parameter + "': " + element);
     }
 
     /**

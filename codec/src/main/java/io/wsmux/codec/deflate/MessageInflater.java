@@ -36,6 +36,11 @@ public final class MessageInflater implements AutoCloseable
     private final Inflater inflater = new Inflater(true);
     private final byte[] probe = new byte[1];
     private final boolean noContextTakeover;
+    /**
+     * The message's deflate stream ended with a final block (BFINAL): the inflater was reset for the next message,
+     * and the tail is not fed (it would start a new stream that the next message then continues).
+     */
+    private boolean streamEnded;
     private ByteBuffer viewSource;
     private ByteBuffer view;
 
@@ -65,7 +70,7 @@ public final class MessageInflater implements AutoCloseable
     {
         inflater.setInput(src, srcOffset, length);
         int produced = drain(dst, dstOffset, limit);
-        if (produced >= 0 && last)
+        if (produced >= 0 && last && !streamEnded)
         {
             inflater.setInput(TAIL, 0, TAIL.length);
             final int tail = drain(dst, dstOffset + produced, limit - produced);
@@ -89,7 +94,7 @@ public final class MessageInflater implements AutoCloseable
     {
         setInput(src, srcOffset, length);
         int produced = drainGrowing(dst, 0, limit);
-        if (produced >= 0)
+        if (produced >= 0 && !streamEnded)
         {
             inflater.setInput(TAIL, 0, TAIL.length);
             final int tail = drainGrowing(dst, produced, limit);
@@ -127,6 +132,10 @@ public final class MessageInflater implements AutoCloseable
         {
             inflater.reset(); // a refused message leaves nothing behind for the next (the connection closes anyway)
         }
+        if (produced < 0 || last)
+        {
+            streamEnded = false;
+        }
         return produced;
     }
 
@@ -140,7 +149,11 @@ public final class MessageInflater implements AutoCloseable
                 if (produced == limit)
                 {
                     // Full. One more byte would pass the limit: refuse if the stream still has any to give.
-                    return hasMoreOutput() ? TOO_BIG : produced;
+                    if (hasMoreOutput())
+                    {
+                        return TOO_BIG;
+                    }
+                    break;
                 }
                 final int n = inflater.inflate(dst, dstOffset + produced, limit - produced);
                 produced += n;
@@ -174,7 +187,11 @@ public final class MessageInflater implements AutoCloseable
             {
                 if (length == limit)
                 {
-                    return hasMoreOutput() ? TOO_BIG : length;
+                    if (hasMoreOutput())
+                    {
+                        return TOO_BIG;
+                    }
+                    break; // exactly at the limit: a final block may have ended the stream (see afterDrain)
                 }
                 int room = dst.capacity() - length;
                 if (room <= 0)
@@ -207,8 +224,10 @@ public final class MessageInflater implements AutoCloseable
     {
         if (inflater.finished())
         {
-            // The message ended with a final block (BFINAL): the stream is over, start the next one fresh.
+            // RFC 7692 §7.2.3.4: a sender may end a message with a final block (BFINAL). The stream is over: the next
+            // message starts a fresh one, and the receiver's tail, which would begin a new stream here, is left out.
             inflater.reset();
+            streamEnded = true;
         }
     }
 

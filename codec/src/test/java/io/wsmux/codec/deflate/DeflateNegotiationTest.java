@@ -166,4 +166,138 @@ class DeflateNegotiationTest
 
         assertEquals("permessage-deflate; server_no_context_takeover", agreement.response());
     }
+
+    // ---- the client's side ----
+
+    @Test
+    void shouldReadNoAgreementFromAnEmptyResponse()
+    {
+        assertNull(DeflateNegotiation.acceptResponse(List.of(), true));
+        assertNull(DeflateNegotiation.acceptResponse(List.of(" , "), true));
+    }
+
+    @Test
+    void shouldAcceptWhatTheServerAnswersByDefault()
+    {
+        final DeflateNegotiation.ClientAgreement agreement =
+            DeflateNegotiation.acceptResponse(List.of("permessage-deflate; server_no_context_takeover"), true);
+
+        assertTrue(agreement.isAccepted());
+        assertTrue(agreement.serverNoContextTakeover());
+        assertFalse(agreement.clientNoContextTakeover());
+        assertEquals(15, agreement.serverMaxWindowBits());
+        assertEquals(15, agreement.clientMaxWindowBits());
+    }
+
+    @Test
+    void shouldAcceptEveryResponseParameter()
+    {
+        final DeflateNegotiation.ClientAgreement agreement = DeflateNegotiation.acceptResponse(List.of(
+            "PerMessage-Deflate; Server_No_Context_Takeover; client_no_context_takeover;" +
+            " server_max_window_bits=10; client_max_window_bits=\"9\""), true);
+
+        assertTrue(agreement.isAccepted(), agreement.problem());
+        assertTrue(agreement.serverNoContextTakeover());
+        assertTrue(agreement.clientNoContextTakeover());
+        assertEquals(10, agreement.serverMaxWindowBits());
+        assertEquals(9, agreement.clientMaxWindowBits());
+    }
+
+    @Test
+    void shouldAcceptAPlainResponseWithContextTakeoverBothWays()
+    {
+        final DeflateNegotiation.ClientAgreement agreement =
+            DeflateNegotiation.acceptResponse(List.of("permessage-deflate"), false);
+
+        assertTrue(agreement.isAccepted());
+        assertFalse(agreement.serverNoContextTakeover());
+        assertFalse(agreement.clientNoContextTakeover());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {8, 9, 10, 11, 12, 13, 14, 15})
+    void shouldAcceptEveryWindowSizeInAResponse(final int bits)
+    {
+        final DeflateNegotiation.ClientAgreement agreement = DeflateNegotiation.acceptResponse(List.of(
+            "permessage-deflate; server_max_window_bits=" + bits + "; client_max_window_bits=" + bits), true);
+
+        assertEquals(bits, agreement.serverMaxWindowBits());
+        assertEquals(bits, agreement.clientMaxWindowBits());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "x-webkit-deflate-frame|not offered",
+        "permessage-foo|not offered",
+        "permessage-deflate, permessage-deflate|more than one",
+        "permessage-deflate, x-foo|more than one",
+        "permessage-deflate; server_no_context_takeover; server_no_context_takeover|repeated",
+        "permessage-deflate; client_no_context_takeover; client_no_context_takeover|repeated",
+        "permessage-deflate; server_max_window_bits=10; server_max_window_bits=10|repeated",
+        "permessage-deflate; client_max_window_bits=10; client_max_window_bits=10|repeated",
+        "permessage-deflate; server_no_context_takeover=1|a value for a parameter without one",
+        "permessage-deflate; client_no_context_takeover=true|a value for a parameter without one",
+        "permessage-deflate; server_max_window_bits|invalid window size",
+        "permessage-deflate; server_max_window_bits=16|invalid window size",
+        "permessage-deflate; server_max_window_bits=7|invalid window size",
+        "permessage-deflate; server_max_window_bits=015|invalid window size",
+        "permessage-deflate; client_max_window_bits|invalid window size",
+        "permessage-deflate; client_max_window_bits=16|invalid window size",
+        "permessage-deflate; client_max_window_bits=x|invalid window size",
+        "permessage-deflate; client_max_window_bits=\"1\"0|malformed value",
+        "permessage-deflate; server_max_window_bits=|malformed value",
+        "permessage-deflate; mux|unknown parameter",
+        "permessage-deflate; |unknown parameter",
+        "permessage-deflate;;|unknown parameter",
+    })
+    void shouldRefuseResponsesTheRfcFails(final String testCase)
+    {
+        final String response = testCase.substring(0, testCase.indexOf('|'));
+        final String expected = testCase.substring(testCase.indexOf('|') + 1);
+
+        final DeflateNegotiation.ClientAgreement agreement =
+            DeflateNegotiation.acceptResponse(List.of(response), true);
+
+        assertFalse(agreement.isAccepted(), response);
+        assertTrue(agreement.problem().contains(expected), agreement.problem());
+    }
+
+    @Test
+    void shouldRefuseClientMaxWindowBitsThatWasNotOffered()
+    {
+        final DeflateNegotiation.ClientAgreement agreement =
+            DeflateNegotiation.acceptResponse(List.of("permessage-deflate; client_max_window_bits=10"), false);
+
+        assertFalse(agreement.isAccepted());
+        assertTrue(agreement.problem().contains("not offered"), agreement.problem());
+    }
+
+    @Test
+    void shouldRefuseTwoElementsOnSeparateHeaderLines()
+    {
+        final DeflateNegotiation.ClientAgreement agreement = DeflateNegotiation.acceptResponse(
+            List.of("permessage-deflate", "permessage-deflate; server_no_context_takeover"), true);
+
+        assertFalse(agreement.isAccepted());
+    }
+
+    @Test
+    void shouldAcceptTheServersOwnAnswerToTheClientOffer()
+    {
+        // The two sides of this codec agree with each other, whatever the server allows.
+        for (final boolean serverContext : new boolean[]{ false, true })
+        {
+            for (final boolean clientContext : new boolean[]{ false, true })
+            {
+                final DeflateNegotiation.Agreement server = DeflateNegotiation.negotiate(
+                    List.of(DeflateNegotiation.CLIENT_OFFER), serverContext, clientContext);
+                final DeflateNegotiation.ClientAgreement client =
+                    DeflateNegotiation.acceptResponse(List.of(server.response()), true);
+
+                assertTrue(client.isAccepted(), client.problem());
+                assertEquals(server.serverNoContextTakeover(), client.serverNoContextTakeover());
+                assertEquals(server.clientNoContextTakeover(), client.clientNoContextTakeover());
+            }
+        }
+    }
 }

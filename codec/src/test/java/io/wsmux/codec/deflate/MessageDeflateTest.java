@@ -140,6 +140,47 @@ class MessageDeflateTest
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void shouldInflateTheMessageAfterOneEndedWithAFinalBlock(final boolean noContextTakeover)
+    {
+        // RFC 7692 §7.2.3.4: "Hello" in a DEFLATE block with BFINAL set. The stream ends there: the tail appended
+        // after it is not the start of the next message's stream, with or without context takeover.
+        final byte[] finalBlock = {(byte)0xf3, 0x48, (byte)0xcd, (byte)0xc9, (byte)0xc9, 0x07, 0x00};
+        final byte[] next = {(byte)0xf2, 0x48, (byte)0xcd, (byte)0xc9, (byte)0xc9, 0x07, 0x00};
+        try (MessageInflater inflater = new MessageInflater(noContextTakeover))
+        {
+            final ExpandableArrayBuffer out = new ExpandableArrayBuffer(16);
+            for (int i = 0; i < 3; i++)
+            {
+                assertEquals(5, inflater.inflateMessage(new UnsafeBuffer(finalBlock), 0, finalBlock.length, out, 64));
+                assertEquals("Hello", out.getStringWithoutLengthAscii(0, 5));
+                assertEquals(5, inflater.inflateMessage(new UnsafeBuffer(next), 0, next.length, out, 64));
+                assertEquals("Hello", out.getStringWithoutLengthAscii(0, 5));
+            }
+
+            final byte[] array = new byte[64];
+            assertEquals(5, inflater.inflate(finalBlock, 0, 3, false, array, 0, 64) +
+                inflater.inflate(finalBlock, 3, finalBlock.length - 3, true, array, 0, 64));
+            assertEquals(5, inflater.inflate(next, 0, next.length, true, array, 0, 64));
+            assertArrayEquals(HELLO, Arrays.copyOf(array, 5));
+        }
+    }
+
+    @Test
+    void shouldStartFreshAfterAFinalBlockThatEndsExactlyAtTheLimit()
+    {
+        final byte[] finalBlock = {(byte)0xf3, 0x48, (byte)0xcd, (byte)0xc9, (byte)0xc9, 0x07, 0x00};
+        final byte[] next = {(byte)0xf2, 0x48, (byte)0xcd, (byte)0xc9, (byte)0xc9, 0x07, 0x00};
+        try (MessageInflater inflater = new MessageInflater(false))
+        {
+            final ExpandableArrayBuffer out = new ExpandableArrayBuffer(16);
+            assertEquals(5, inflater.inflateMessage(new UnsafeBuffer(finalBlock), 0, finalBlock.length, out, 5));
+            assertEquals(5, inflater.inflateMessage(new UnsafeBuffer(next), 0, next.length, out, 5));
+            assertEquals("Hello", out.getStringWithoutLengthAscii(0, 5));
+        }
+    }
+
     @Test
     void shouldReportCorruptData()
     {
