@@ -401,6 +401,23 @@ final class LoopContext implements ConnectionFactory
         }
     }
 
+    /**
+     * The loop stopped, its connections closed: free the shared compressor's and inflater's native memory now.
+     */
+    void onLoopClosed()
+    {
+        if (null != sharedDeflater)
+        {
+            sharedDeflater.close();
+            sharedDeflater = null;
+        }
+        if (null != sharedInflater)
+        {
+            sharedInflater.close();
+            sharedInflater = null;
+        }
+    }
+
     MessageDeflater sharedDeflater()
     {
         if (null == sharedDeflater)

@@ -557,6 +557,7 @@ public final class WsmuxServer implements AutoCloseable
         {
             loops.get(i).prepareClose();
             runners.get(i).close();
+            ((LoopContext)loops.get(i).connectionFactory()).onLoopClosed();
         }
         if (null != admin)
         {
