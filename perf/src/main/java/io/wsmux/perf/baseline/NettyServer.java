@@ -29,6 +29,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
@@ -37,7 +38,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
  * <pre>
  * java -cp perf/target/wsmux-perf.jar io.wsmux.perf.baseline.NettyServer \
  *     --mode echo|fanout --port 9002 --transport nio|epoll --threads 1 \
- *     [--bind 127.0.0.1] [--allocator pooled|adaptive] [--fanout-write frame|wire]
+ *     [--bind 127.0.0.1] [--allocator pooled|adaptive] [--fanout-write frame|wire] [--deflate]
  * </pre>
  * {@code echo} sends every text and binary message back on any path (frames up to 16 MiB, as wsmux's echo mode);
  * {@code fanout} speaks the text multiplex protocol with topics {@code bench.*} and publishing channels
@@ -49,6 +50,23 @@ import io.netty.util.concurrent.DefaultThreadFactory;
  * itself), then {@link EchoHandler}, or {@link WebSocketFrameAggregator} and {@link FanOutHandler}. After the
  * handshake: {@code FlushConsolidationHandler, WebSocket13FrameEncoder, WebSocket13FrameDecoder, Utf8FrameValidator,
  * WebSocketServerProtocolHandler}, then the same mode handlers.
+ * <p>
+ * {@code --deflate} adds Netty's {@link WebSocketServerCompressionHandler} between the aggregator and the protocol
+ * handler (as Netty's own examples do) and lets the decoder take RSV1 ({@code allowExtensions}); after the handshake
+ * its {@code PerMessageDeflateEncoder} and {@code PerMessageDeflateDecoder} sit between the frame codec and the
+ * validator. It keeps Netty's defaults, bar the inflater's bound ({@code maxAllocation}, here {@link
+ * #MAX_PAYLOAD_LENGTH}; 0, unbounded, is the deprecated no-argument default). Netty 4.2's defaults
+ * ({@code PerMessageDeflateServerExtensionHandshaker(int)}): compression level 6, memLevel 8, server window 15 bits
+ * ({@code server_max_window_bits} accepted from 8 to 15), {@code allowServerNoContext} false and
+ * {@code preferredClientNoContext} false. So to a browser's offer, {@code permessage-deflate;
+ * client_max_window_bits}, it answers a bare {@code permessage-deflate}: both sides keep their compression context
+ * from message to message with 32 KiB windows (one deflater and one inflater per connection, for its whole life),
+ * where wsmux answers {@code server_no_context_takeover; client_no_context_takeover} by default. An offer that asks
+ * for {@code server_no_context_takeover} is declined (no extension; messages go uncompressed), and
+ * {@code client_no_context_takeover} in an offer is accepted without being echoed. Every message is compressed,
+ * whatever its length (wsmux leaves those under {@code wsmux.deflate.min.length} alone), and in fan-out mode every
+ * subscriber's copy is compressed by that subscriber's own encoder: compression per delivery, not per publication.
+ * Not with {@code --fanout-write wire}: a pre-encoded frame passes the extension encoder uncompressed.
  */
 public final class NettyServer
 {
@@ -81,6 +99,7 @@ public final class NettyServer
         String bindAddress = "127.0.0.1";
         String allocatorName = "pooled";
         String fanOutWrite = "frame";
+        boolean deflate = false;
         int port = 9002;
         int threads = 1;
         for (int i = 0; i < args.length; i++)
@@ -109,6 +128,9 @@ public final class NettyServer
                 case "--fanout-write":
                     fanOutWrite = value(args, ++i, arg).toLowerCase(Locale.ROOT);
                     break;
+                case "--deflate":
+                    deflate = true;
+                    break;
                 case "--help":
                 case "-h":
                     usage(System.out);
@@ -129,6 +151,10 @@ public final class NettyServer
         {
             fail("--fanout-write must be frame or wire: fanout-write=" + fanOutWrite);
         }
+        if (deflate && "wire".equals(fanOutWrite))
+        {
+            fail("--deflate needs --fanout-write frame: a pre-encoded frame would pass the compressor uncompressed");
+        }
         if (threads < 1)
         {
             fail("--threads must be at least 1: threads=" + threads);
@@ -140,7 +166,8 @@ public final class NettyServer
             System.exit(1);
         }
 
-        run(mode, transport, bindAddress, port, threads, allocator(allocatorName), "wire".equals(fanOutWrite));
+        run(mode, transport, bindAddress, port, threads, allocator(allocatorName), "wire".equals(fanOutWrite),
+            deflate);
     }
 
     private static void run(
@@ -150,7 +177,8 @@ public final class NettyServer
         final int port,
         final int threads,
         final ByteBufAllocator allocator,
-        final boolean wireFrames)
+        final boolean wireFrames,
+        final boolean deflate)
     {
         final boolean epoll = "epoll".equals(transport);
         final IoHandlerFactory ioHandlerFactory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -175,7 +203,7 @@ public final class NettyServer
                 .childOption(ChannelOption.AUTO_READ, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                     new WriteBufferWaterMark(WRITE_BUFFER_LOW_WATER_MARK, WRITE_BUFFER_HIGH_WATER_MARK))
-                .childHandler(new Initializer(newProtocolConfig(), registry, wireFrames))
+                .childHandler(new Initializer(newProtocolConfig(deflate), registry, wireFrames, deflate))
                 .bind(bindAddress, port)
                 .syncUninterruptibly()
                 .channel();
@@ -193,17 +221,17 @@ public final class NettyServer
             () -> shutdown(serverChannel, bossGroup, workerGroup, registry), "netty-shutdown"));
         final InetSocketAddress address = (InetSocketAddress)serverChannel.localAddress();
         System.out.println("netty " + mode + " listening on ws://" + address.getHostString() + ":" +
-            address.getPort() + "/ transport=" + transport + " threads=" + threads);
+            address.getPort() + "/ transport=" + transport + " threads=" + threads + " deflate=" + deflate);
         serverChannel.closeFuture().syncUninterruptibly();
     }
 
-    private static WebSocketServerProtocolConfig newProtocolConfig()
+    private static WebSocketServerProtocolConfig newProtocolConfig(final boolean deflate)
     {
         return WebSocketServerProtocolConfig.newBuilder()
             .websocketPath("/")
             .checkStartsWith(true)                  // "/" then matches every path
             .maxFramePayloadLength(MAX_PAYLOAD_LENGTH)
-            .allowExtensions(false)
+            .allowExtensions(deflate)               // RFC 7692 §6: RSV1 marks a compressed message
             .withUTF8Validator(true)                // RFC 6455 §8.1, across fragments, as wsmux does
             .build();
     }
@@ -257,6 +285,7 @@ public final class NettyServer
     {
         out.println("usage: java -cp wsmux-perf.jar io.wsmux.perf.baseline.NettyServer --mode echo|fanout");
         out.println("         [--port N] [--transport nio|epoll] [--threads N] [--bind ADDRESS] [--allocator A]");
+        out.println("         [--fanout-write frame|wire] [--deflate]");
         out.println("  --mode echo      echo every text and binary message on every path (frames up to 16 MiB)");
         out.println("  --mode fanout    text multiplex protocol: topics bench.*, publish with msg,publish.<topic>,..");
         out.println("  --port N         TCP port (default 9002; 0 picks a free one)");
@@ -266,6 +295,10 @@ public final class NettyServer
         out.println("  --allocator A    pooled (default: PooledByteBufAllocator.DEFAULT) or adaptive (4.2 default)");
         out.println("  --fanout-write W frame (default): a TextWebSocketFrame per subscriber, encoded by Netty each");
         out.println("                   time; wire: the WebSocket frame encoded once, same bytes to every subscriber");
+        out.println("  --deflate        accept permessage-deflate (RFC 7692): WebSocketServerCompressionHandler with");
+        out.println("                   Netty's defaults (level 6, context takeover both ways, every message");
+        out.println("                   compressed, per subscriber in fan-out mode); offers that ask for");
+        out.println("                   server_no_context_takeover are declined. Not with --fanout-write wire");
     }
 
     /** Builds each accepted channel's pipeline. */
@@ -274,13 +307,18 @@ public final class NettyServer
         private final WebSocketServerProtocolConfig protocolConfig;
         private final TopicRegistry registry;
         private final boolean wireFrames;
+        private final boolean deflate;
 
         Initializer(
-            final WebSocketServerProtocolConfig protocolConfig, final TopicRegistry registry, final boolean wireFrames)
+            final WebSocketServerProtocolConfig protocolConfig,
+            final TopicRegistry registry,
+            final boolean wireFrames,
+            final boolean deflate)
         {
             this.protocolConfig = protocolConfig;
             this.registry = registry;
             this.wireFrames = wireFrames;
+            this.deflate = deflate;
         }
 
         @Override
@@ -294,6 +332,11 @@ public final class NettyServer
             pipeline.addLast(new FlushConsolidationHandler(EXPLICIT_FLUSH_AFTER_FLUSHES, true));
             pipeline.addLast(new HttpServerCodec());
             pipeline.addLast(new HttpObjectAggregator(MAX_HTTP_CONTENT_LENGTH));
+            if (deflate)
+            {
+                // Not @Sharable: it keeps the channel's negotiated extensions between request and response.
+                pipeline.addLast(new WebSocketServerCompressionHandler(MAX_PAYLOAD_LENGTH));
+            }
             pipeline.addLast(new WebSocketServerProtocolHandler(protocolConfig));
             if (null == registry)
             {
