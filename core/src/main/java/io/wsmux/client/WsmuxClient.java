@@ -12,6 +12,7 @@ import io.wsmux.transport.ConnectionLimiter;
 import io.wsmux.transport.IdleMode;
 import io.wsmux.transport.IoLoop;
 import io.wsmux.transport.IoLoopConfig;
+import io.wsmux.transport.TransportCounters;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -50,6 +51,7 @@ public final class WsmuxClient implements AutoCloseable
     private final ClientContext context;
     private final ConnectionLimiter limiter;
     private final IoLoop loop;
+    private final TransportCounters counters = TransportCounters.unattached();
     private final AgentRunner runner;
     private boolean closed;
 
@@ -74,7 +76,7 @@ public final class WsmuxClient implements AutoCloseable
             ACCEPT_BACKLOG,
             0);
         this.loop = new IoLoop(
-            0, config, context, limiter, new SystemNanoClock(), settings.errorHandler(), null);
+            0, config, context, limiter, new SystemNanoClock(), settings.errorHandler(), null, counters);
         this.runner = new AgentRunner(
             idleStrategy(settings.idleMode()),
             settings.errorHandler(),
@@ -195,6 +197,18 @@ public final class WsmuxClient implements AutoCloseable
     public int openConnections()
     {
         return limiter.open();
+    }
+
+    /**
+     * Bytes read from this client's sockets (HTTP upgrade responses and frames as they came off the wire, so
+     * compressed where permessage-deflate was agreed), as the loop published them at the end of its last duty cycle.
+     * What a load generator compares with the message bytes it delivered to see what compression saved.
+     *
+     * @return bytes read since the client started; any thread.
+     */
+    public long bytesRead()
+    {
+        return counters.counter(TransportCounters.BYTES_IN).get();
     }
 
     /**
