@@ -186,7 +186,7 @@ public final class ConnectionsScenario
             }
             else
             {
-                this.clients = new LoadClients(options.clientThreads(), SCRATCH_LENGTH, errors);
+                this.clients = new LoadClients(options.clientThreads(), SCRATCH_LENGTH, errors, options.deflate());
                 this.sockJs = null;
                 this.loops = clients;
             }
@@ -506,6 +506,10 @@ public final class ConnectionsScenario
         command.add(Integer.toString(number * options.sourceAddresses()));
         command.add("--label");
         command.add(options.label().isEmpty() ? "child-" + number : options.label() + "-child-" + number);
+        if (options.deflate())
+        {
+            command.add("--deflate");
+        }
         return command;
     }
 

@@ -15,6 +15,8 @@ import org.HdrHistogram.Histogram;
  * @param connections        connections asked for.
  * @param connectionsOpened  connections that opened.
  * @param payloadLength      bytes per message.
+ * @param payloadKind        what follows each message's header: filler or ticks ({@link Payloads}).
+ * @param deflate            whether the connections offered permessage-deflate.
  * @param inFlight           messages in flight per connection (closed loop), else 0.
  * @param targetRate         messages per second asked for (open loop), else 0.
  * @param clientThreads      client loops.
@@ -28,6 +30,8 @@ import org.HdrHistogram.Histogram;
  * @param serverCores        cores the server ({@code --server-pid}) kept busy in the measured window, or -1.
  * @param machineCores       cores busy on the whole machine in the measured window, or -1: more than client and
  *                           server together means something else was running.
+ * @param wire               with deflate, bytes read off the sockets per echo and the compression that shows;
+ *                           else {@link WireStats#NONE}.
  * @param latency            round-trip latency in the measured window (from the intended send time in the open
  *                           loop).
  * @param histogram          the latencies, in nanoseconds.
@@ -40,6 +44,8 @@ public record EchoResult(
     int connections,
     int connectionsOpened,
     int payloadLength,
+    String payloadKind,
+    boolean deflate,
     int inFlight,
     double targetRate,
     int clientThreads,
@@ -51,6 +57,7 @@ public record EchoResult(
     double clientCores,
     double serverCores,
     double machineCores,
+    WireStats wire,
     LatencySummary latency,
     Histogram histogram,
     ErrorCounts errors) implements ScenarioResult
@@ -70,6 +77,8 @@ public record EchoResult(
         fields.put("connections", connections);
         fields.put("connectionsOpened", connectionsOpened);
         fields.put("payload", payloadLength);
+        fields.put("payloadKind", payloadKind);
+        fields.put("deflate", deflate);
         fields.put("inFlight", inFlight);
         fields.put("targetRate", targetRate);
         fields.put("clientThreads", clientThreads);
@@ -81,6 +90,8 @@ public record EchoResult(
         fields.put("clientCores", clientCores);
         fields.put("serverCores", serverCores);
         fields.put("machineCores", machineCores);
+        fields.put("wireBytesPerMessage", wire.wireBytesPerMessage());
+        fields.put("compressionRatio", wire.compressionRatio());
         fields.put("deliveredInOrder", errors.deliveredInOrder());
         return fields;
     }

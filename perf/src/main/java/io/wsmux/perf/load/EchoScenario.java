@@ -11,8 +11,10 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The echo scenario: C connections send binary messages of S bytes to an echo server (any RFC 6455 server) and
- * check every echo: same length, same filler, its sequence number the next of its connection, its send time the one
- * sent. Two ways to load:
+ * check every echo: same length, same filler (the one sent with that sequence: {@link Filler}), its sequence number
+ * the next of its connection, its send time the one sent. With {@code --deflate} the connections offer
+ * permessage-deflate, and the result reports the bytes read off the sockets per echo ({@link WireStats}). Two ways
+ * to load:
  * <ul>
  *     <li><b>Closed loop</b> (no rate): each connection keeps K messages in flight, sending the next from the
  *     client loop as each echo arrives: the most the server (or the client) can do. Latency is from the actual send
@@ -55,7 +57,7 @@ public final class EchoScenario
         final EchoConnection[] handlers = new EchoConnection[count];
         final Pacer[] pacers = new Pacer[run.openLoop ? options.clientThreads() : 0];
         final LoadClients clients = new LoadClients(options.clientThreads(), options.payloadLength(), errors,
-            run.openLoop ? (i) -> pacers[i] = new Pacer(run, i, pacers.length) : null);
+            run.deflate, run.openLoop ? (i) -> pacers[i] = new Pacer(run, i, pacers.length) : null);
         final Connector connector = new Connector();
         final Histogram histogram;
         final long measuredNs;
@@ -127,6 +129,8 @@ public final class EchoScenario
             count,
             connector.opened(),
             options.payloadLength(),
+            run.filler.kind(),
+            run.deflate,
             run.openLoop ? 0 : options.inFlight(),
             options.rate(),
             options.clientThreads(),
@@ -138,6 +142,8 @@ public final class EchoScenario
             null == run.cpuEnd ? CpuSample.UNKNOWN : run.cpuStart.clientCores(run.cpuEnd),
             null == run.cpuEnd ? CpuSample.UNKNOWN : run.cpuStart.serverCores(run.cpuEnd),
             null == run.cpuEnd ? CpuSample.UNKNOWN : run.cpuStart.machineCores(run.cpuEnd),
+            run.deflate ? WireStats.of(run.wireBytesEnd - run.wireBytesStart,
+                run.messageBytesEnd - run.messageBytesStart, messages) : WireStats.NONE,
             LatencySummary.of(histogram),
             histogram,
             new ErrorCounts(errors.snapshot()));
@@ -191,6 +197,11 @@ public final class EchoScenario
         clients.intervalHistogram();
         marks[0] = System.nanoTime();
         marks[1] = clients.received();
+        if (run.deflate)
+        {
+            run.wireBytesStart = clients.bytesRead();
+            run.messageBytesStart = clients.receivedBytes();
+        }
         run.cpuStart = CpuSample.take(run.serverPid);
         run.phase = "measure";
         return marks;
@@ -202,6 +213,11 @@ public final class EchoScenario
         Sleeps.until(endNs);
         marks[2] = System.nanoTime();
         marks[3] = clients.received();
+        if (run.deflate)
+        {
+            run.wireBytesEnd = clients.bytesRead();
+            run.messageBytesEnd = clients.receivedBytes();
+        }
         run.cpuEnd = CpuSample.take(run.serverPid);
     }
 
@@ -332,6 +348,10 @@ public final class EchoScenario
                 final long sequence = handler.sendSequence;
                 message.putLong(0, sequence);
                 message.putLong(Payloads.ECHO_TIME_OFFSET, intendedNs - run.baseNs);
+                if (run.filler.varies())
+                {
+                    run.filler.write(message, Payloads.ECHO_HEADER_LENGTH, sequence);
+                }
                 if (!connection.sendBinary(message, 0, payloadLength))
                 {
                     handler.dead = true;
@@ -360,7 +380,9 @@ public final class EchoScenario
         final int connections;
         final double rate;
         final boolean openLoop;
-        final UnsafeBuffer template;
+        final boolean deflate;
+        /** What follows each message's header; the messages themselves start as {@link Payloads#template}. */
+        final Filler filler;
         /** Message times are nanoTime minus this, so never negative. */
         final long baseNs = System.nanoTime();
         volatile double periodNs;
@@ -371,6 +393,11 @@ public final class EchoScenario
         final long serverPid;
         CpuSample cpuStart;
         CpuSample cpuEnd;
+        /** With --deflate, bytes read off the sockets and message bytes received at the measured window's ends. */
+        long wireBytesStart;
+        long messageBytesStart;
+        long wireBytesEnd;
+        long messageBytesEnd;
 
         EchoRun(final LoadOptions options, final Errors errors)
         {
@@ -381,7 +408,8 @@ public final class EchoScenario
             this.connections = options.connections();
             this.rate = options.rate();
             this.openLoop = options.rate() > 0;
-            this.template = Payloads.template(payloadLength);
+            this.deflate = options.deflate();
+            this.filler = Filler.of(options.payloadKind(), Payloads.ECHO_HEADER_LENGTH, payloadLength);
         }
     }
 
@@ -429,6 +457,10 @@ public final class EchoScenario
         {
             final long nowNs = System.nanoTime();
             received++;
+            if (run.deflate)
+            {
+                LoadClient.add(client.receivedBytes, length);
+            }
             check(buffer, offset, length, nowNs);
             if (!run.openLoop)
             {
@@ -452,9 +484,8 @@ public final class EchoScenario
          */
         private boolean check(final DirectBuffer buffer, final int offset, final int length, final long nowNs)
         {
-            final int headerLength = Payloads.ECHO_HEADER_LENGTH;
             if (length != run.payloadLength ||
-                !Payloads.sameBytes(buffer, offset + headerLength, run.template, headerLength, length - headerLength))
+                !run.filler.matches(buffer, offset + Payloads.ECHO_HEADER_LENGTH, buffer.getLong(offset)))
             {
                 if (run.errors.record(ErrorKind.CORRUPT))
                 {
@@ -528,6 +559,10 @@ public final class EchoScenario
                 final long sequence = sendSequence;
                 message.putLong(0, sequence);
                 message.putLong(Payloads.ECHO_TIME_OFFSET, timeNs);
+                if (run.filler.varies())
+                {
+                    run.filler.write(message, Payloads.ECHO_HEADER_LENGTH, sequence);
+                }
                 if (!connection.sendBinary(message, 0, run.payloadLength))
                 {
                     if (!run.closing && run.errors.record(ErrorKind.SEND_FAILED))

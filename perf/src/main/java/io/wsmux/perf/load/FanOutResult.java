@@ -18,6 +18,8 @@ import org.HdrHistogram.Histogram;
  * @param subscribersSubscribed subscribers that saw a probe before publishing started.
  * @param topics                topics.
  * @param payloadLength         bytes per publication.
+ * @param payloadKind           what follows each publication's header: filler or ticks ({@link Payloads}).
+ * @param deflate               whether the connections offered permessage-deflate.
  * @param targetRate            publications per second asked for ({@code rate}), else 0.
  * @param window                publications in flight ({@code max}), else 0.
  * @param clientThreads         client loops.
@@ -34,6 +36,8 @@ import org.HdrHistogram.Histogram;
  * @param clientCores           cores this load generator kept busy in the measured window, or -1.
  * @param serverCores           cores the server ({@code --server-pid}) kept busy in the measured window, or -1.
  * @param machineCores          cores busy on the whole machine in the measured window, or -1.
+ * @param wire                  with deflate, bytes read off the sockets per delivery and the compression that
+ *                              shows; else {@link WireStats#NONE}.
  * @param latency               publish-to-receive latency in the measured window.
  * @param histogram             the latencies, in nanoseconds.
  * @param errors                errors by kind (missing, duplicates, outOfOrder among them).
@@ -48,6 +52,8 @@ public record FanOutResult(
     int subscribersSubscribed,
     int topics,
     int payloadLength,
+    String payloadKind,
+    boolean deflate,
     double targetRate,
     int window,
     int clientThreads,
@@ -64,6 +70,7 @@ public record FanOutResult(
     double clientCores,
     double serverCores,
     double machineCores,
+    WireStats wire,
     LatencySummary latency,
     Histogram histogram,
     ErrorCounts errors) implements ScenarioResult
@@ -86,6 +93,8 @@ public record FanOutResult(
         fields.put("subscribersSubscribed", subscribersSubscribed);
         fields.put("topics", topics);
         fields.put("payload", payloadLength);
+        fields.put("payloadKind", payloadKind);
+        fields.put("deflate", deflate);
         fields.put("targetRate", targetRate);
         fields.put("window", window);
         fields.put("clientThreads", clientThreads);
@@ -103,6 +112,8 @@ public record FanOutResult(
         fields.put("clientCores", clientCores);
         fields.put("serverCores", serverCores);
         fields.put("machineCores", machineCores);
+        fields.put("wireBytesPerMessage", wire.wireBytesPerMessage());
+        fields.put("compressionRatio", wire.compressionRatio());
         fields.put("deliveredInOrder", errors.deliveredInOrder());
         return fields;
     }

@@ -25,13 +25,18 @@ import org.agrona.concurrent.UnsafeBuffer;
  *     carrying the topic's sequence number and the publish time ({@link Payloads}): at a fixed rate (open loop,
  *     the intended time, so latency is corrected for coordinated omission), or with {@code --rate max} as fast as
  *     the server delivers, keeping the deliveries of at most W publications per topic outstanding.</li>
- *     <li>Every subscriber checks each {@code msg,bench.<t>,<payload>}: intact, next in its topic's sequence; and
- *     records publish-to-receive latency (one clock: same JVM).</li>
+ *     <li>Every subscriber checks each {@code msg,bench.<t>,<payload>}: intact (its filler the one published with
+ *     that sequence: {@link Filler}), next in its topic's sequence; and records publish-to-receive latency (one
+ *     clock: same JVM).</li>
  *     <li>After the measured window the publisher stops; the run waits for the deliveries still in flight, then
  *     counts what each subscriber is missing.</li>
  * </ol>
  * The publisher sends from the calling thread through the client loop's command ring (the loop writes it out), so
  * the publish time includes that hand-off.
+ * <p>
+ * With {@code --deflate} every connection offers permessage-deflate; the publisher's messages of 128 bytes or more
+ * go compressed, the subscribers inflate what the server compressed, and the result reports the bytes the loops
+ * read off their sockets per delivery in the measured window ({@link WireStats}).
  * <p>
  * With {@code --transport xhr-streaming} only the subscribers change: each is a SockJS session over xhr_streaming
  * under {@code --sockjs-prefix} ({@link XhrStreamingSession}), sends its {@code sub,bench.<t>} by xhr_send once
@@ -73,7 +78,8 @@ public final class FanOutScenario
         final boolean xhrStreaming = options.xhrStreaming();
         final int scratchLength = options.payloadLength() + PUBLISH_PREFIX.length() + 32;
         // Over xhr-streaming the WebSocket loop carries only the publisher.
-        final LoadClients clients = new LoadClients(xhrStreaming ? 1 : options.clientThreads(), scratchLength, errors);
+        final LoadClients clients =
+            new LoadClients(xhrStreaming ? 1 : options.clientThreads(), scratchLength, errors, options.deflate());
         final XhrStreamingClients sockJs = xhrStreaming ? new XhrStreamingClients(
             options.clientThreads(), options.url(), options.sockJsPrefix(), scratchLength, errors) : null;
         final ClientLoops subscriberLoops = xhrStreaming ? sockJs : clients;
@@ -145,8 +151,8 @@ public final class FanOutScenario
                         subscribedPerTopic[i % topics]++;
                     }
                 }
-                expectedDeliveries = publish(
-                    run, subscriberLoops, publisher, publisherConnection, subscribedPerTopic, published, marks);
+                expectedDeliveries = publish(run, subscriberLoops, options.deflate() ? clients : null, publisher,
+                    publisherConnection, subscribedPerTopic, published, marks);
             }
             histogram = subscriberLoops.intervalHistogram();
 
@@ -205,6 +211,8 @@ public final class FanOutScenario
             subscribed,
             topics,
             options.payloadLength(),
+            run.filler.kind(),
+            options.deflate(),
             options.rate(),
             run.openLoop ? 0 : options.window(),
             options.clientThreads(),
@@ -221,6 +229,8 @@ public final class FanOutScenario
             null == run.cpuEnd ? CpuSample.UNKNOWN : run.cpuStart.clientCores(run.cpuEnd),
             null == run.cpuEnd ? CpuSample.UNKNOWN : run.cpuStart.serverCores(run.cpuEnd),
             null == run.cpuEnd ? CpuSample.UNKNOWN : run.cpuStart.machineCores(run.cpuEnd),
+            options.deflate() ? WireStats.of(run.wireBytesEnd - run.wireBytesStart,
+                run.messageBytesEnd - run.messageBytesStart, deliveries) : WireStats.NONE,
             LatencySummary.of(histogram),
             histogram,
             new ErrorCounts(errors.snapshot()));
@@ -255,13 +265,17 @@ public final class FanOutScenario
     /**
      * Publish from the calling thread until the end of the measured window.
      *
-     * @param marks filled with nanoTime, deliveries and publications at the start of the measured window [0, 1, 4],
-     *              at its end [2, 3, 5], and deliveries at the end of the drain [6] (set by the caller's drain).
+     * @param wireLoops the WebSocket loops whose socket and message bytes to sample at the measured window's ends
+     *                  (with --deflate), or null.
+     * @param marks     filled with nanoTime, deliveries and publications at the start of the measured window
+     *                  [0, 1, 4], at its end [2, 3, 5], and deliveries at the end of the drain [6] (set by the
+     *                  caller's drain).
      * @return deliveries expected: each publication times the subscribers of its topic.
      */
     private static long publish(
         final FanOutRun run,
         final ClientLoops clients,
+        final LoadClients wireLoops,
         final Publisher publisher,
         final WebSocketClientConnection connection,
         final long[] subscribedPerTopic,
@@ -310,6 +324,11 @@ public final class FanOutScenario
                 marks[0] = nowNs;
                 marks[1] = clients.received();
                 marks[4] = publishedCount;
+                if (null != wireLoops)
+                {
+                    run.wireBytesStart = wireLoops.bytesRead();
+                    run.messageBytesStart = wireLoops.receivedBytes();
+                }
                 run.cpuStart = CpuSample.take(run.serverPid);
                 run.phase = "measure";
             }
@@ -318,6 +337,11 @@ public final class FanOutScenario
                 marks[2] = System.nanoTime();
                 marks[3] = clients.received();
                 marks[5] = publishedCount;
+                if (null != wireLoops)
+                {
+                    run.wireBytesEnd = wireLoops.bytesRead();
+                    run.messageBytesEnd = wireLoops.receivedBytes();
+                }
                 run.cpuEnd = CpuSample.take(run.serverPid);
                 if (!measuring)
                 {
@@ -325,6 +349,8 @@ public final class FanOutScenario
                     marks[1] = marks[3];
                     marks[4] = marks[5];
                     run.cpuStart = run.cpuEnd;
+                    run.wireBytesStart = run.wireBytesEnd;
+                    run.messageBytesStart = run.messageBytesEnd;
                 }
                 return expected;
             }
@@ -351,6 +377,10 @@ public final class FanOutScenario
             final int payloadOffset = payloadOffsets[topic];
             Payloads.putHex(message, payloadOffset + Payloads.FANOUT_SEQUENCE_OFFSET, published[topic]);
             Payloads.putHex(message, payloadOffset + Payloads.FANOUT_TIME_OFFSET, intendedNs - run.baseNs);
+            if (run.filler.varies())
+            {
+                run.filler.write(message, payloadOffset + Payloads.FANOUT_HEADER_LENGTH, published[topic]);
+            }
             if (!connection.sendText(message, 0, message.capacity()))
             {
                 if (!connection.isOpen())
@@ -386,7 +416,11 @@ public final class FanOutScenario
         final boolean openLoop;
         final long warmupNs;
         final long durationNs;
+        /** What publications start as: the header's place, then the filler of kind filler. */
         final UnsafeBuffer template;
+        /** What follows each publication's header. */
+        final Filler filler;
+        final boolean deflate;
         /** Times in payloads are nanoTime minus this, so never negative. */
         final long baseNs = System.nanoTime();
         final AtomicInteger subscribed = new AtomicInteger();
@@ -397,6 +431,11 @@ public final class FanOutScenario
         final long serverPid;
         CpuSample cpuStart;
         CpuSample cpuEnd;
+        /** With --deflate, bytes read off the sockets and message bytes received at the measured window's ends. */
+        long wireBytesStart;
+        long messageBytesStart;
+        long wireBytesEnd;
+        long messageBytesEnd;
 
         FanOutRun(final LoadOptions options, final Errors errors)
         {
@@ -410,6 +449,8 @@ public final class FanOutScenario
             this.warmupNs = options.warmupNs();
             this.durationNs = options.durationNs();
             this.template = Payloads.template(payloadLength);
+            this.filler = Filler.of(options.payloadKind(), Payloads.FANOUT_HEADER_LENGTH, payloadLength);
+            this.deflate = options.deflate();
         }
     }
 
@@ -529,6 +570,10 @@ public final class FanOutScenario
                 return;
             }
             received++;
+            if (run.deflate)
+            {
+                LoadClient.add(client.receivedBytes, length);
+            }
             check(buffer, payloadOffset, payloadLength, nowNs);
             LoadClient.increment(client.received);
         }
@@ -540,8 +585,7 @@ public final class FanOutScenario
                 Payloads.parseHex(buffer, offset + Payloads.FANOUT_SEQUENCE_OFFSET) : Payloads.NOT_HEX;
             final long timeNs = Payloads.NOT_HEX == sequence ?
                 Payloads.NOT_HEX : Payloads.parseHex(buffer, offset + Payloads.FANOUT_TIME_OFFSET);
-            if (Payloads.NOT_HEX == timeNs ||
-                !Payloads.sameBytes(buffer, offset + headerLength, run.template, headerLength, length - headerLength))
+            if (Payloads.NOT_HEX == timeNs || !run.filler.matches(buffer, offset + headerLength, sequence))
             {
                 if (run.errors.record(ErrorKind.CORRUPT))
                 {

@@ -25,6 +25,8 @@ final class LoadClient implements AutoCloseable
     final AtomicLong sent = new AtomicLong();
     /** Messages received (echoes, or fan-out deliveries of data); written by the loop. */
     final AtomicLong received = new AtomicLong();
+    /** Bytes of the messages counted in {@link #received}, as delivered (inflated); counted with --deflate only. */
+    final AtomicLong receivedBytes = new AtomicLong();
     /** Where the loop thread builds a message before sending it. */
     final UnsafeBuffer scratch;
 
@@ -77,6 +79,26 @@ final class LoadClient implements AutoCloseable
     static void increment(final AtomicLong counter)
     {
         counter.lazySet(counter.get() + 1);
+    }
+
+    /**
+     * Add to a counter that only the calling thread writes (a release store, no atomic read-modify-write).
+     *
+     * @param counter the counter.
+     * @param delta   what to add.
+     */
+    static void add(final AtomicLong counter, final long delta)
+    {
+        counter.lazySet(counter.get() + delta);
+    }
+
+    /**
+     * @return bytes this loop read off its sockets so far, as of its last duty cycle; 0 for a loop that is no
+     * WebSocket client.
+     */
+    long bytesRead()
+    {
+        return null == client ? 0 : client.bytesRead();
     }
 
     static Histogram newHistogram()

@@ -16,19 +16,26 @@ final class LoadClients implements ClientLoops
 {
     private final LoadClient[] clients;
 
-    LoadClients(final int count, final int scratchLength, final Errors errors)
+    LoadClients(final int count, final int scratchLength, final Errors errors, final boolean deflate)
     {
-        this(count, scratchLength, errors, null);
+        this(count, scratchLength, errors, deflate, null);
     }
 
     /**
      * @param count         loops.
      * @param scratchLength bytes of each loop's scratch buffer, and the least frame and message length it accepts.
      * @param errors        where loop errors are counted.
+     * @param deflate       true to offer permessage-deflate on every connection
+     *                      ({@link ClientSettings#perMessageDeflate(boolean)}).
      * @param work          the work each loop does every duty cycle (loop i gets {@code work.apply(i)}), or null
      *                      for none; with work the loops spin rather than block, so it runs on time.
      */
-    LoadClients(final int count, final int scratchLength, final Errors errors, final IntFunction<DutyCycleWork> work)
+    LoadClients(
+        final int count,
+        final int scratchLength,
+        final Errors errors,
+        final boolean deflate,
+        final IntFunction<DutyCycleWork> work)
     {
         clients = new LoadClient[count];
         for (int i = 0; i < count; i++)
@@ -38,6 +45,7 @@ final class LoadClients implements ClientLoops
                 .zeroMaskKey(true)
                 .maxFrameLength(Math.max(ClientSettings.MAX_FRAME_LENGTH_DEFAULT, scratchLength))
                 .maxMessageLength(Math.max(ClientSettings.MAX_MESSAGE_LENGTH_DEFAULT, scratchLength))
+                .perMessageDeflate(deflate)
                 .errorHandler((throwable) ->
                 {
                     if (errors.record(ErrorKind.CLIENT_ERROR))
@@ -94,6 +102,32 @@ final class LoadClients implements ClientLoops
         for (final LoadClient client : clients)
         {
             total += client.received.get();
+        }
+        return total;
+    }
+
+    /**
+     * @return bytes of the messages received by every loop so far, where the handlers count them (with --deflate).
+     */
+    long receivedBytes()
+    {
+        long total = 0;
+        for (final LoadClient client : clients)
+        {
+            total += client.receivedBytes.get();
+        }
+        return total;
+    }
+
+    /**
+     * @return bytes every loop read off its sockets so far, each as of its last duty cycle.
+     */
+    long bytesRead()
+    {
+        long total = 0;
+        for (final LoadClient client : clients)
+        {
+            total += client.bytesRead();
         }
         return total;
     }

@@ -88,6 +88,11 @@ public final class LoadOptions
      * idle connections; the fan-out publisher stays on its WebSocket).
      */
     public static final String XHR_STREAMING = "xhr-streaming";
+    /** {@code --payload-kind}: the same 'a'..'z' pattern after every message's header. */
+    public static final String PAYLOAD_FILLER = Payloads.FILLER;
+    /** {@code --payload-kind}: JSON price ticks after every message's header, continuing from message to message. */
+    public static final String PAYLOAD_TICKS = Payloads.TICKS;
+
     /** {@code --sockjs-prefix}: where {@code java -jar wsmux.jar --mode fanout} serves SockJS. */
     public static final String SOCKJS_PREFIX_DEFAULT = "/sockjs";
 
@@ -110,6 +115,8 @@ public final class LoadOptions
     private boolean quiet;
     private int connections = UNSET;
     private int payloadLength = UNSET;
+    private String payloadKind = PAYLOAD_FILLER;
+    private boolean deflate;
     private int inFlight = IN_FLIGHT_DEFAULT;
     private double rate = RATE_MAX;
     private int subscribers = SUBSCRIBERS_DEFAULT;
@@ -164,6 +171,11 @@ public final class LoadOptions
                 options.child = true;
                 continue;
             }
+            if ("--deflate".equals(arg))
+            {
+                options.deflate = true;
+                continue;
+            }
             if (i + 1 >= args.length)
             {
                 throw new IllegalArgumentException(arg + " needs a value");
@@ -214,6 +226,9 @@ public final class LoadOptions
                     break;
                 case "--payload":
                     payloadLength((int)SystemUtil.parseSize(option, value));
+                    break;
+                case "--payload-kind":
+                    payloadKind(value);
                     break;
                 case "--in-flight":
                     inFlight(Integer.parseInt(value));
@@ -311,6 +326,10 @@ public final class LoadOptions
             "transport must be websocket or xhr-streaming: transport=" + transport);
         check(WEBSOCKET.equals(transport) || !ECHO.equals(scenario),
             "transport xhr-streaming is for fanout and connections, not echo: transport=" + transport);
+        check(!deflate || WEBSOCKET.equals(transport),
+            "deflate is a WebSocket extension (permessage-deflate): not with transport=" + transport);
+        check(PAYLOAD_FILLER.equals(payloadKind) || PAYLOAD_TICKS.equals(payloadKind),
+            "payload-kind must be filler or ticks: payloadKind=" + payloadKind);
         check(null != sockJsPrefix && sockJsPrefix.startsWith("/") && !sockJsPrefix.endsWith("/") &&
             sockJsPrefix.indexOf('?') < 0,
             "sockjs-prefix must start with '/' and not end with one: sockJsPrefix=" + sockJsPrefix);
@@ -421,6 +440,17 @@ public final class LoadOptions
         out.println("                            at wsmux.sockjs.response.limit), and sends by xhr_send on a second,");
         out.println("                            short-lived connection");
         out.println("  --sockjs-prefix PATH      the SockJS endpoint (default /sockjs, as --mode fanout serves it)");
+        out.println("  --deflate                 offer permessage-deflate (RFC 7692; --transport websocket only):");
+        out.println("                            the client inflates what the server compresses and compresses what");
+        out.println("                            it sends from 128 bytes; echo and fanout then also report");
+        out.println("                            wireBytesPerMessage (bytes read off the sockets in the measured");
+        out.println("                            window per message) and compressionRatio (message bytes delivered");
+        out.println("                            over those bytes; 0 and 1 without --deflate)");
+        out.println("  --payload-kind filler|ticks");
+        out.println("                            echo and fanout: what follows each message's header: filler, the");
+        out.println("                            same 'a'..'z' pattern every time (default), or ticks, JSON price");
+        out.println("                            ticks that continue from message to message, compressible as market");
+        out.println("                            data is (see Payloads)");
         out.println("  --quiet                   no progress lines");
         out.println();
         out.println("echo: binary messages echoed back, each checked (same bytes, in order per connection)");
@@ -718,6 +748,42 @@ public final class LoadOptions
     }
 
     /**
+     * @return {@link #PAYLOAD_FILLER} or {@link #PAYLOAD_TICKS}: what follows each message's header.
+     */
+    public String payloadKind()
+    {
+        return payloadKind;
+    }
+
+    /**
+     * @param payloadKind {@link #PAYLOAD_FILLER} or {@link #PAYLOAD_TICKS}: what follows each message's header.
+     * @return this.
+     */
+    public LoadOptions payloadKind(final String payloadKind)
+    {
+        this.payloadKind = null == payloadKind ? null : payloadKind.toLowerCase(Locale.ROOT);
+        return this;
+    }
+
+    /**
+     * @return true to offer permessage-deflate and report what compression did.
+     */
+    public boolean deflate()
+    {
+        return deflate;
+    }
+
+    /**
+     * @param deflate true to offer permessage-deflate (WebSocket transport only) and report what compression did.
+     * @return this.
+     */
+    public LoadOptions deflate(final boolean deflate)
+    {
+        this.deflate = deflate;
+        return this;
+    }
+
+    /**
      * @return messages each echo connection keeps in flight in the closed loop.
      */
     public int inFlight()
@@ -981,6 +1047,8 @@ public final class LoadOptions
             ", connectConcurrency=" + connectConcurrency +
             ", connections=" + connections +
             ", payloadLength=" + payloadLength +
+            ", payloadKind=" + payloadKind +
+            ", deflate=" + deflate +
             ", inFlight=" + inFlight +
             ", rate=" + rate +
             ", subscribers=" + subscribers +

@@ -13,7 +13,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * echo (binary), native byte order:
  *  0               8               16                                S
  * +---------------+---------------+----------------------------------+
- * | sequence (i64)| send time (i64)| filler ('a'..'z' pattern)       |
+ * | sequence (i64)| send time (i64)| filler                           |
  * +---------------+---------------+----------------------------------+
  *
  * fan-out (text, after "msg,publish.bench.&lt;t&gt;," one way and "msg,bench.&lt;t&gt;," the other):
@@ -23,7 +23,24 @@ import org.agrona.concurrent.UnsafeBuffer;
  * +---+-----------------+-----------------+--------------------------+
  *   a probe, sent until every subscriber has seen one, is "p" and 16 hex digits of the probe number.
  * </pre>
- * The sequence is per connection (echo) or per topic (fan-out), from 0. Stateless; allocates only templates.
+ * The sequence is per connection (echo) or per topic (fan-out), from 0. The header stays as drawn whatever the
+ * filler; the filler is one of two kinds ({@code --payload-kind}, see {@link Filler}):
+ * <ul>
+ *     <li>{@code filler} (the default): the bytes {@link #template} has at those offsets, {@code 'a' + (i * 7) % 26}
+ *     at offset i of the message, the same in every message.</li>
+ *     <li>{@code ticks}: market data as it might stream to a trading screen, price ticks in JSON separated by
+ *     commas, {@code {"s":"EURUSD","b":1.08412,"a":1.08415,"t":1701234567890},{"s":"USDJPY","b":151.234,...}},
+ *     cut to the filler's length wherever that falls. The ticks come from a tape built once ({@link #tickTape}):
+ *     eight currency pairs whose bids walk by up to 5 in the last digit, spreads of 1 to 4, times moving on by up to
+ *     63 ms, all from a fixed seed, so the tape is the same in every JVM. Message s of a connection (echo) or topic
+ *     (fan-out) carries the tape's bytes from {@code (s * fillerLength) % 65536}: consecutive messages continue the
+ *     stream, and the tape repeats only after 64 KiB, more than a deflate window (32 KiB), so a compressor that
+ *     keeps its context across messages finds the same structure and symbols but never a copy of the message
+ *     itself (the same filler in every message would shrink to a few back-references in such a compressor, and
+ *     tell nothing). Printable ASCII (valid UTF-8) with commas, which the text multiplex protocol allows in a
+ *     payload.</li>
+ * </ul>
+ * Stateless; allocates only templates and the tape.
  */
 final class Payloads
 {
@@ -48,7 +65,22 @@ final class Payloads
     /** Returned by {@link #parseHex} for a field that is not 16 lower-case hex digits. */
     static final long NOT_HEX = -1;
 
+    /** {@code --payload-kind}: the same 'a'..'z' pattern in every message (the default). */
+    static final String FILLER = "filler";
+    /** {@code --payload-kind}: JSON price ticks, moving on along the tick tape with each message. */
+    static final String TICKS = "ticks";
+    /** Bytes of the tick tape before it repeats: more than a 32 KiB deflate window. */
+    static final int TICK_TAPE_PERIOD = 64 * 1024;
+
     private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private static final String[] SYMBOLS =
+        { "EURUSD", "GBPUSD", "USDJPY", "AUDUSD", "USDCHF", "EURGBP", "USDCAD", "NZDUSD" };
+    /** Digits after the point of each symbol's prices (yen pairs quote three). */
+    private static final int[] DECIMALS = { 5, 5, 3, 5, 5, 5, 5, 5 };
+    /** Each symbol's first bid, in units of its last digit: 1.08412 is 108412. */
+    private static final long[] FIRST_BIDS = { 108412, 126931, 151234, 65712, 88123, 85521, 135210, 60875 };
+    private static final long FIRST_TIME_MS = 1_701_234_567_890L;
+    private static final long TICK_SEED = 0x5EED_7ECC_0FF1CEL;
 
     private Payloads()
     {
@@ -68,6 +100,78 @@ final class Payloads
             buffer.putByte(i, (byte)('a' + (i * 7) % 26));
         }
         return buffer;
+    }
+
+    /**
+     * The tick tape: {@link #TICK_TAPE_PERIOD} bytes of ticks, then their first {@code tailLength} bytes again, so
+     * that any window of up to {@code tailLength} bytes starting in the first period is contiguous.
+     *
+     * @param tailLength bytes of the longest window to be read: a message's filler length.
+     * @return a new buffer of printable ASCII.
+     */
+    static UnsafeBuffer tickTape(final int tailLength)
+    {
+        final byte[] ticks = ticks(TICK_TAPE_PERIOD);
+        final UnsafeBuffer tape = new UnsafeBuffer(new byte[TICK_TAPE_PERIOD + tailLength]);
+        for (int position = 0; position < tape.capacity(); position += TICK_TAPE_PERIOD)
+        {
+            tape.putBytes(position, ticks, 0, Math.min(TICK_TAPE_PERIOD, tape.capacity() - position));
+        }
+        return tape;
+    }
+
+    /**
+     * Price ticks in JSON, separated by commas, from a fixed seed: the same text in every JVM.
+     *
+     * @param length bytes wanted; the last tick is cut there.
+     * @return the text in ASCII.
+     */
+    static byte[] ticks(final int length)
+    {
+        final StringBuilder text = new StringBuilder(length + 64);
+        final long[] bids = FIRST_BIDS.clone();
+        long state = TICK_SEED;
+        long timeMs = FIRST_TIME_MS;
+        while (text.length() < length)
+        {
+            state = state * 6364136223846793005L + 1442695040888963407L; // Knuth's MMIX linear congruential step
+            final int bits = (int)(state >>> 33);                         // its better-mixed high bits
+            final int symbol = bits & (SYMBOLS.length - 1);
+            bids[symbol] += ((bits >>> 3) & 0xFF) % 11 - 5;
+            final long ask = bids[symbol] + 1 + ((bits >>> 11) & 3);
+            timeMs += (bits >>> 13) & 63;
+            if (text.length() > 0)
+            {
+                text.append(',');
+            }
+            text.append("{\"s\":\"").append(SYMBOLS[symbol]).append("\",\"b\":");
+            price(text, bids[symbol], DECIMALS[symbol]);
+            text.append(",\"a\":");
+            price(text, ask, DECIMALS[symbol]);
+            text.append(",\"t\":").append(timeMs).append('}');
+        }
+        text.setLength(length);
+        return text.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * @param units    the price in units of its last digit.
+     * @param decimals digits after the point.
+     */
+    private static void price(final StringBuilder text, final long units, final int decimals)
+    {
+        long scale = 1;
+        for (int i = 0; i < decimals; i++)
+        {
+            scale *= 10;
+        }
+        final String fraction = Long.toString(units % scale);
+        text.append(units / scale).append('.');
+        for (int i = fraction.length(); i < decimals; i++)
+        {
+            text.append('0');
+        }
+        text.append(fraction);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.wsmux.perf.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.URI;
@@ -11,6 +12,7 @@ import io.wsmux.EchoHandler;
 import io.wsmux.Main;
 import io.wsmux.WsmuxServer;
 import io.wsmux.WsmuxSettings;
+import io.wsmux.status.SystemCounter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -121,6 +123,131 @@ class LoadGeneratorSmokeTest
     }
 
     @Test
+    void shouldEchoAndDeliverTicksWithoutMeasuringTheWire() throws IOException
+    {
+        try (WsmuxServer server = echoServer())
+        {
+            final EchoResult result = EchoScenario.run(new LoadOptions()
+                .url(url(server))
+                .connections(4)
+                .inFlight(4)
+                .payloadLength(1024)
+                .payloadKind(LoadOptions.PAYLOAD_TICKS)
+                .warmupNs(WARMUP_NS)
+                .durationNs(DURATION_NS)
+                .quiet(true));
+
+            assertEquals(0, result.errors().total(), result.errors()::toString);
+            assertTrue(result.messages() > 0, result::toString);
+            assertEquals("ticks", result.fields().get("payloadKind"));
+            assertEquals(false, result.fields().get("deflate"));
+            assertEquals(0.0, result.fields().get("wireBytesPerMessage"));
+            assertEquals(1.0, result.fields().get("compressionRatio"));
+        }
+        try (WsmuxServer server = fanOutServer())
+        {
+            final FanOutResult result = FanOutScenario.run(new LoadOptions()
+                .url(url(server))
+                .subscribers(10)
+                .topics(2)
+                .window(8)
+                .payloadLength(1024)
+                .payloadKind(LoadOptions.PAYLOAD_TICKS)
+                .warmupNs(WARMUP_NS)
+                .durationNs(DURATION_NS)
+                .quiet(true));
+
+            assertEquals(0, result.errors().total(), result.errors()::toString);
+            assertEquals(result.expectedDeliveries(), result.received());
+            assertEquals(0.0, result.fields().get("wireBytesPerMessage"));
+            assertEquals(1.0, result.fields().get("compressionRatio"));
+        }
+    }
+
+    /**
+     * A server that declines permessage-deflate: every frame goes uncompressed, so the bytes on the wire per message
+     * are exactly the frame: 4 bytes of header (126..65535 bytes of payload, unmasked) and the payload.
+     */
+    @Test
+    void shouldCountTheFramesOnTheWireWithDeflateOffered() throws IOException
+    {
+        try (WsmuxServer server = echoServer(new WsmuxSettings().port(0).deflate(false)))
+        {
+            final EchoResult result = EchoScenario.run(deflateEcho(server));
+
+            assertEquals(0, result.errors().total(), result.errors()::toString);
+            assertEquals(true, result.fields().get("deflate"));
+            assertEquals(1028.0, (Double)result.fields().get("wireBytesPerMessage"), 1.0, result::toString);
+            assertEquals(1024.0 / 1028, (Double)result.fields().get("compressionRatio"), 0.001, result::toString);
+        }
+        try (WsmuxServer server = fanOutServer(new WsmuxSettings().port(0).deflate(false)))
+        {
+            final FanOutResult result = FanOutScenario.run(deflateFanOut(server));
+
+            assertEquals(0, result.errors().total(), result.errors()::toString);
+            // "msg,bench.0," and the payload, after a 4-byte header
+            assertEquals(1040.0, (Double)result.fields().get("wireBytesPerMessage"), 2.0, result::toString);
+            assertEquals(1036.0 / 1040, (Double)result.fields().get("compressionRatio"), 0.002, result::toString);
+        }
+    }
+
+    /**
+     * Runs once the client offers permessage-deflate ({@code ClientSettings.perMessageDeflate}); skipped before.
+     */
+    @Test
+    void shouldReportWhatCompressionSavedWhenTheServerAgrees() throws IOException
+    {
+        try (WsmuxServer server = echoServer())
+        {
+            final EchoResult result = EchoScenario.run(deflateEcho(server));
+
+            assumeTrue(server.counter(SystemCounter.DEFLATE_CONNECTIONS) > 0,
+                "the client does not offer permessage-deflate yet");
+            assertEquals(0, result.errors().total(), result.errors()::toString);
+            assertTrue((Double)result.fields().get("compressionRatio") > 2, result::toString);
+            assertTrue((Double)result.fields().get("wireBytesPerMessage") < 512, result::toString);
+        }
+        try (WsmuxServer server = fanOutServer())
+        {
+            final FanOutResult result = FanOutScenario.run(deflateFanOut(server));
+
+            assertEquals(0, result.errors().total(), result.errors()::toString);
+            assertEquals(result.expectedDeliveries(), result.received());
+            assertTrue((Double)result.fields().get("compressionRatio") > 2, result::toString);
+            assertTrue(server.counter(SystemCounter.DEFLATE_PUBLICATIONS) > 0, result::toString);
+        }
+    }
+
+    private static LoadOptions deflateEcho(final WsmuxServer server)
+    {
+        return new LoadOptions()
+            .url(url(server))
+            .connections(4)
+            .inFlight(4)
+            .payloadLength(1024)
+            .payloadKind(LoadOptions.PAYLOAD_TICKS)
+            .deflate(true)
+            .warmupNs(WARMUP_NS)
+            .durationNs(DURATION_NS)
+            .quiet(true);
+    }
+
+    private static LoadOptions deflateFanOut(final WsmuxServer server)
+    {
+        return new LoadOptions()
+            .url(url(server))
+            .subscribers(10)
+            .topics(1)
+            .window(8)
+            .payloadLength(1024)
+            .payloadKind(LoadOptions.PAYLOAD_TICKS)
+            .deflate(true)
+            .warmupNs(WARMUP_NS)
+            .durationNs(DURATION_NS)
+            .quiet(true);
+    }
+
+    @Test
     void shouldOpenAndHoldIdleConnections() throws IOException
     {
         try (WsmuxServer server = echoServer())
@@ -165,7 +292,12 @@ class LoadGeneratorSmokeTest
 
     private static WsmuxServer echoServer() throws IOException
     {
-        return WsmuxServer.builder(new WsmuxSettings().port(0)).anyPath(new EchoHandler()).build().start();
+        return echoServer(new WsmuxSettings().port(0));
+    }
+
+    private static WsmuxServer echoServer(final WsmuxSettings settings) throws IOException
+    {
+        return WsmuxServer.builder(settings).anyPath(new EchoHandler()).build().start();
     }
 
     /**
@@ -174,6 +306,11 @@ class LoadGeneratorSmokeTest
      */
     private static WsmuxServer fanOutServer() throws IOException
     {
-        return WsmuxServer.builder(new WsmuxSettings().port(0)).mux("/", Main.fanOutMultiplexer()).build().start();
+        return fanOutServer(new WsmuxSettings().port(0));
+    }
+
+    private static WsmuxServer fanOutServer(final WsmuxSettings settings) throws IOException
+    {
+        return WsmuxServer.builder(settings).mux("/", Main.fanOutMultiplexer()).build().start();
     }
 }

@@ -48,6 +48,34 @@ class LoadOptionsTest
     }
 
     @Test
+    void shouldParseDeflateAndThePayloadKind()
+    {
+        final LoadOptions defaults = LoadOptions.parse(new String[] {"echo"}).conclude();
+        assertFalse(defaults.deflate());
+        assertEquals(LoadOptions.PAYLOAD_FILLER, defaults.payloadKind());
+
+        final LoadOptions options =
+            LoadOptions.parse(new String[] {"fanout", "--deflate", "--payload-kind", "Ticks", "--payload", "1k"})
+                .conclude();
+        assertTrue(options.deflate());
+        assertEquals(LoadOptions.PAYLOAD_TICKS, options.payloadKind());
+        assertEquals(1024, options.payloadLength());
+        assertTrue(options.toString().contains("payloadKind=ticks, deflate=true"), options::toString);
+    }
+
+    @Test
+    void shouldRejectDeflateOverXhrStreamingAndUnknownPayloadKinds()
+    {
+        final IllegalArgumentException sockJs = assertThrows(IllegalArgumentException.class,
+            () -> LoadOptions.parse(new String[] {"fanout", "--deflate", "--transport", "xhr-streaming"}).conclude());
+        assertEquals("deflate is a WebSocket extension (permessage-deflate): not with transport=xhr-streaming",
+            sockJs.getMessage());
+        final IllegalArgumentException kind = assertThrows(IllegalArgumentException.class,
+            () -> LoadOptions.parse(new String[] {"echo", "--payload-kind", "lorem"}).conclude());
+        assertEquals("payload-kind must be filler or ticks: payloadKind=lorem", kind.getMessage());
+    }
+
+    @Test
     void shouldDescribeTheTransportInTheUsage()
     {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -55,6 +83,8 @@ class LoadOptionsTest
         final String usage = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(usage.contains("--transport websocket|xhr-streaming"), usage);
         assertTrue(usage.contains("--sockjs-prefix PATH"), usage);
+        assertTrue(usage.contains("--deflate "), usage);
+        assertTrue(usage.contains("--payload-kind filler|ticks"), usage);
         for (final String line : usage.split("\n"))
         {
             assertTrue(line.length() <= 120, line);
