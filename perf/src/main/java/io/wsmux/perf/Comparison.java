@@ -23,10 +23,17 @@ import java.util.concurrent.TimeUnit;
  * server, it measures echo latency at a fixed rate of half what a server can do when every message travels alone
  * (the open loop); last, the heap, RSS and kernel memory each server needs per idle connection.
  * Writes the same table as Markdown to {@code perf/target/comparison.md}.
+ * <p>
+ * With {@code --deflate} it compares permessage-deflate instead, on echo only: wsmux and Netty NIO and epoll (with
+ * {@code NettyServer --deflate}), the load generator offering permessage-deflate ({@code --deflate}) and sending
+ * JSON price ticks ({@code --payload-kind ticks}) of 1 KiB and 16 KiB (32 B is below wsmux's 128-byte threshold),
+ * reporting beside the throughput the server's CPU time per message, the bytes on the wire per echo and the
+ * compression ratio the client saw; to {@code perf/target/comparison-deflate.md}.
  * <pre>
  * mvn -B -q package -DskipTests
  * java -jar perf/target/wsmux-perf.jar compare            # full: 3 rounds (2 for memory), under 10 minutes
  * java -jar perf/target/wsmux-perf.jar compare --quick    # 1 round, fewer scenarios, under 2 minutes
+ * java -jar perf/target/wsmux-perf.jar compare --deflate  # echo with permessage-deflate, 3 rounds
  * </pre>
  * Run from the repository root. Every child process is stopped by the runner, also on failure.
  */
@@ -42,6 +49,10 @@ public final class Comparison
     private static final long OPEN_LOOP_SATURATION_RATE = 200_000;
     /** The derived metric: server CPU nanoseconds per message (or delivery). */
     private static final String SERVER_NS_PER_MESSAGE = "serverNsPerMessage";
+    /** With --deflate: the client's compression ratio, which must be above 1 for the run to have compressed. */
+    private static final String COMPRESSION_RATIO = "compressionRatio";
+    /** Echo payloads with --deflate: above wsmux's 128-byte threshold, a small and a large message. */
+    private static final int[] DEFLATE_PAYLOADS = { 1024, 16 * 1024 };
 
     /** A server under test: its command without the pinning. */
     record Server(String name, String mode, List<String> command)
@@ -59,29 +70,54 @@ public final class Comparison
     }
 
     private final boolean quick;
+    private final boolean deflate;
     private final long latencyRate;
     private final Map<String, Map<String, List<Double>>> results = new LinkedHashMap<>();
     private final Map<String, Boolean> higherIsBetter = new LinkedHashMap<>();
 
-    private Comparison(final boolean quick, final long latencyRate)
+    private Comparison(final boolean quick, final boolean deflate, final long latencyRate)
     {
         this.quick = quick;
+        this.deflate = deflate;
         this.latencyRate = latencyRate;
     }
 
     /**
-     * @param args {@code --quick} for the short run; {@code --latency-rate R} for the latency scenario's rate (default
-     *             half of {@link #OPEN_LOOP_SATURATION_RATE}, measured on the machine in docs/performance.md: on
-     *             another machine, find where a server needs a whole core with {@code LoadGenerator echo --rate}).
+     * @param args {@code --quick} for the short run; {@code --deflate} for the permessage-deflate echo comparison;
+     *             {@code --latency-rate R} for the latency scenario's rate (default half of
+     *             {@link #OPEN_LOOP_SATURATION_RATE}, measured on the machine in docs/performance.md: on another
+     *             machine, find where a server needs a whole core with {@code LoadGenerator echo --rate});
+     *             {@code --help} for these.
      * @throws Exception on failure.
      */
     public static void main(final String[] args) throws Exception
     {
         final List<String> arguments = Arrays.asList(args);
+        if (arguments.contains("--help") || arguments.contains("-h"))
+        {
+            usage();
+            return;
+        }
         final int rateIndex = arguments.indexOf("--latency-rate");
         final long latencyRate = rateIndex >= 0 && rateIndex + 1 < args.length ?
             Long.parseLong(args[rateIndex + 1]) : OPEN_LOOP_SATURATION_RATE / 2;
-        new Comparison(arguments.contains("--quick"), latencyRate).run();
+        new Comparison(arguments.contains("--quick"), arguments.contains("--deflate"), latencyRate).run();
+    }
+
+    private static void usage()
+    {
+        System.out.println("usage: java -jar perf/target/wsmux-perf.jar compare [--quick] [--deflate] " +
+            "[--latency-rate R]  (from the repository root)");
+        System.out.println("  wsmux vs Netty NIO and epoll, interleaved rounds, server on CPU 0 and client on CPU 1:");
+        System.out.println("  echo throughput and server CPU per message, echo latency at a fixed rate, fan-out,");
+        System.out.println("  memory per idle connection; perf/target/comparison.md");
+        System.out.println("  --quick            1 round, fewer scenarios");
+        System.out.println("  --deflate          echo only, with permessage-deflate: Netty with --deflate, the client");
+        System.out.println("                     offering it (--deflate) and sending 1 KiB and 16 KiB of JSON price");
+        System.out.println("                     ticks (--payload-kind ticks); server CPU per message, wire bytes per");
+        System.out.println("                     echo, compression ratio; perf/target/comparison-deflate.md");
+        System.out.println("  --latency-rate R   the latency scenario's rate (default " +
+            OPEN_LOOP_SATURATION_RATE / 2 + "/s)");
     }
 
     private List<Server> servers(final String mode)
@@ -92,8 +128,9 @@ public final class Comparison
             BenchServers.wsmux(List.of("-jar", BenchServers.WSMUX_JAR), mode, PORT))));
         for (final String transport : List.of("nio", "epoll"))
         {
-            servers.add(new Server("netty-" + transport, mode,
-                BenchServers.serverJvm(BenchServers.netty(jar, mode, PORT, transport))));
+            servers.add(new Server("netty-" + transport, mode, BenchServers.serverJvm(deflate ?
+                BenchServers.netty(jar, mode, PORT, transport, "--deflate") :
+                BenchServers.netty(jar, mode, PORT, transport))));
         }
         if ("fanout".equals(mode))
         {
@@ -128,6 +165,29 @@ public final class Comparison
         return scenarios;
     }
 
+    /**
+     * Echo with permessage-deflate: JSON price ticks of 1 KiB and 16 KiB, compressed both ways.
+     */
+    private List<Scenario> deflateScenarios()
+    {
+        final List<Scenario> scenarios = new ArrayList<>();
+        for (final int connections : quick ? new int[]{ 100 } : new int[]{ 100, 1000 })
+        {
+            for (final int payload : DEFLATE_PAYLOADS)
+            {
+                final List<String> arguments = new ArrayList<>(List.of("echo", "--connections",
+                    String.valueOf(connections), "--payload", String.valueOf(payload), "--in-flight", "10",
+                    "--payload-kind", "ticks", "--deflate"));
+                arguments.addAll(timing());
+                scenarios.add(new Scenario("deflate echo " + connections + " conns " + payload + " B ticks", "echo",
+                    List.of(new Metric("messagesPerSecond", true), new Metric(SERVER_NS_PER_MESSAGE, false),
+                        new Metric("wireBytesPerMessage", false), new Metric(COMPRESSION_RATIO, true)),
+                    arguments));
+            }
+        }
+        return scenarios;
+    }
+
     private List<Scenario> fanOutScenarios()
     {
         final List<Scenario> scenarios = new ArrayList<>();
@@ -150,8 +210,14 @@ public final class Comparison
     {
         final long startNs = System.nanoTime();
         final int rounds = quick ? 1 : 3;
-        System.out.printf("wsmux vs Netty, %d round(s), server pinned to CPU 0 and client to CPU 1: %s%n", rounds,
-            ChildProcess.TASKSET ? "yes" : "no (taskset missing)");
+        System.out.printf("wsmux vs Netty%s, %d round(s), server pinned to CPU 0 and client to CPU 1: %s%n",
+            deflate ? " with permessage-deflate" : "", rounds, ChildProcess.TASKSET ? "yes" : "no (taskset missing)");
+        if (deflate)
+        {
+            runRounds(rounds, deflateScenarios());
+            finish(startNs, "comparison-deflate.md");
+            return;
+        }
         // Latency runs last in each echo server's round, so its JIT has compiled the echo path by then.
         final List<Scenario> echo = new ArrayList<>(echoScenarios());
         echo.add(latencyScenario());
@@ -160,13 +226,17 @@ public final class Comparison
         runRounds(rounds, fanOutScenarios());
         // Memory varies little between rounds, and each round waits for the JVMs to settle before reading RSS.
         runRounds(Math.min(rounds, 2), List.of(connectionsScenario()));
+        finish(startNs, "comparison.md");
+    }
 
+    private void finish(final long startNs, final String fileName) throws IOException
+    {
         final String table = table();
         System.out.println();
         System.out.println(table);
         System.out.printf(Locale.ROOT, "comparison took %.1f minutes%n", (System.nanoTime() - startNs) / 60e9);
         Files.createDirectories(Path.of("perf", "target"));
-        Files.writeString(Path.of("perf", "target", "comparison.md"), table, StandardCharsets.UTF_8);
+        Files.writeString(Path.of("perf", "target", fileName), table, StandardCharsets.UTF_8);
     }
 
     /**
@@ -193,6 +263,13 @@ public final class Comparison
                         }
                         System.out.printf(Locale.ROOT, "  %-28s round %d %-16s %s%n", scenario.name(), round,
                             server.name(), values);
+                        final Double ratio = values.get(COMPRESSION_RATIO);
+                        if (null != ratio && !(ratio > 1))
+                        {
+                            System.out.printf(Locale.ROOT, "  warning: %s did not compress (compressionRatio=%s): " +
+                                "did the server decline, or the client not offer permessage-deflate?%n",
+                                server.name(), ratio);
+                        }
                     }
                 }
             }
@@ -323,6 +400,14 @@ public final class Comparison
         }
         out.append("\nwsmux advantage: wsmux / this for throughput, this / wsmux for latency, server CPU per message ")
             .append("(serverNsPerMessage: server cores busy x 1e9 / rate) and memory.\n");
+        if (deflate)
+        {
+            out.append("\nWith permessage-deflate: wireBytesPerMessage is what the client read off its sockets per ")
+                .append("echo (frame headers included; lower is better), compressionRatio the echoed bytes over ")
+                .append("those (higher is better; not above 1 means nothing was compressed). wsmux answers ")
+                .append("server_no_context_takeover and client_no_context_takeover and compresses from 128 bytes; ")
+                .append("Netty keeps its context both ways and compresses every message (NettyServer).\n");
+        }
         return out.toString();
     }
 }

@@ -32,9 +32,16 @@ import io.wsmux.perf.load.NativeClient;
  * report gives, per scenario and server, the median and range over rounds of deliveries per second and of the
  * server's CPU time per delivery, ratios against uWS and Netty epoll, and how each server's CPU per delivery grows
  * from 1x1000 to 1x10000. A run whose client reports errors is marked failed, never averaged.
+ * <p>
+ * With {@code --deflate} it compares compression instead ({@link FanOutCompression}): wsmux with a client that does
+ * not offer permessage-deflate, wsmux with one that does, and Netty epoll with Netty's permessage-deflate, the Java
+ * client publishing JSON price ticks ({@code --payload-kind ticks}, 1 KiB by default), and reports beside the
+ * deliveries and CPU the bytes on the wire per delivery, the ratios the issue sets goals for, and how many times
+ * wsmux compressed each publication (from its counters file).
  * <pre>
  * java -jar perf/target/wsmux-perf.jar fanout-compare --help
  * java -jar perf/target/wsmux-perf.jar fanout-compare --uws-binary /opt/uws/fanout_server --native-client ./fc
+ * java -jar perf/target/wsmux-perf.jar fanout-compare --deflate
  * </pre>
  * Run from the repository root; writes the report to {@code perf/target/fanout-comparison.md} too. Exit status 0,
  * 1 if a run failed, 2 on a bad option.
@@ -47,6 +54,10 @@ public final class FanOutComparison
     static final String NATIVE = "native";
     static final String JAVA = "java";
     static final int PAYLOAD = 64;
+    /** Least --payload: the fan-out payload's header (sequence and send time). */
+    static final int MIN_PAYLOAD = 33;
+    /** Most --payload: the load generator's bound. */
+    static final int MAX_PAYLOAD = 60 * 1024;
     static final int WINDOW = 32;
     static final int EXIT_FAILED = 1;
     static final int EXIT_USAGE = 2;
@@ -62,6 +73,7 @@ public final class FanOutComparison
     private static final int SERVER_TAIL_LINES = 5;
     private static final String PID_PLACEHOLDER = "<server-pid>";
     private static final Pattern SAFE_WORD = Pattern.compile("[A-Za-z0-9_./:=,@%+-]+");
+    private static final int UNSET = -1;
 
     /** Topics x subscribers. */
     record Shape(int topics, int subscribers)
@@ -96,29 +108,58 @@ public final class FanOutComparison
         }
     }
 
-    /** A server under test: its command without the pinning. */
-    record Server(String name, List<String> command)
+    /**
+     * A server under test: its command without the pinning.
+     *
+     * @param name           as reported.
+     * @param command        how to start it.
+     * @param clientDeflates whether the client offers permessage-deflate to it.
+     */
+    record Server(String name, List<String> command, boolean clientDeflates)
     {
     }
 
     /**
      * One measurement: the client's numbers, or why the run failed.
      *
-     * @param deliveriesPerSecond deliveries per second in the measured window.
-     * @param serverNsPerDelivery server CPU nanoseconds per delivery (all its threads).
-     * @param clientCores         cores the client kept busy.
-     * @param failure             null for a good run, else why it failed.
+     * @param deliveriesPerSecond        deliveries per second in the measured window.
+     * @param serverNsPerDelivery        server CPU nanoseconds per delivery (all its threads).
+     * @param clientCores                cores the client kept busy.
+     * @param wireBytesPerDelivery       bytes the client read off its sockets per delivery (with permessage-deflate
+     *                                   offered), else NaN.
+     * @param compressionRatio           delivered message bytes over those bytes (with permessage-deflate offered),
+     *                                   else NaN.
+     * @param compressionsPerPublication the wsmux server's publication compressions over its publications (compressed
+     *                                   wsmux runs), else NaN.
+     * @param failure                    null for a good run, else why it failed.
      */
-    record Measurement(double deliveriesPerSecond, double serverNsPerDelivery, double clientCores, String failure)
+    record Measurement(
+        double deliveriesPerSecond,
+        double serverNsPerDelivery,
+        double clientCores,
+        double wireBytesPerDelivery,
+        double compressionRatio,
+        double compressionsPerPublication,
+        String failure)
     {
         static Measurement failed(final String why)
         {
-            return new Measurement(Double.NaN, Double.NaN, Double.NaN, why);
+            return new Measurement(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, why);
         }
 
         boolean ok()
         {
             return null == failure;
+        }
+
+        /**
+         * @param perPublication the server's compressions per publication.
+         * @return this measurement with it.
+         */
+        Measurement withCompressionsPerPublication(final double perPublication)
+        {
+            return new Measurement(deliveriesPerSecond, serverNsPerDelivery, clientCores, wireBytesPerDelivery,
+                compressionRatio, perPublication, failure);
         }
     }
 
@@ -126,6 +167,8 @@ public final class FanOutComparison
     static final class Options
     {
         boolean help;
+        boolean deflate;
+        int payload = UNSET;
         List<String> servers = new ArrayList<>();
         List<Shape> scenarios = new ArrayList<>(List.of(new Shape(1, 1000), new Shape(1, 10000),
             new Shape(100, 10000)));
@@ -157,6 +200,11 @@ public final class FanOutComparison
                 if ("--help".equals(option) || "-h".equals(option))
                 {
                     options.help = true;
+                    continue;
+                }
+                if ("--deflate".equals(option))
+                {
+                    options.deflate = true;
                     continue;
                 }
                 if (!option.startsWith("--"))
@@ -191,6 +239,7 @@ public final class FanOutComparison
             {
                 case "--servers":
                 case "--scenarios":
+                case "--payload":
                 case "--rounds":
                 case "--duration":
                 case "--warmup":
@@ -229,6 +278,14 @@ public final class FanOutComparison
                     break;
                 case "--rounds":
                     rounds = positive(option, value, 1000);
+                    break;
+                case "--payload":
+                    payload = positive(option, value, MAX_PAYLOAD);
+                    if (payload < MIN_PAYLOAD)
+                    {
+                        throw new IllegalArgumentException(option + " must be " + MIN_PAYLOAD + ".." + MAX_PAYLOAD +
+                            " (the header is 33 bytes): '" + value + "'");
+                    }
                     break;
                 case "--duration":
                     durationNs = duration(option, value);
@@ -297,6 +354,15 @@ public final class FanOutComparison
 
         private void resolve(final String serverList)
         {
+            if (UNSET == payload)
+            {
+                payload = deflate ? FanOutCompression.PAYLOAD : PAYLOAD;
+            }
+            if (deflate)
+            {
+                resolveDeflate(serverList);
+                return;
+            }
             if (null == serverList)
             {
                 servers.add(WSMUX);
@@ -331,6 +397,46 @@ public final class FanOutComparison
             if (null == client && null != nativeClient)
             {
                 client = NATIVE;
+            }
+        }
+
+        /**
+         * The compressed comparison: its own three servers, the Java client (the only one that speaks
+         * permessage-deflate), nothing from outside.
+         */
+        private void resolveDeflate(final String serverList)
+        {
+            if (NATIVE.equals(client) || null != nativeClient)
+            {
+                throw new IllegalArgumentException("--deflate needs --client java: the native client does not " +
+                    "speak permessage-deflate");
+            }
+            if (null != uwsBinary)
+            {
+                throw new IllegalArgumentException("--deflate compares wsmux and Netty only: not with --uws-binary");
+            }
+            if (!extraWsmux.isEmpty())
+            {
+                throw new IllegalArgumentException("--deflate compares wsmux and Netty only: not with --extra-wsmux");
+            }
+            client = JAVA;
+            if (null == serverList)
+            {
+                servers.addAll(FanOutCompression.SERVERS);
+                return;
+            }
+            for (final String name : list("--servers", serverList))
+            {
+                if (servers.contains(name))
+                {
+                    throw new IllegalArgumentException("--servers: '" + name + "' named twice");
+                }
+                if (!FanOutCompression.SERVERS.contains(name))
+                {
+                    throw new IllegalArgumentException("--servers: unknown server '" + name + "' with --deflate (" +
+                        String.join(", ", FanOutCompression.SERVERS) + ")");
+                }
+                servers.add(name);
             }
         }
 
@@ -435,25 +541,32 @@ public final class FanOutComparison
             final List<Server> list = new ArrayList<>();
             for (final String name : servers)
             {
-                if (WSMUX.equals(name))
+                if (WSMUX.equals(name) || FanOutCompression.WSMUX_DEFLATE.equals(name))
                 {
+                    // The same server either way: wsmux accepts permessage-deflate by default (wsmux.deflate).
                     final List<String> launch = null == classpath ? List.of("-jar", wsmuxJar) :
                         List.of("-cp", classpath, BenchServers.WSMUX_MAIN);
-                    list.add(new Server(name, BenchServers.serverJvm(BenchServers.wsmux(launch, "fanout", port))));
+                    list.add(new Server(name, BenchServers.serverJvm(BenchServers.wsmux(launch, "fanout", port)),
+                        FanOutCompression.clientDeflates(name)));
                 }
                 else if (NETTY_EPOLL.equals(name))
                 {
                     list.add(new Server(name, BenchServers.serverJvm(
-                        BenchServers.netty(null == classpath ? perfJar : classpath, "fanout", port, "epoll"))));
+                        BenchServers.netty(null == classpath ? perfJar : classpath, "fanout", port, "epoll")), false));
+                }
+                else if (FanOutCompression.NETTY_EPOLL_DEFLATE.equals(name))
+                {
+                    list.add(new Server(name, BenchServers.serverJvm(BenchServers.netty(
+                        null == classpath ? perfJar : classpath, "fanout", port, "epoll", "--deflate")), true));
                 }
                 else if (UWS.equals(name))
                 {
-                    list.add(new Server(name, List.of(uwsBinary, "--port", String.valueOf(port))));
+                    list.add(new Server(name, List.of(uwsBinary, "--port", String.valueOf(port)), false));
                 }
                 else
                 {
                     list.add(new Server(name, BenchServers.serverJvm(
-                        BenchServers.wsmux(List.of("-jar", extraWsmux.get(name)), "fanout", port))));
+                        BenchServers.wsmux(List.of("-jar", extraWsmux.get(name)), "fanout", port)), false));
                 }
             }
             return list;
@@ -462,15 +575,26 @@ public final class FanOutComparison
         /**
          * @param shape     the scenario.
          * @param serverPid the server's process id, for its CPU time.
-         * @return the client's command, without the pinning.
+         * @return the client's command, without the pinning, for a server it offers no compression to.
          */
         List<String> clientCommand(final Shape shape, final String serverPid)
+        {
+            return clientCommand(shape, serverPid, false);
+        }
+
+        /**
+         * @param shape     the scenario.
+         * @param serverPid the server's process id, for its CPU time.
+         * @param deflate   true to offer permessage-deflate (the Java client).
+         * @return the client's command, without the pinning.
+         */
+        List<String> clientCommand(final Shape shape, final String serverPid, final boolean deflate)
         {
             if (NATIVE.equals(client))
             {
                 return List.of(nativeClient, "--host", "127.0.0.1", "--port", String.valueOf(port),
                     "--subscribers", String.valueOf(shape.subscribers()), "--topics", String.valueOf(shape.topics()),
-                    "--payload", String.valueOf(PAYLOAD), "--window", String.valueOf(WINDOW),
+                    "--payload", String.valueOf(payload), "--window", String.valueOf(WINDOW),
                     "--duration", seconds(durationNs), "--warmup", seconds(warmupNs), "--server-pid", serverPid,
                     "--quiet");
             }
@@ -478,9 +602,17 @@ public final class FanOutComparison
                 List.of("-cp", classpath, PerfMain.class.getName()));
             arguments.addAll(List.of("fanout", "--url", "ws://127.0.0.1:" + port + "/",
                 "--subscribers", String.valueOf(shape.subscribers()), "--topics", String.valueOf(shape.topics()),
-                "--payload", String.valueOf(PAYLOAD), "--window", String.valueOf(WINDOW), "--rate", "max",
+                "--payload", String.valueOf(payload), "--window", String.valueOf(WINDOW), "--rate", "max",
                 "--duration", TimeUnit.NANOSECONDS.toMillis(durationNs) + "ms",
                 "--warmup", TimeUnit.NANOSECONDS.toMillis(warmupNs) + "ms", "--server-pid", serverPid, "--quiet"));
+            if (this.deflate)
+            {
+                arguments.addAll(List.of("--payload-kind", "ticks"));
+            }
+            if (deflate)
+            {
+                arguments.add("--deflate");
+            }
             return BenchServers.clientJvm(arguments);
         }
 
@@ -494,11 +626,12 @@ public final class FanOutComparison
             if (null == classpath && anyJvm)
             {
                 final String build = " (mvn -B -q package -DskipTests, and run from the repository root)";
-                if (servers.contains(WSMUX))
+                if (servers.contains(WSMUX) || servers.contains(FanOutCompression.WSMUX_DEFLATE))
                 {
                     requireFile(missing, wsmuxJar, "wsmux jar" + build);
                 }
-                if (servers.contains(NETTY_EPOLL) || JAVA.equals(client))
+                if (servers.contains(NETTY_EPOLL) || servers.contains(FanOutCompression.NETTY_EPOLL_DEFLATE) ||
+                    JAVA.equals(client))
                 {
                     requireFile(missing, perfJar, "perf jar" + build);
                 }
@@ -535,7 +668,9 @@ public final class FanOutComparison
     private final Map<Shape, Map<String, List<Measurement>>> results = new LinkedHashMap<>();
     private final Map<String, String> serverCommands = new LinkedHashMap<>();
     private final List<String> failures = new ArrayList<>();
-    private String clientCommand;
+    /** The first client command of each server (they differ only with --deflate). */
+    private final Map<String, String> clientCommands = new LinkedHashMap<>();
+    private final List<String> notes = new ArrayList<>();
 
     FanOutComparison(final Options options, final PrintStream out)
     {
@@ -614,7 +749,15 @@ public final class FanOutComparison
         out.println("runs in every fresh server JVM before the measured window. Rounds interleave servers.");
         out.println();
         out.println("  --servers LIST          wsmux,netty-epoll,uws and --extra-wsmux names, in this order");
-        out.println("                          (default: wsmux, the extra ones, netty-epoll, uws with --uws-binary)");
+        out.println("                          (default: wsmux, the extra ones, netty-epoll, uws with --uws-binary);");
+        out.println("                          with --deflate: wsmux,wsmux-deflate,netty-epoll-deflate (default all)");
+        out.println("  --deflate               compare compression: wsmux with a client that offers nothing, wsmux");
+        out.println("                          with one that offers permessage-deflate (each publication compressed");
+        out.println("                          once), Netty epoll with --deflate (each delivery compressed); the Java");
+        out.println("                          client with --payload-kind ticks; reports wire bytes per delivery,");
+        out.println("                          the goals' ratios and wsmux's compressions per publication (from its");
+        out.println("                          counters file). Not with the native client, uws or --extra-wsmux");
+        out.println("  --payload N             bytes per publication, 33..61440 (default 64; with --deflate 1024)");
         out.println("  --scenarios LIST        <topics>x<subscribers>,... (default 1x1000,1x10000,100x10000)");
         out.println("  --rounds N              rounds, each a fresh server per scenario and server (default 3)");
         out.println("  --duration D            measured window, e.g. 4s or 2500ms (default 4s)");
@@ -635,9 +778,8 @@ public final class FanOutComparison
         out.println("                          of the jars (tests, IDEs)");
         out.println("  --help                  this list");
         out.println();
-        out.printf("Fixed: %d-byte payloads, %d publications in flight per topic. Exit status 0, 1 if a run failed,%n",
-            PAYLOAD, WINDOW);
-        out.println("2 on a bad option.");
+        out.printf("Fixed: %d publications in flight per topic. Exit status 0, 1 if a run failed, 2 on a bad option.%n",
+            WINDOW);
     }
 
     private int run() throws IOException, InterruptedException
@@ -652,7 +794,7 @@ public final class FanOutComparison
                 for (final Server server : servers)
                 {
                     final Measurement measurement = measure(server, shape);
-                    results.get(shape).get(server.name()).add(measurement);
+                    add(shape, server.name(), measurement);
                     if (!measurement.ok())
                     {
                         failures.add(shape + " round " + round + " " + server.name() + ": " + measurement.failure());
@@ -661,7 +803,8 @@ public final class FanOutComparison
                         (measurement.ok() ? String.format(Locale.ROOT,
                             "%,12.0f deliveries/s %8.1f ns/delivery (server) client cores %.2f",
                             measurement.deliveriesPerSecond(), measurement.serverNsPerDelivery(),
-                            measurement.clientCores()) : "FAILED: " + lastLines(measurement.failure(), 20)));
+                            measurement.clientCores()) + wire(measurement) :
+                            "FAILED: " + lastLines(measurement.failure(), 20)));
                 }
             }
         }
@@ -678,16 +821,33 @@ public final class FanOutComparison
         return failures.isEmpty() ? 0 : EXIT_FAILED;
     }
 
+    private static String wire(final Measurement measurement)
+    {
+        return Double.isNaN(measurement.compressionRatio()) ? "" : String.format(Locale.ROOT,
+            " wire %.1f B/delivery ratio %.2f", measurement.wireBytesPerDelivery(), measurement.compressionRatio());
+    }
+
+    /**
+     * @param shape       the scenario measured.
+     * @param server      the server's name.
+     * @param measurement what was measured.
+     */
+    void add(final Shape shape, final String server, final Measurement measurement)
+    {
+        results.get(shape).get(server).add(measurement);
+    }
+
     private String header()
     {
-        return String.format(Locale.ROOT, "Fan-out comparison, %s%n" +
-            "- servers: %s; scenarios (topics x subscribers): %s; %d-byte payloads, %d publications in flight per " +
-            "topic%n" +
+        return String.format(Locale.ROOT, "Fan-out comparison%s, %s%n" +
+            "- servers: %s; scenarios (topics x subscribers): %s; %d-byte payloads%s, %d publications in flight " +
+            "per topic%n" +
             "- %d round(s), interleaved; every measurement in a fresh server process: %s s of warm-up in each fresh " +
             "server JVM, then %s s measured%n" +
             "- server pinned to CPU 0, client (%s) to CPU 1: %s%n",
-            LocalDate.now(), String.join(", ", options.servers), options.scenarios.toString()
-                .replaceAll("[\\[\\]]", ""), PAYLOAD, WINDOW, options.rounds, seconds(options.warmupNs),
+            options.deflate ? " with permessage-deflate" : "", LocalDate.now(), String.join(", ", options.servers),
+            options.scenarios.toString().replaceAll("[\\[\\]]", ""), options.payload,
+            options.deflate ? " of JSON price ticks" : "", WINDOW, options.rounds, seconds(options.warmupNs),
             seconds(options.durationNs), options.client, ChildProcess.TASKSET ? "yes" : "no (taskset missing)");
     }
 
@@ -711,12 +871,10 @@ public final class FanOutComparison
                 return Measurement.failed("server did not start: " + ex.getMessage());
             }
             final List<String> command = new ArrayList<>(ChildProcess.pinned(1));
-            command.addAll(options.clientCommand(shape, String.valueOf(serverProcess.pid())));
-            if (null == clientCommand)
-            {
-                clientCommand = shellLine(command)
-                    .replace(" " + serverProcess.pid() + " ", " " + PID_PLACEHOLDER + " ");
-            }
+            command.addAll(
+                options.clientCommand(shape, String.valueOf(serverProcess.pid()), server.clientDeflates()));
+            clientCommands.putIfAbsent(server.name(), shellLine(command)
+                .replace(" " + serverProcess.pid() + " ", " " + PID_PLACEHOLDER + " "));
             try (ChildProcess client = ChildProcess.start(command, false))
             {
                 final long timeoutSeconds = TimeUnit.NANOSECONDS.toSeconds(options.warmupNs + options.durationNs) +
@@ -726,10 +884,21 @@ public final class FanOutComparison
                     return Measurement.failed("client still running after " + timeoutSeconds + " s:\n" +
                         client.output());
                 }
-                final Measurement measurement = measurement(client.stdout(), client.exitValue(), shape);
+                final Measurement measurement =
+                    measurement(client.stdout(), client.exitValue(), shape, server.clientDeflates());
                 if (measurement.ok() && !serverProcess.isAlive())
                 {
                     return Measurement.failed("server exited during the run:\n" + serverProcess.output());
+                }
+                if (measurement.ok() && FanOutCompression.WSMUX_DEFLATE.equals(server.name()))
+                {
+                    final FanOutCompression.PublicationCounts counts = FanOutCompression.read(serverProcess.pid());
+                    if (null != counts.unreadable())
+                    {
+                        notes.add(shape + " " + server.name() + ": compressions per publication not read: " +
+                            counts.unreadable());
+                    }
+                    return measurement.withCompressionsPerPublication(counts.compressionsPerPublication());
                 }
                 if (measurement.ok())
                 {
@@ -750,6 +919,19 @@ public final class FanOutComparison
      * @return the measurement its result line reports, failed if there is none or it reports errors.
      */
     static Measurement measurement(final List<String> stdout, final int exitStatus, final Shape shape)
+    {
+        return measurement(stdout, exitStatus, shape, false);
+    }
+
+    /**
+     * @param stdout     the client's standard output.
+     * @param exitStatus its exit status.
+     * @param shape      the scenario it ran.
+     * @param deflate    whether the client offered permessage-deflate: then a run that did not compress fails.
+     * @return the measurement its result line reports, failed if there is none or it reports errors.
+     */
+    static Measurement measurement(
+        final List<String> stdout, final int exitStatus, final Shape shape, final boolean deflate)
     {
         String line = null;
         for (final String candidate : stdout)
@@ -773,7 +955,7 @@ public final class FanOutComparison
         {
             return Measurement.failed("client result unreadable: " + ex.getMessage());
         }
-        return measurement(result, exitStatus, shape);
+        return measurement(result, exitStatus, shape, deflate);
     }
 
     /**
@@ -784,6 +966,21 @@ public final class FanOutComparison
      *     deliveries, or a failing exit status.
      */
     static Measurement measurement(final Map<String, Object> result, final int exitStatus, final Shape shape)
+    {
+        return measurement(result, exitStatus, shape, false);
+    }
+
+    /**
+     * @param result     the client's result, from either client.
+     * @param exitStatus its exit status.
+     * @param shape      the scenario it ran.
+     * @param deflate    whether the client offered permessage-deflate.
+     * @return the measurement, failed as {@link #measurement(Map, int, Shape)} says and, with deflate, if the
+     *     messages were not compressed (a compression ratio not above 1: the server declined, or the client did
+     *     not offer).
+     */
+    static Measurement measurement(
+        final Map<String, Object> result, final int exitStatus, final Shape shape, final boolean deflate)
     {
         final double deliveriesPerSecond = number(result, "deliveriesPerSecond");
         final double serverCores = number(result, "serverCores");
@@ -831,11 +1028,15 @@ public final class FanOutComparison
         {
             problems.add("exit status " + exitStatus);
         }
-        if (!problems.isEmpty())
+        final double wireBytes = deflate ? number(result, "wireBytesPerMessage") : Double.NaN;
+        final double compressionRatio = deflate ? number(result, "compressionRatio") : Double.NaN;
+        if (deflate && !(compressionRatio > 1))
         {
-            return new Measurement(deliveriesPerSecond, nsPerDelivery, clientCores, String.join(", ", problems));
+            problems.add("permessage-deflate not in effect: compressionRatio=" + compressionRatio +
+                " (did the server decline, or the client not offer it?)");
         }
-        return new Measurement(deliveriesPerSecond, nsPerDelivery, clientCores, null);
+        return new Measurement(deliveriesPerSecond, nsPerDelivery, clientCores, wireBytes, compressionRatio,
+            Double.NaN, problems.isEmpty() ? null : String.join(", ", problems));
     }
 
     private static boolean isErrorKind(final String key)
@@ -908,7 +1109,9 @@ public final class FanOutComparison
         final StringBuilder md = new StringBuilder();
         md.append("# ").append(header()).append(String.format(Locale.ROOT, "- took %.1f minutes%n%n", minutes));
         md.append("| scenario | server | deliveries/s median [min-max] | server ns/delivery median [min-max] | ")
-            .append("client cores | good runs |\n|---|---|---|---|---|---|\n");
+            .append(options.deflate ? "wire bytes/delivery | compression ratio | " : "")
+            .append("client cores | good runs |\n|---|---|---|---|").append(options.deflate ? "---|---|" : "")
+            .append("---|---|\n");
         for (final Map.Entry<Shape, Map<String, List<Measurement>>> scenario : results.entrySet())
         {
             for (final Map.Entry<String, List<Measurement>> server : scenario.getValue().entrySet())
@@ -919,23 +1122,45 @@ public final class FanOutComparison
                 md.append("| ").append(scenario.getKey()).append(" | ").append(server.getKey()).append(" | ");
                 if (good.isEmpty())
                 {
-                    md.append("FAILED | FAILED | - | 0/").append(runs.size()).append(" |\n");
+                    md.append("FAILED | FAILED | ").append(options.deflate ? "- | - | " : "").append("- | 0/")
+                        .append(runs.size()).append(" |\n");
                     continue;
                 }
                 final Spread deliveries = Spread.of(good.stream().map(Measurement::deliveriesPerSecond).toList());
                 final Spread ns = Spread.of(good.stream().map(Measurement::serverNsPerDelivery).toList());
                 final Spread client = Spread.of(good.stream().map(Measurement::clientCores).toList());
-                md.append(String.format(Locale.ROOT, "%,.0f [%,.0f-%,.0f] | %s [%s-%s] | %.2f | %d/%d%s |%n",
-                    deliveries.median(), deliveries.min(), deliveries.max(), ns(ns.median()), ns(ns.min()),
-                    ns(ns.max()), client.median(), good.size(), runs.size(),
-                    0 == failed ? "" : " (" + failed + " FAILED)"));
+                md.append(String.format(Locale.ROOT, "%,.0f [%,.0f-%,.0f] | %s [%s-%s] | ", deliveries.median(),
+                    deliveries.min(), deliveries.max(), ns(ns.median()), ns(ns.min()), ns(ns.max())));
+                if (options.deflate)
+                {
+                    final double wireBytes = Spread.median(good.stream().map(Measurement::wireBytesPerDelivery)
+                        .filter((value) -> !value.isNaN()).toList());
+                    final double ratio = Spread.median(good.stream().map(Measurement::compressionRatio)
+                        .filter((value) -> !value.isNaN()).toList());
+                    md.append(ns(wireBytes)).append(" | ")
+                        .append(Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "%.2f", ratio)).append(" | ");
+                }
+                md.append(String.format(Locale.ROOT, "%.2f | %d/%d%s |%n", client.median(), good.size(),
+                    runs.size(), 0 == failed ? "" : " (" + failed + " FAILED)"));
             }
         }
         md.append("\nMedians over the good runs only; a FAILED run (client errors, missing subscribers, a server that ")
             .append("did not start) is listed below and left out. Server ns/delivery: the server's CPU time, all its ")
             .append("threads, over its deliveries in the measured window.\n");
+        if (options.deflate)
+        {
+            FanOutCompression.appendGoals(md, results);
+        }
         ratios(md);
         growth(md);
+        if (!notes.isEmpty())
+        {
+            md.append("\n## Notes\n\n");
+            for (final String note : notes)
+            {
+                md.append("- ").append(note).append('\n');
+            }
+        }
         if (!failures.isEmpty())
         {
             md.append("\n## Failed runs\n\n");
@@ -949,10 +1174,15 @@ public final class FanOutComparison
         {
             md.append("# server ").append(command.getKey()).append('\n').append(command.getValue()).append('\n');
         }
-        if (null != clientCommand)
+        for (final Map.Entry<String, String> command : clientCommands.entrySet())
         {
-            md.append("# client (").append(options.client).append("), first run\n").append(clientCommand)
-                .append('\n');
+            md.append("# client (").append(options.client).append(')')
+                .append(options.deflate ? " for " + command.getKey() : "").append(", first run\n")
+                .append(command.getValue()).append('\n');
+            if (!options.deflate)
+            {
+                break; // the same command for every server
+            }
         }
         md.append("```\n");
         return md.toString();

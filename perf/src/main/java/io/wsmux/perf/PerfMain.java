@@ -1,5 +1,6 @@
 package io.wsmux.perf;
 
+import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.Set;
 
@@ -8,7 +9,8 @@ import io.wsmux.perf.load.LoadGenerator;
 /**
  * The perf jar's entry point: {@code java -jar wsmux-perf.jar echo|fanout|connections [options]} runs the load
  * generator, {@code compare [--quick]} the side-by-side comparison with Netty, {@code fanout-compare [options]} the
- * fan-out comparison with Netty epoll and uWebSockets ({@link FanOutComparison}), anything else goes to JMH
+ * fan-out comparison with Netty epoll and uWebSockets ({@link FanOutComparison}), {@code help} or {@code --help}
+ * prints what each takes ({@link #usage}), anything else goes to JMH
  * ({@code java -jar wsmux-perf.jar 'io.wsmux.perf' -prof gc}).
  */
 public final class PerfMain
@@ -25,7 +27,11 @@ public final class PerfMain
      */
     public static void main(final String[] args) throws Exception
     {
-        if (args.length > 0 && LOAD_SCENARIOS.contains(args[0]))
+        if (args.length > 0 && ("help".equals(args[0]) || "--help".equals(args[0])))
+        {
+            usage(System.out);
+        }
+        else if (args.length > 0 && LOAD_SCENARIOS.contains(args[0]))
         {
             LoadGenerator.main(args);
         }
@@ -41,5 +47,31 @@ public final class PerfMain
         {
             org.openjdk.jmh.Main.main(args);
         }
+    }
+
+    /**
+     * What the perf jar runs, and the options that cut across its commands.
+     *
+     * @param out where to.
+     */
+    static void usage(final PrintStream out)
+    {
+        out.println("usage: java -jar perf/target/wsmux-perf.jar <command> [options]");
+        out.println("  echo|fanout|connections [options]  the load generator (echo --help lists every option)");
+        out.println("  compare [--quick] [--deflate]      wsmux vs Netty, interleaved rounds (compare --help)");
+        out.println("  fanout-compare [options]           fan-out, wsmux vs Netty epoll and uWS (see its --help)");
+        out.println("  help, --help                       this text");
+        out.println("  anything else                      JMH, e.g. 'io.wsmux.perf' -prof gc (JMH's options: -h)");
+        out.println();
+        out.println("Compression (permessage-deflate, RFC 7692; docs/performance.md, \"Compression\"):");
+        out.println("  echo|fanout|connections --deflate  the client offers permessage-deflate (WebSocket transport");
+        out.println("                                     only); echo and fanout report wireBytesPerMessage and");
+        out.println("                                     compressionRatio (0 and 1 without it)");
+        out.println("  echo|fanout --payload-kind ticks   JSON price ticks after each message's header, continuing");
+        out.println("                                     from message to message (default filler: a fixed pattern)");
+        out.println("  compare --deflate                  echo of 1 KiB and 16 KiB ticks, wsmux vs Netty --deflate");
+        out.println("  fanout-compare --deflate           wsmux uncompressed, wsmux compressed and Netty epoll");
+        out.println("                                     --deflate, ticks of --payload bytes (default 1024)");
+        out.println("  NettyServer --deflate              the baseline with Netty's WebSocketServerCompressionHandler");
     }
 }
