@@ -142,8 +142,9 @@ final class FanOutCompression
                     String.format(Locale.ROOT, "%.3f", perPublication))
                 .append(" |\n");
         }
-        md.append("\nwire bytes/delivery: what the client read off its sockets per delivery in the measured window ")
-            .append("(frame headers included); compression ratio: the delivered messages' bytes over those bytes. ")
+        md.append("\nwire bytes/delivery: what the client read off its sockets per delivery, over every publication ")
+            .append("of the run (frame headers included); compression ratio: the delivered messages' bytes over ")
+            .append("those bytes. ")
             .append("Not measured for uncompressed wsmux (its frames are the message and a 2-4 byte header). A ")
             .append("compressed run whose ratio is not above 1 did not compress (the server declined, or the client ")
             .append("did not offer) and is counted as failed.\n");

@@ -13,8 +13,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * The echo scenario: C connections send binary messages of S bytes to an echo server (any RFC 6455 server) and
  * check every echo: same length, same filler (the one sent with that sequence: {@link Filler}), its sequence number
  * the next of its connection, its send time the one sent. With {@code --deflate} the connections offer
- * permessage-deflate, and the result reports the bytes read off the sockets per echo ({@link WireStats}). Two ways
- * to load:
+ * permessage-deflate, and the result reports the bytes read off the sockets per echo ({@link WireStats}), counted
+ * over the whole run (warm-up and drain too) from before the first message to after the loops stopped: the loops
+ * publish their byte counts once per duty cycle, so a count read while they run may miss a cycle's reads, one read
+ * while they are quiet is exact. Two ways to load:
  * <ul>
  *     <li><b>Closed loop</b> (no rate): each connection keeps K messages in flight, sending the next from the
  *     client loop as each echo arrives: the most the server (or the client) can do. Latency is from the actual send
@@ -62,6 +64,7 @@ public final class EchoScenario
         final Histogram histogram;
         final long measuredNs;
         final long messages;
+        long wireBytesStart = 0;
         final Progress progress = Progress.start(options.quiet(), "echo", () -> run.phase, "msg/s",
             clients::received, clients::openConnections, errors::total);
         try
@@ -75,6 +78,7 @@ public final class EchoScenario
             final long measureStartNs = startNs + options.warmupNs();
             final long endNs = measureStartNs + options.durationNs();
             run.phase = options.warmupNs() > 0 ? "warmup" : "measure";
+            wireBytesStart = clients.bytesRead(); // before the first message: the loops are quiet
             final long[] marks;
             if (0 == connector.opened())
             {
@@ -142,8 +146,8 @@ public final class EchoScenario
             null == run.cpuEnd ? CpuSample.UNKNOWN : run.cpuStart.clientCores(run.cpuEnd),
             null == run.cpuEnd ? CpuSample.UNKNOWN : run.cpuStart.serverCores(run.cpuEnd),
             null == run.cpuEnd ? CpuSample.UNKNOWN : run.cpuStart.machineCores(run.cpuEnd),
-            run.deflate ? WireStats.of(run.wireBytesEnd - run.wireBytesStart,
-                run.messageBytesEnd - run.messageBytesStart, messages) : WireStats.NONE,
+            run.deflate ? WireStats.of(clients.bytesRead() - wireBytesStart, clients.receivedBytes(), received) :
+                WireStats.NONE,
             LatencySummary.of(histogram),
             histogram,
             new ErrorCounts(errors.snapshot()));
@@ -197,11 +201,6 @@ public final class EchoScenario
         clients.intervalHistogram();
         marks[0] = System.nanoTime();
         marks[1] = clients.received();
-        if (run.deflate)
-        {
-            run.wireBytesStart = clients.bytesRead();
-            run.messageBytesStart = clients.receivedBytes();
-        }
         run.cpuStart = CpuSample.take(run.serverPid);
         run.phase = "measure";
         return marks;
@@ -213,11 +212,6 @@ public final class EchoScenario
         Sleeps.until(endNs);
         marks[2] = System.nanoTime();
         marks[3] = clients.received();
-        if (run.deflate)
-        {
-            run.wireBytesEnd = clients.bytesRead();
-            run.messageBytesEnd = clients.receivedBytes();
-        }
         run.cpuEnd = CpuSample.take(run.serverPid);
     }
 
@@ -393,11 +387,6 @@ public final class EchoScenario
         final long serverPid;
         CpuSample cpuStart;
         CpuSample cpuEnd;
-        /** With --deflate, bytes read off the sockets and message bytes received at the measured window's ends. */
-        long wireBytesStart;
-        long messageBytesStart;
-        long wireBytesEnd;
-        long messageBytesEnd;
 
         EchoRun(final LoadOptions options, final Errors errors)
         {

@@ -36,7 +36,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p>
  * With {@code --deflate} every connection offers permessage-deflate; the publisher's messages of 128 bytes or more
  * go compressed, the subscribers inflate what the server compressed, and the result reports the bytes the loops
- * read off their sockets per delivery in the measured window ({@link WireStats}).
+ * read off their sockets per delivery ({@link WireStats}), counted over every publication of the run (warm-up and
+ * drain too) from just before the first to after the loops stopped, when their counts are exact.
  * <p>
  * With {@code --transport xhr-streaming} only the subscribers change: each is a SockJS session over xhr_streaming
  * under {@code --sockjs-prefix} ({@link XhrStreamingSession}), sends its {@code sub,bench.<t>} by xhr_send once
@@ -91,6 +92,7 @@ public final class FanOutScenario
         int opened = 0;
         int subscribed = 0;
         long expectedDeliveries = 0;
+        long wireBytesStart = 0;
         final Progress progress = Progress.start(options.quiet(), "fanout", () -> run.phase, "deliveries/s",
             subscriberLoops::received, subscriberLoops::openConnections, errors::total);
         try
@@ -151,8 +153,9 @@ public final class FanOutScenario
                         subscribedPerTopic[i % topics]++;
                     }
                 }
-                expectedDeliveries = publish(run, subscriberLoops, options.deflate() ? clients : null, publisher,
-                    publisherConnection, subscribedPerTopic, published, marks);
+                wireBytesStart = clients.bytesRead(); // before the first publication: the loops are all but quiet
+                expectedDeliveries = publish(
+                    run, subscriberLoops, publisher, publisherConnection, subscribedPerTopic, published, marks);
             }
             histogram = subscriberLoops.intervalHistogram();
 
@@ -229,8 +232,8 @@ public final class FanOutScenario
             null == run.cpuEnd ? CpuSample.UNKNOWN : run.cpuStart.clientCores(run.cpuEnd),
             null == run.cpuEnd ? CpuSample.UNKNOWN : run.cpuStart.serverCores(run.cpuEnd),
             null == run.cpuEnd ? CpuSample.UNKNOWN : run.cpuStart.machineCores(run.cpuEnd),
-            options.deflate() ? WireStats.of(run.wireBytesEnd - run.wireBytesStart,
-                run.messageBytesEnd - run.messageBytesStart, deliveries) : WireStats.NONE,
+            options.deflate() ? WireStats.of(clients.bytesRead() - wireBytesStart, clients.receivedBytes(), received) :
+                WireStats.NONE,
             LatencySummary.of(histogram),
             histogram,
             new ErrorCounts(errors.snapshot()));
@@ -265,17 +268,13 @@ public final class FanOutScenario
     /**
      * Publish from the calling thread until the end of the measured window.
      *
-     * @param wireLoops the WebSocket loops whose socket and message bytes to sample at the measured window's ends
-     *                  (with --deflate), or null.
-     * @param marks     filled with nanoTime, deliveries and publications at the start of the measured window
-     *                  [0, 1, 4], at its end [2, 3, 5], and deliveries at the end of the drain [6] (set by the
-     *                  caller's drain).
+     * @param marks filled with nanoTime, deliveries and publications at the start of the measured window [0, 1, 4],
+     *              at its end [2, 3, 5], and deliveries at the end of the drain [6] (set by the caller's drain).
      * @return deliveries expected: each publication times the subscribers of its topic.
      */
     private static long publish(
         final FanOutRun run,
         final ClientLoops clients,
-        final LoadClients wireLoops,
         final Publisher publisher,
         final WebSocketClientConnection connection,
         final long[] subscribedPerTopic,
@@ -324,11 +323,6 @@ public final class FanOutScenario
                 marks[0] = nowNs;
                 marks[1] = clients.received();
                 marks[4] = publishedCount;
-                if (null != wireLoops)
-                {
-                    run.wireBytesStart = wireLoops.bytesRead();
-                    run.messageBytesStart = wireLoops.receivedBytes();
-                }
                 run.cpuStart = CpuSample.take(run.serverPid);
                 run.phase = "measure";
             }
@@ -337,11 +331,6 @@ public final class FanOutScenario
                 marks[2] = System.nanoTime();
                 marks[3] = clients.received();
                 marks[5] = publishedCount;
-                if (null != wireLoops)
-                {
-                    run.wireBytesEnd = wireLoops.bytesRead();
-                    run.messageBytesEnd = wireLoops.receivedBytes();
-                }
                 run.cpuEnd = CpuSample.take(run.serverPid);
                 if (!measuring)
                 {
@@ -349,8 +338,6 @@ public final class FanOutScenario
                     marks[1] = marks[3];
                     marks[4] = marks[5];
                     run.cpuStart = run.cpuEnd;
-                    run.wireBytesStart = run.wireBytesEnd;
-                    run.messageBytesStart = run.messageBytesEnd;
                 }
                 return expected;
             }
@@ -431,11 +418,6 @@ public final class FanOutScenario
         final long serverPid;
         CpuSample cpuStart;
         CpuSample cpuEnd;
-        /** With --deflate, bytes read off the sockets and message bytes received at the measured window's ends. */
-        long wireBytesStart;
-        long messageBytesStart;
-        long wireBytesEnd;
-        long messageBytesEnd;
 
         FanOutRun(final LoadOptions options, final Errors errors)
         {

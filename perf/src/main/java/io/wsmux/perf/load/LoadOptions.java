@@ -443,9 +443,9 @@ public final class LoadOptions
         out.println("  --deflate                 offer permessage-deflate (RFC 7692; --transport websocket only):");
         out.println("                            the client inflates what the server compresses and compresses what");
         out.println("                            it sends from 128 bytes; echo and fanout then also report");
-        out.println("                            wireBytesPerMessage (bytes read off the sockets in the measured");
-        out.println("                            window per message) and compressionRatio (message bytes delivered");
-        out.println("                            over those bytes; 0 and 1 without --deflate)");
+        out.println("                            wireBytesPerMessage (bytes read off the sockets per message, over");
+        out.println("                            the whole run) and compressionRatio (message bytes delivered over");
+        out.println("                            those bytes; 0 and 1 without --deflate)");
         out.println("  --payload-kind filler|ticks");
         out.println("                            echo and fanout: what follows each message's header: filler, the");
         out.println("                            same 'a'..'z' pattern every time (default), or ticks, JSON price");
