@@ -86,8 +86,9 @@ final class FanOutCompression
     /**
      * A compressed wsmux run's counters.
      *
-     * @param publications publications the server's loop received ({@code publications_received_total}; one I/O
-     *                     loop, so each publication once), or -1.
+     * @param publications publications the server's loops received ({@code publications_received_total}): each
+     *                     publication once with one I/O loop, as the runner starts wsmux (a loop counts each
+     *                     publication that reaches it), or -1.
      * @param compressions publications compressed ({@code deflate_publication_compressions_total}), or -1.
      * @param unreadable   why they could not be read, or null.
      */
