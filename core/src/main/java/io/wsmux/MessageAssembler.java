@@ -204,7 +204,7 @@ public abstract class MessageAssembler extends TcpConnection
         // RFC 7692 §7.2.2: the whole message's payload, then the tail, through the inflater; the limit applies to
         // the output as it grows (a bomb stops there), and the budget to what it holds.
         final MutableDirectBuffer inflated = acquireMessageBuffer();
-        final int inflatedLength = inflater().inflateMessage(buffer, offset, length, inflated, inflateLimit());
+        final int inflatedLength = inflateMessage(buffer, offset, length, inflated);
         if (inflatedLength < 0)
         {
             releaseMessageBuffer(inflated);
@@ -301,6 +301,21 @@ public abstract class MessageAssembler extends TcpConnection
     protected MessageInflater inflater()
     {
         throw new IllegalStateException("compressed message without a negotiated extension");
+    }
+
+    /**
+     * Inflate one whole compressed message with {@link #inflater()}, bounded by {@link #inflateLimit()}.
+     *
+     * @param buffer   the compressed message.
+     * @param offset   where it starts.
+     * @param length   its length.
+     * @param inflated a pooled growable buffer for the result, from offset 0.
+     * @return the inflated length, or {@link MessageInflater#TOO_BIG} or {@link MessageInflater#CORRUPT}.
+     */
+    protected int inflateMessage(
+        final DirectBuffer buffer, final int offset, final int length, final MutableDirectBuffer inflated)
+    {
+        return inflater().inflateMessage(buffer, offset, length, inflated, inflateLimit());
     }
 
     /**

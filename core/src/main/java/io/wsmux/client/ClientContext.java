@@ -53,6 +53,7 @@ final class ClientContext implements ConnectionFactory
     /** A data frame's header alone, when a zero mask key lets the payload go out unchanged. */
     final UnsafeBuffer headerScratch = new UnsafeBuffer(new byte[FrameDescriptor.MAX_HEADER_LENGTH]);
     final boolean zeroMaskKey;
+    final boolean reuseInflatedDuplicates;
     /** Whether connections offer permessage-deflate. */
     final boolean perMessageDeflate;
     /** The shortest message sent compressed once permessage-deflate is agreed. */
@@ -71,6 +72,11 @@ final class ClientContext implements ConnectionFactory
     private MessageDeflater sharedDeflater;
     /** The inflater of connections whose server agreed server_no_context_takeover: lazily. */
     private MessageInflater sharedInflater;
+    /** {@link #inflateSharedOnce}: the last message inflated without context, and its result. */
+    private final ExpandableArrayBuffer lastCompressed = new ExpandableArrayBuffer(0);
+    private final ExpandableArrayBuffer lastInflated = new ExpandableArrayBuffer(0);
+    private int lastCompressedLength = -1;
+    private int lastInflatedLength;
     /** A message made of two pieces (or of memory no compressor can read) joined to be compressed: lazily. */
     private ExpandableArrayBuffer deflateInput;
 
@@ -81,6 +87,7 @@ final class ClientContext implements ConnectionFactory
         this.maxResponseHeadLength = settings.maxResponseHeadLength();
         this.handshakeTimeoutNs = settings.handshakeTimeoutNs();
         this.zeroMaskKey = settings.zeroMaskKey();
+        this.reuseInflatedDuplicates = settings.reuseInflatedDuplicates();
         this.closeTimeoutNs = settings.closeTimeoutNs();
         this.errorHandler = settings.errorHandler();
         this.perMessageDeflate = settings.perMessageDeflate();
@@ -157,6 +164,57 @@ final class ClientContext implements ConnectionFactory
      * @return the loop's inflater for connections whose server compresses each message on its own
      * (server_no_context_takeover agreed); made on first use.
      */
+    /**
+     * Inflate a message compressed without context (a pure function of its bytes) with the shared inflater, unless it
+     * is byte for byte the message inflated last on this loop: then that result is copied. For load generation,
+     * where a thousand subscribers on one client receive the same compressed publication
+     * ({@link ClientSettings#reuseInflatedDuplicates}).
+     */
+    int inflateSharedOnce(
+        final DirectBuffer buffer, final int offset, final int length, final MutableDirectBuffer inflated)
+    {
+        if (length == lastCompressedLength && sameBytes(buffer, offset, lastCompressed, length))
+        {
+            inflated.putBytes(0, lastInflated, 0, lastInflatedLength);
+            return lastInflatedLength;
+        }
+        final int inflatedLength =
+            sharedInflater().inflateMessage(buffer, offset, length, inflated, maxMessageLength);
+        if (inflatedLength >= 0)
+        {
+            lastCompressed.putBytes(0, buffer, offset, length);
+            lastCompressedLength = length;
+            lastInflated.putBytes(0, inflated, 0, inflatedLength);
+            lastInflatedLength = inflatedLength;
+        }
+        else
+        {
+            lastCompressedLength = -1;
+        }
+        return inflatedLength;
+    }
+
+    private static boolean sameBytes(
+        final DirectBuffer buffer, final int offset, final DirectBuffer previous, final int length)
+    {
+        int i = 0;
+        for (; i + Long.BYTES <= length; i += Long.BYTES)
+        {
+            if (buffer.getLong(offset + i) != previous.getLong(i))
+            {
+                return false;
+            }
+        }
+        for (; i < length; i++)
+        {
+            if (buffer.getByte(offset + i) != previous.getByte(i))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     MessageInflater sharedInflater()
     {
         if (null == sharedInflater)

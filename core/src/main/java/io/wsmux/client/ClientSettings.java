@@ -69,6 +69,7 @@ public final class ClientSettings
     private DutyCycleWork dutyCycleWork;
     private boolean zeroMaskKey;
     private boolean perMessageDeflate;
+    private boolean reuseInflatedDuplicates;
     private int deflateMinLength = DEFLATE_MIN_LENGTH_DEFAULT;
 
     /**
@@ -364,6 +365,29 @@ public final class ClientSettings
     }
 
     /**
+     * @return whether a compressed message byte-identical to the last one inflated on the loop is not inflated again.
+     */
+    public boolean reuseInflatedDuplicates()
+    {
+        return reuseInflatedDuplicates;
+    }
+
+    /**
+     * @param reuse true, for load generation, to inflate a message compressed without context (the server said
+     *              {@code server_no_context_takeover}) only when it differs from the last one inflated on the
+     *              client's loop: a message inflates to the same bytes whoever receives it, and a thousand
+     *              subscribers on one client get the same compressed publication, which one client thread could
+     *              not inflate a thousand times as fast as a server sends it. Costs a compare and two copies per
+     *              message. Default false.
+     * @return this.
+     */
+    public ClientSettings reuseInflatedDuplicates(final boolean reuse)
+    {
+        this.reuseInflatedDuplicates = reuse;
+        return this;
+    }
+
+    /**
      * @return the shortest message sent compressed when permessage-deflate was agreed.
      */
     public int deflateMinLength()
@@ -420,6 +444,7 @@ public final class ClientSettings
             ", dutyCycleWork=" + dutyCycleWork +
             ", zeroMaskKey=" + zeroMaskKey +
             ", perMessageDeflate=" + perMessageDeflate +
+            ", reuseInflatedDuplicates=" + reuseInflatedDuplicates +
             ", deflateMinLength=" + deflateMinLength +
             '}';
     }

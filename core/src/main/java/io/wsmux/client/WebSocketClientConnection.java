@@ -983,6 +983,17 @@ public final class WebSocketClientConnection extends MessageAssembler
     }
 
     @Override
+    protected int inflateMessage(
+        final DirectBuffer buffer, final int offset, final int length, final MutableDirectBuffer inflated)
+    {
+        if (context.reuseInflatedDuplicates && 0 == (deflate & DEFLATE_SERVER_CONTEXT))
+        {
+            return context.inflateSharedOnce(buffer, offset, length, inflated);
+        }
+        return super.inflateMessage(buffer, offset, length, inflated);
+    }
+
+    @Override
     protected void onInflateFailed(final CloseReason reason)
     {
         failConnection(reason); // 1009 past maxMessageLength, 1007 for corrupt data or text that is not UTF-8

@@ -165,6 +165,28 @@ class WebSocketClientDeflateIntegrationTest
     }
 
     @Test
+    void shouldDeliverEveryMessageIntactWhenReusingInflatedDuplicates() throws Exception
+    {
+        start(true, false, false);
+        client.close();
+        client = WsmuxClient.start(new ClientSettings().perMessageDeflate(true).reuseInflatedDuplicates(true)
+            .errorHandler(clientErrors::add));
+        final WebSocketClientIntegrationTest.Recorder first = new WebSocketClientIntegrationTest.Recorder();
+        final WebSocketClientIntegrationTest.Recorder second = new WebSocketClientIntegrationTest.Recorder();
+        final WebSocketClientConnection a = connect(first);
+        final WebSocketClientConnection b = connect(second);
+        // Duplicates back to back, over two connections of one loop, and a different message between them.
+        for (final byte[] message : List.of(jsonLike(KIB, 1), jsonLike(KIB, 1), jsonLike(KIB, 2), jsonLike(KIB, 1),
+            jsonLike(2 * KIB, 1)))
+        {
+            offer(() -> a.sendText(bytes(message), 0, message.length));
+            assertEquals(new String(message, StandardCharsets.US_ASCII), first.nextText());
+            offer(() -> b.sendText(bytes(message), 0, message.length));
+            assertEquals(new String(message, StandardCharsets.US_ASCII), second.nextText());
+        }
+    }
+
+    @Test
     void shouldEchoEverySizeCompressedBothWaysFromTheLoopAndOtherThreads() throws Exception
     {
         start(true, false, false);

@@ -46,6 +46,9 @@ final class LoadClients implements ClientLoops
                 .maxFrameLength(Math.max(ClientSettings.MAX_FRAME_LENGTH_DEFAULT, scratchLength))
                 .maxMessageLength(Math.max(ClientSettings.MAX_MESSAGE_LENGTH_DEFAULT, scratchLength))
                 .perMessageDeflate(deflate)
+                // With compression, the subscribers of one client receive the same compressed publication: it is
+                // inflated once per loop, not once per subscriber (the client would be the bottleneck otherwise).
+                .reuseInflatedDuplicates(deflate)
                 .errorHandler((throwable) ->
                 {
                     if (errors.record(ErrorKind.CLIENT_ERROR))
