@@ -1,6 +1,5 @@
 package io.wsmux.codec.deflate;
 
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.zip.Deflater;
 
@@ -27,8 +26,7 @@ public final class MessageDeflater implements AutoCloseable
 
     private final Deflater deflater;
     private final boolean noContextTakeover;
-    private ByteBuffer viewSource;
-    private ByteBuffer view;
+    private final ByteBufferView view = new ByteBufferView();
 
     /**
      * @param level             zlib level, 1 (fastest) to 9 (smallest), or {@link Deflater#DEFAULT_COMPRESSION}.
@@ -119,7 +117,7 @@ public final class MessageDeflater implements AutoCloseable
      * {@code 2^windowBits} bytes is compressed on its own, so that no back-reference reaches further than the peer's
      * window (the JDK's {@code Deflater} has no window setting). Context is then never taken over.
      *
-     * @param src        the message: an array-backed buffer or one that wraps a {@link ByteBuffer}.
+     * @param src        the message: an array-backed buffer or one that wraps a {@link java.nio.ByteBuffer}.
      * @param srcOffset  where it starts.
      * @param length     its length.
      * @param dst        where the compressed payload goes; needs {@link #maxCompressedLength(int, int)} bytes.
@@ -167,19 +165,7 @@ public final class MessageDeflater implements AutoCloseable
             deflater.setInput(array, (int)src.wrapAdjustment() + srcOffset, length);
             return;
         }
-        final ByteBuffer source = src.byteBuffer();
-        if (null == source)
-        {
-            throw new IllegalArgumentException("input must wrap an array or a ByteBuffer");
-        }
-        if (source != viewSource)
-        {
-            viewSource = source;
-            view = source.duplicate(); // once per source buffer, not per message
-        }
-        final int start = (int)src.wrapAdjustment() + srcOffset; // the index in the ByteBuffer
-        view.limit(start + length).position(start);
-        deflater.setInput(view);
+        deflater.setInput(view.of(src, srcOffset, length));
     }
 
     private int flush(final byte[] dst, final int dstOffset, final int capacity)

@@ -1,6 +1,5 @@
 package io.wsmux.codec.deflate;
 
-import java.nio.ByteBuffer;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
@@ -41,8 +40,7 @@ public final class MessageInflater implements AutoCloseable
      * and the tail is not fed (it would start a new stream that the next message then continues).
      */
     private boolean streamEnded;
-    private ByteBuffer viewSource;
-    private ByteBuffer view;
+    private final ByteBufferView view = new ByteBufferView();
 
     /**
      * @param noContextTakeover reset after each message (the peer compresses each message on its own).
@@ -82,7 +80,7 @@ public final class MessageInflater implements AutoCloseable
     /**
      * Inflate a whole message into an expandable buffer, growing it as the output needs but never past the limit.
      *
-     * @param src       compressed bytes: an array-backed buffer or one that wraps a {@link ByteBuffer}.
+     * @param src       compressed bytes: an array-backed buffer or one that wraps a {@link java.nio.ByteBuffer}.
      * @param srcOffset of the first.
      * @param length    of the compressed message (every frame's payload, the tail not included).
      * @param dst       expandable, array-backed output (an {@code ExpandableArrayBuffer}).
@@ -111,19 +109,7 @@ public final class MessageInflater implements AutoCloseable
             inflater.setInput(array, (int)src.wrapAdjustment() + srcOffset, length);
             return;
         }
-        final ByteBuffer source = src.byteBuffer();
-        if (null == source)
-        {
-            throw new IllegalArgumentException("input must wrap an array or a ByteBuffer");
-        }
-        if (source != viewSource)
-        {
-            viewSource = source;
-            view = source.duplicate(); // once per source (a loop's read buffer), not per message
-        }
-        final int start = (int)src.wrapAdjustment() + srcOffset; // the index in the ByteBuffer
-        view.limit(start + length).position(start);
-        inflater.setInput(view);
+        inflater.setInput(view.of(src, srcOffset, length));
     }
 
     private int endCall(final int produced, final boolean last)
