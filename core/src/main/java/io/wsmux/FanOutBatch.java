@@ -289,20 +289,22 @@ final class FanOutBatch
      */
     private boolean sendStaged(final MuxChannel channel, final LoopTopic topic)
     {
-        if (!channel.sharesStagedFrames() || !topic.stage(context.loop, publications))
+        if (!channel.sharesStagedFrames())
         {
             return false;
         }
         final MuxCarrier connection = channel.session.connection;
-        if (!connection.admitStaged(topic.stagedBytes))
+        final StagedFrames staged = topic.stage(context.loop, publications, connection.takesSharedDeflate());
+        if (null == staged || !connection.admitStaged(staged.bytes))
         {
             return false; // over budget: one by one, so that each publication is admitted or dropped on its own
         }
-        final int pieces = topic.stagedPieces;
+        final int pieces = staged.pieces;
         for (int p = 0; p < pieces; p++)
         {
-            connection.writeStagedFrames(topic.stagedOffsets[p], topic.stagedLengths[p], topic.stagedFrames[p]);
+            connection.writeStagedFrames(staged.offsets[p], staged.lengths[p], staged.frames[p]);
         }
+        context.sharedCompressedSends += staged.deflatedFrames;
         final int frames = topic.pendingCount;
         context.deliveries += frames;
         topic.batchDeliveries += frames;

@@ -45,14 +45,9 @@ final class LoopTopic implements LoopTask
     int pendingCount;
     /** Deliveries of the batch, published to the family counter once at its end. */
     long batchDeliveries;
-    /** The batch and the count of publications the staged frames hold; stagedPieces 0: staging failed. */
-    private long stagedEpoch;
-    private int stagedCount;
-    int stagedPieces;
-    int stagedBytes;
-    int[] stagedOffsets = NO_INTS;
-    int[] stagedLengths = NO_INTS;
-    int[] stagedFrames = NO_INTS;
+    /** This batch's frames staged for the subscribers that take them as they are: plain, and compressed. */
+    private StagedFrames staged;
+    private StagedFrames stagedDeflated;
 
     LoopTopic(final Topic topic, final int loopIndex, final IoLoop loop)
     {
@@ -204,7 +199,14 @@ final class LoopTopic implements LoopTask
         }
         pendingEpoch = 0;
         pendingCount = 0;
-        stagedEpoch = 0;
+        if (null != staged)
+        {
+            staged.reset();
+        }
+        if (null != stagedDeflated)
+        {
+            stagedDeflated.reset();
+        }
     }
 
     /**
@@ -240,76 +242,26 @@ final class LoopTopic implements LoopTask
      * Copy this batch's frames of the topic into the loop's batch arena once, in pieces of at most a chunk, for the
      * subscribers that can take them as they are. Done on the first such subscriber, again only if the batch grew.
      *
-     * @return false when they cannot be staged (a binary publication, a frame longer than a chunk, the arena full).
+     * @param deflated true for subscribers that take publications compressed once for all.
+     * @return the staged frames, or null when they cannot be staged (a binary publication, a frame longer than a
+     * chunk, the arena full).
      */
-    boolean stage(final IoLoop loop, final Publication[] publications)
+    StagedFrames stage(final IoLoop loop, final Publication[] publications, final boolean deflated)
     {
-        if (stagedEpoch == pendingEpoch && stagedCount == pendingCount)
+        StagedFrames frames = deflated ? stagedDeflated : staged;
+        if (null == frames)
         {
-            return stagedPieces > 0;
+            frames = new StagedFrames(deflated); // on first use: an idle topic holds none
+            if (deflated)
+            {
+                stagedDeflated = frames;
+            }
+            else
+            {
+                staged = frames;
+            }
         }
-        stagedEpoch = pendingEpoch;
-        stagedCount = pendingCount;
-        stagedPieces = 0;
-        stagedBytes = 0;
-        final int maxPiece = loop.maxStageLength();
-        int pieceStart = 0;
-        int pieceLength = 0;
-        int pieceFrames = 0;
-        for (int i = 0; i < pendingCount; i++)
-        {
-            final Publication publication = publications[pendingIndices[i]];
-            final int length = publication.textFrameLength;
-            if (!publication.text || length > maxPiece)
-            {
-                stagedPieces = 0;
-                return false;
-            }
-            if (pieceFrames > 0 && pieceLength + length > maxPiece)
-            {
-                addPiece(pieceStart, pieceLength, pieceFrames);
-                pieceFrames = 0;
-            }
-            final int at = loop.stage(publication.buffer, publication.textFrameOffset, length);
-            if (at < 0)
-            {
-                stagedPieces = 0;
-                return false;
-            }
-            if (pieceFrames > 0 && at != pieceStart + pieceLength)
-            {
-                addPiece(pieceStart, pieceLength, pieceFrames);
-                pieceFrames = 0;
-            }
-            if (0 == pieceFrames)
-            {
-                pieceStart = at;
-                pieceLength = 0;
-            }
-            pieceLength += length;
-            pieceFrames++;
-        }
-        if (pieceFrames > 0)
-        {
-            addPiece(pieceStart, pieceLength, pieceFrames);
-        }
-        return stagedPieces > 0;
-    }
-
-    private void addPiece(final int offset, final int length, final int frames)
-    {
-        if (stagedPieces == stagedOffsets.length)
-        {
-            final int capacity = Math.max(4, stagedPieces * 2);
-            stagedOffsets = Arrays.copyOf(stagedOffsets, capacity);
-            stagedLengths = Arrays.copyOf(stagedLengths, capacity);
-            stagedFrames = Arrays.copyOf(stagedFrames, capacity);
-        }
-        stagedOffsets[stagedPieces] = offset;
-        stagedLengths[stagedPieces] = length;
-        stagedFrames[stagedPieces] = frames;
-        stagedPieces++;
-        stagedBytes += length;
+        return frames.stage(loop, publications, pendingIndices, pendingCount, pendingEpoch) ? frames : null;
     }
 
     /**

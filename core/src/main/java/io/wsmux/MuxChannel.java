@@ -97,13 +97,14 @@ final class MuxChannel implements Connection
 
     /**
      * @return whether this subscriber takes a topic's frames exactly as staged for everyone: the text protocol under
-     * the topic's own name, no rate limit, no conflation, nothing held back, no compression (a permessage-deflate
-     * subscriber takes the publication's compressed frame, not staged).
+     * the topic's own name, no rate limit, no conflation, nothing held back, and no compression of its own (a
+     * subscriber with permessage-deflate takes the frames compressed once for all, staged beside the plain ones;
+     * one with server context takeover or a small window, its own).
      */
     boolean sharesStagedFrames()
     {
         return open && sharedTextFrame && !session.binary && session.connection.sharesFrames() &&
-            !session.connection.compresses() &&
+            (!session.connection.compresses() || session.connection.takesSharedDeflate()) &&
             0 == minIntervalNs && null == pending &&
             !topic.topic.options().conflate();
     }

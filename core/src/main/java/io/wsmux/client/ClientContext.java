@@ -71,12 +71,14 @@ final class ClientContext implements ConnectionFactory
     /** The compressor of connections that agreed client_no_context_takeover (reset after each message): lazily. */
     private MessageDeflater sharedDeflater;
     /** The inflater of connections whose server agreed server_no_context_takeover: lazily. */
+    /** Slots of the recent-messages table of {@link #inflateSharedOnce}: more than publications in flight. */
+    private static final int RECENT_SLOTS = 64;
     private MessageInflater sharedInflater;
-    /** {@link #inflateSharedOnce}: the last message inflated without context, and its result. */
-    private final ExpandableArrayBuffer lastCompressed = new ExpandableArrayBuffer(0);
-    private final ExpandableArrayBuffer lastInflated = new ExpandableArrayBuffer(0);
-    private int lastCompressedLength = -1;
-    private int lastInflatedLength;
+    /** {@link #inflateSharedOnce}: recent messages inflated without context, and their results, by slot. */
+    private ExpandableArrayBuffer[] recentCompressed;
+    private ExpandableArrayBuffer[] recentInflated;
+    private int[] recentCompressedLengths;
+    private int[] recentInflatedLengths;
     /** A message made of two pieces (or of memory no compressor can read) joined to be compressed: lazily. */
     private ExpandableArrayBuffer deflateInput;
 
@@ -166,32 +168,66 @@ final class ClientContext implements ConnectionFactory
      */
     /**
      * Inflate a message compressed without context (a pure function of its bytes) with the shared inflater, unless it
-     * is byte for byte the message inflated last on this loop: then that result is copied. For load generation,
-     * where a thousand subscribers on one client receive the same compressed publication
-     * ({@link ClientSettings#reuseInflatedDuplicates}).
+     * is byte for byte one of the messages inflated lately on this loop: then that result is copied. For load
+     * generation, where a thousand subscribers on one client receive the same compressed publications, several in
+     * flight at once ({@link ClientSettings#reuseInflatedDuplicates}). The recent messages are a small table indexed
+     * by a hash of the compressed bytes, each slot checked byte for byte.
      */
     int inflateSharedOnce(
         final DirectBuffer buffer, final int offset, final int length, final MutableDirectBuffer inflated)
     {
-        if (length == lastCompressedLength && sameBytes(buffer, offset, lastCompressed, length))
+        if (null == recentCompressed)
         {
-            inflated.putBytes(0, lastInflated, 0, lastInflatedLength);
-            return lastInflatedLength;
+            recentCompressed = new ExpandableArrayBuffer[RECENT_SLOTS];
+            recentInflated = new ExpandableArrayBuffer[RECENT_SLOTS];
+            recentCompressedLengths = new int[RECENT_SLOTS];
+            recentInflatedLengths = new int[RECENT_SLOTS];
+            for (int i = 0; i < RECENT_SLOTS; i++)
+            {
+                recentCompressed[i] = new ExpandableArrayBuffer(0);
+                recentInflated[i] = new ExpandableArrayBuffer(0);
+                recentCompressedLengths[i] = -1;
+            }
+        }
+        final int slot = slot(buffer, offset, length);
+        final ExpandableArrayBuffer compressed = recentCompressed[slot];
+        if (length == recentCompressedLengths[slot] && sameBytes(buffer, offset, compressed, length))
+        {
+            final int inflatedLength = recentInflatedLengths[slot];
+            inflated.putBytes(0, recentInflated[slot], 0, inflatedLength);
+            return inflatedLength;
         }
         final int inflatedLength =
             sharedInflater().inflateMessage(buffer, offset, length, inflated, maxMessageLength);
         if (inflatedLength >= 0)
         {
-            lastCompressed.putBytes(0, buffer, offset, length);
-            lastCompressedLength = length;
-            lastInflated.putBytes(0, inflated, 0, inflatedLength);
-            lastInflatedLength = inflatedLength;
-        }
-        else
-        {
-            lastCompressedLength = -1;
+            compressed.putBytes(0, buffer, offset, length);
+            recentCompressedLengths[slot] = length;
+            recentInflated[slot].putBytes(0, inflated, 0, inflatedLength);
+            recentInflatedLengths[slot] = inflatedLength;
         }
         return inflatedLength;
+    }
+
+    /**
+     * A slot of the recent-messages table: the length and the last 16 bytes (the first ones are often a stored block
+     * with a channel's name, the same for every publication of a topic).
+     */
+    private static int slot(final DirectBuffer buffer, final int offset, final int length)
+    {
+        long hash = length;
+        if (length >= 2 * Long.BYTES)
+        {
+            hash = hash * 31 + buffer.getLong(offset + length - Long.BYTES);
+            hash = hash * 31 + buffer.getLong(offset + length - 2 * Long.BYTES);
+        }
+        else if (length > 0)
+        {
+            hash = hash * 31 + buffer.getByte(offset + length - 1);
+        }
+        hash ^= hash >>> 29;
+        hash *= 0x9E3779B97F4A7C15L;
+        return (int)(hash >>> 58) & (RECENT_SLOTS - 1);
     }
 
     private static boolean sameBytes(
