@@ -76,6 +76,8 @@ final class ClientContext implements ConnectionFactory
      * hundreds of publications under load (64 slots missed 44% of 1,000 subscribers' deliveries, 1,024 slots 4%).
      */
     private static final int RECENT_SLOTS = 1024;
+    /** Larger messages are not remembered: the table holds at most 1,024 x 64 KiB of results per loop. */
+    private static final int RECENT_MAX_LENGTH = 64 * 1024;
     private MessageInflater sharedInflater;
     /** {@link #inflateSharedOnce}: recent messages inflated without context, and their results, by slot. */
     private ExpandableArrayBuffer[] recentCompressed;
@@ -202,7 +204,7 @@ final class ClientContext implements ConnectionFactory
         }
         final int inflatedLength =
             sharedInflater().inflateMessage(buffer, offset, length, inflated, maxMessageLength);
-        if (inflatedLength >= 0)
+        if (inflatedLength >= 0 && inflatedLength <= RECENT_MAX_LENGTH)
         {
             compressed.putBytes(0, buffer, offset, length);
             recentCompressedLengths[slot] = length;
