@@ -75,6 +75,26 @@ public interface HandshakeRequest
     InetSocketAddress remoteAddress();
 
     /**
+     * @return true when the request came over TLS (wss://, https://).
+     */
+    default boolean isSecure()
+    {
+        return false;
+    }
+
+    /**
+     * The subject of the client's TLS certificate, with {@code wsmux.tls.client.auth} set to {@code optional} or
+     * {@code required}: it is also the connection's {@link #identity()} until the hook attaches another.
+     *
+     * @return the principal (an {@link javax.security.auth.x500.X500Principal}), or null without a client
+     * certificate.
+     */
+    default java.security.Principal peerPrincipal()
+    {
+        return null;
+    }
+
+    /**
      * Attach who the client is to the WebSocket being opened: any object (a user record, a session, a set of
      * permissions), kept for the WebSocket's life and returned by {@link Connection#identity()} on it and on each
      * of its channels. Call from the upgrade hook (or {@code onOpen}); the last call wins.

@@ -142,6 +142,8 @@ final class LoopContext implements ConnectionFactory
     /** Connections of this loop in their handshake now: each holds a parser. */
     int parsersHeld;
     long handshakesRefusedBusy;
+    /** TLS ClientHellos on the plain port, answered with a 400. */
+    long handshakesTlsOnPlainPort;
     long discardedBytes;
     long sockJsSessionsOpen;
     long sockJsSessionsOpened;
@@ -271,6 +273,7 @@ final class LoopContext implements ConnectionFactory
         publish(counters, SystemCounter.HANDSHAKES_FAILED_HOOK, handshakesHookRefused);
         publish(counters, SystemCounter.HANDSHAKES_FAILED_TIMEOUT, handshakesTimedOut);
         publish(counters, SystemCounter.HANDSHAKES_FAILED_BUSY, handshakesRefusedBusy);
+        publish(counters, SystemCounter.HANDSHAKES_FAILED_TLS_ON_PLAIN_PORT, handshakesTlsOnPlainPort);
         final int firstClose = SystemCounter.CLOSED_NORMAL.ordinal();
         for (int i = 0; i < CLOSE_CLASSES; i++)
         {

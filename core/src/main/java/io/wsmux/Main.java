@@ -103,6 +103,10 @@ public final class Main
             int adminPort = NOT_GIVEN;
             int threads = NOT_GIVEN;
             String bindAddress = null;
+            int tlsPort = NOT_GIVEN;
+            String tlsCert = null;
+            String tlsKey = null;
+            String tlsKeystore = null;
             for (int i = 0; i < args.length; i++)
             {
                 final String option = args[i];
@@ -135,10 +139,23 @@ public final class Main
                         threads = SettingsParser.parseInt(
                             option, value(args, ++i, option, THREADS_FORMS), 1, WsmuxSettings.IO_THREADS_MAX);
                         break;
+                    case "--tls-port":
+                        tlsPort = SettingsParser.parseInt(
+                            option, value(args, ++i, option, PORT_FORMS), 0, WsmuxSettings.PORT_MAX);
+                        break;
+                    case "--tls-cert":
+                        tlsCert = value(args, ++i, option, "a PEM file of the certificate chain");
+                        break;
+                    case "--tls-key":
+                        tlsKey = value(args, ++i, option, "a PEM file of the private key (PKCS#8)");
+                        break;
+                    case "--tls-keystore":
+                        tlsKeystore = value(args, ++i, option, "a PKCS#12 file");
+                        break;
                     default:
                         throw new WsmuxConfigurationException(
-                            option + " is not an option: use stat, --mode, --port, --admin-port, --bind, --threads " +
-                            "or --help");
+                            option + " is not an option: use stat, --mode, --port, --admin-port, --bind, --threads, " +
+                            "--tls-port, --tls-cert, --tls-key, --tls-keystore or --help");
                 }
             }
 
@@ -158,6 +175,22 @@ public final class Main
             if (null != bindAddress)
             {
                 settings.bindAddress(bindAddress);
+            }
+            if (NOT_GIVEN != tlsPort)
+            {
+                settings.tlsPort(tlsPort);
+            }
+            if (null != tlsCert)
+            {
+                settings.tlsCert(tlsCert);
+            }
+            if (null != tlsKey)
+            {
+                settings.tlsKey(tlsKey);
+            }
+            if (null != tlsKeystore)
+            {
+                settings.tlsKeystore(tlsKeystore);
             }
             start(mode, settings, out);
             return EXIT_OK;
@@ -283,6 +316,7 @@ public final class Main
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "wsmux-shutdown"));
         out.println("wsmux echo server listening on ws://" + server.address().getHostString() + ":" +
             server.port() + "/ (any path, " + settings.ioThreads() + " I/O threads); Ctrl-C stops it");
+        announceTls(server, out);
         announceAdmin(server, out);
     }
 
@@ -293,7 +327,21 @@ public final class Main
         final WsmuxServer server = demo.server();
         out.println("wsmux demo: open http://" + server.address().getHostString() + ":" + server.port() +
             "/ in a browser (" + settings.ioThreads() + " I/O threads, multiplexed endpoint /mux); Ctrl-C stops it");
+        if (null != server.tlsAddress())
+        {
+            out.println("wsmux demo over TLS: open https://" + server.tlsAddress().getHostString() + ":" +
+                server.tlsPort() + "/ (wss:// on the same port)");
+        }
         announceAdmin(server, out);
+    }
+
+    private static void announceTls(final WsmuxServer server, final PrintStream out)
+    {
+        if (null != server.tlsAddress())
+        {
+            out.println("wsmux: TLS (https://, wss://) on " + server.tlsAddress().getHostString() + ":" +
+                server.tlsPort());
+        }
     }
 
     /**
@@ -326,6 +374,7 @@ public final class Main
         out.println("wsmux fanout server listening on ws://" + server.address().getHostString() + ":" +
             server.port() + "/ and SockJS under /sockjs (topics bench.*, publish with " +
             "msg,publish.<topic>,<payload>; " + settings.ioThreads() + " I/O threads)");
+        announceTls(server, out);
         announceAdmin(server, out);
     }
 
@@ -362,6 +411,7 @@ public final class Main
         out.println("wsmux SockJS test server listening on http://" + server.address().getHostString() + ":" +
             server.port() + "/ (/echo, /disabled_websocket_echo, /cookie_needed_echo, /close; " +
             settings.ioThreads() + " I/O threads)");
+        announceTls(server, out);
         announceAdmin(server, out);
     }
 
@@ -387,6 +437,7 @@ public final class Main
     {
         out.println("usage: java -jar wsmux.jar [--mode demo|echo|fanout|sockjs-test] [--port N] [--admin-port N]");
         out.println("                           [--bind ADDRESS] [--threads N]");
+        out.println("                           [--tls-port N (--tls-cert FILE --tls-key FILE | --tls-keystore FILE)]");
         out.println("       java -jar wsmux.jar stat [--pid N | --dir DIR | --file FILE] [--interval 1s] [--count N]");
         out.println("  --mode demo     (default) the trading-desk demo: a page at / and channels on /mux, and the");
         out.println("                  same channels over SockJS at /sockjs (?transport=xhr-streaming, ...)");
@@ -404,6 +455,14 @@ public final class Main
         out.println("  --threads N     I/O threads (default: processors, property wsmux.io.threads)");
         out.println("  --admin-port N  serve GET /metrics (Prometheus) and /health on 127.0.0.1:N (default off,");
         out.println("                  properties wsmux.admin.port, wsmux.admin.bind.address)");
+        out.println("  --tls-port N    also serve https:// and wss:// on port N, same loops (default off, property");
+        out.println("                  wsmux.tls.port); the certificate is one of:");
+        out.println("  --tls-cert FILE   PEM certificate chain, leaf first (property wsmux.tls.cert), with");
+        out.println("  --tls-key FILE    PEM private key, PKCS#8 unencrypted (property wsmux.tls.key)");
+        out.println("  --tls-keystore FILE  PKCS#12 key and chain (property wsmux.tls.keystore; its password:");
+        out.println("                  -Dwsmux.tls.keystore.password=...)");
+        out.println("                  The files are reloaded when they change (wsmux.tls.reload.interval); mutual");
+        out.println("                  TLS: wsmux.tls.client.auth and wsmux.tls.client.ca");
         out.println("stat: a live table of a running server's counters, read from its counters file");
         out.println("  --pid N         the server's process id (default: the only server in the directory)");
         out.println("  --dir DIR       where the counters files are (default wsmux.counters.dir: /dev/shm or tmp)");

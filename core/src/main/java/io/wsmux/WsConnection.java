@@ -72,6 +72,10 @@ final class WsConnection extends MessageAssembler implements MuxCarrier, FrameHa
     private static final UnsafeBuffer IDLE_TIMEOUT = new UnsafeBuffer(LoopContext.utf8("idle timeout"));
     private static final String OVER_BUDGET = "over the outbound budget past the grace time";
     private static final String HANDSHAKE_TIMEOUT = "the upgrade request did not complete in time";
+    private static final String TLS_ON_PLAIN_PORT =
+        "this port speaks plain HTTP and WebSocket: use http:// or ws://, or the TLS port for https:// and wss://";
+    /** First byte of a TLS handshake record (RFC 8446 §5.1: ContentType handshake), never of an HTTP request. */
+    private static final byte TLS_HANDSHAKE_RECORD = 22;
     private static final String HANDSHAKES_BUSY = "too many upgrade requests in progress: try again later";
     private static final UnsafeBuffer SERVER_BUSY =
         new UnsafeBuffer(LoopContext.utf8("server busy: too many partly received messages"));
@@ -168,6 +172,11 @@ final class WsConnection extends MessageAssembler implements MuxCarrier, FrameHa
         }
         if (STATE_HANDSHAKE == state)
         {
+            if (0 == parser.headLength() && TLS_HANDSHAKE_RECORD == buffer.getByte(offset) && !isSecure())
+            {
+                rejectTlsOnPlainPort();
+                return;
+            }
             final int consumed = parser.parse(buffer, position, remaining);
             final int parseState = parser.state();
             if (UpgradeRequestParser.NEED_MORE == parseState)
@@ -344,6 +353,10 @@ final class WsConnection extends MessageAssembler implements MuxCarrier, FrameHa
     private boolean accept(final WebSocketHandler acceptingHandler, final UpgradeHook hook,
         final List<String> supportedSubprotocols, final boolean compression)
     {
+        if (null == identity && isSecure())
+        {
+            identity = peerPrincipal(); // mutual TLS: the client certificate's subject, unless the hook says otherwise
+        }
         if (null != hook)
         {
             UpgradeHook.Rejection rejection;
@@ -432,6 +445,17 @@ final class WsConnection extends MessageAssembler implements MuxCarrier, FrameHa
             (agreement.clientNoContextTakeover() ? 0 : DEFLATE_CLIENT_CONTEXT));
         context.deflateConnections++;
         return agreement.response();
+    }
+
+    /**
+     * A TLS ClientHello (a record of type 22) on the plain port: a client configured for https:// or wss://. It
+     * cannot read an HTTP answer, but its TLS library reports one as "not TLS" (OpenSSL's "wrong version number"),
+     * which is the truth, and a person reading the bytes sees why; nginx answers the same way.
+     */
+    private void rejectTlsOnPlainPort()
+    {
+        context.handshakesTlsOnPlainPort++;
+        rejectHandshake(400, "Bad Request", TLS_ON_PLAIN_PORT);
     }
 
     private void rejectMalformedHandshake()

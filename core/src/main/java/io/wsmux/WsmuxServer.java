@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import java.nio.charset.StandardCharsets;
 
+import javax.net.ssl.SSLContext;
+
 import io.wsmux.codec.mux.BinaryMuxDescriptor;
 import io.wsmux.sockjs.SockJsOptions;
 import io.wsmux.status.AdminServer;
@@ -68,7 +70,9 @@ public final class WsmuxServer implements AutoCloseable
     private final ConnectionLimiter limiter;
     private final List<IoLoop> loops = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
+    private final ServerTls tls;
     private InetSocketAddress address;
+    private InetSocketAddress tlsAddress;
     private WsmuxCounters counters;
     private AdminServer admin;
     private volatile boolean accepting;
@@ -88,6 +92,16 @@ public final class WsmuxServer implements AutoCloseable
         this.multiplexers = List.copyOf(builder.multiplexers);
         this.errorHandler = builder.errorHandler;
         this.limiter = new ConnectionLimiter(settings.maxConnections());
+        if (settings.tlsPort() < 0)
+        {
+            this.tls = null;
+        }
+        else
+        {
+            // Loaded now, so that a wrong certificate fails the build with one line naming the file.
+            this.tls = null != builder.tlsContext ?
+                ServerTls.of(settings, builder.tlsContext) : ServerTls.open(settings);
+        }
     }
 
     /**
@@ -190,13 +204,35 @@ public final class WsmuxServer implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            for (final IoLoop loop : loops)
-            {
-                loop.onClose();
-            }
-            counters.close();
+            closeLoopsAtStart();
             throw new IOException("cannot listen on " + settings.bindAddress() + ":" + settings.port() + ": " +
                 ex.getMessage(), ex);
+        }
+        if (null != tls)
+        {
+            try
+            {
+                InetSocketAddress bindAddress = new InetSocketAddress(settings.bindAddress(), settings.tlsPort());
+                for (int i = 0; i < loopCount; i++)
+                {
+                    if (0 == i || reusePort)
+                    {
+                        final InetSocketAddress bound = loops.get(i).listen(bindAddress, reusePort, tls.factory());
+                        if (0 == i)
+                        {
+                            tlsAddress = bound;
+                            bindAddress = bound;
+                        }
+                    }
+                }
+            }
+            catch (final IOException ex)
+            {
+                closeLoopsAtStart();
+                throw new IOException("cannot listen on " + settings.bindAddress() + ":" + settings.tlsPort() + " (" +
+                    WsmuxSettings.TLS_PORT_PROP_NAME + "): " + ex.getMessage(), ex);
+            }
+            tls.startWatching();
         }
 
         final IoLoop[] loopArray = loops.toArray(new IoLoop[0]);
@@ -297,6 +333,48 @@ public final class WsmuxServer implements AutoCloseable
     public int port()
     {
         return address.getPort();
+    }
+
+    /**
+     * @return the TLS listener's address (the real port when 0 was asked for), or null without one.
+     */
+    public InetSocketAddress tlsAddress()
+    {
+        return tlsAddress;
+    }
+
+    /**
+     * @return the TLS port listened on, or -1 without a TLS listener.
+     */
+    public int tlsPort()
+    {
+        return null == tlsAddress ? -1 : tlsAddress.getPort();
+    }
+
+    /**
+     * Load the certificate and key files again ({@code wsmux.tls.cert}, {@code wsmux.tls.key} or
+     * {@code wsmux.tls.keystore}, and {@code wsmux.tls.client.ca}) and use them for new handshakes; established
+     * connections keep theirs. The server also does this by itself when the files change (checked every
+     * {@code wsmux.tls.reload.interval}). Any thread.
+     *
+     * @throws WsmuxConfigurationException naming the file that is wrong and why: the certificate in use stays.
+     * @throws IllegalStateException       without a TLS listener, or when the server was given an SSLContext.
+     */
+    public void reloadTls()
+    {
+        if (null == tls)
+        {
+            throw new IllegalStateException("no TLS listener: " + WsmuxSettings.TLS_PORT_PROP_NAME + " is not set");
+        }
+        tls.reload();
+    }
+
+    /**
+     * @return certificate reloads done since start.
+     */
+    public long tlsReloads()
+    {
+        return null == tls ? 0 : tls.reloads();
     }
 
     /**
@@ -563,7 +641,24 @@ public final class WsmuxServer implements AutoCloseable
         {
             admin.close();
         }
+        if (null != tls)
+        {
+            tls.close();
+        }
         counters.close(); // a clean close removes the file
+    }
+
+    private void closeLoopsAtStart()
+    {
+        for (final IoLoop loop : loops)
+        {
+            loop.onClose();
+        }
+        counters.close();
+        if (null != tls)
+        {
+            tls.close();
+        }
     }
 
     /**
@@ -578,6 +673,7 @@ public final class WsmuxServer implements AutoCloseable
         private final List<SockJsRegistration> sockJs = new ArrayList<>();
         private Endpoint anyPath;
         private ErrorHandler errorHandler = Throwable::printStackTrace;
+        private SSLContext tlsContext;
 
         private Builder(final WsmuxSettings settings)
         {
@@ -782,6 +878,21 @@ public final class WsmuxServer implements AutoCloseable
         public Builder anyPath(final WebSocketHandler handler)
         {
             anyPath = new Endpoint(null, handler, null, List.of(), true);
+            return this;
+        }
+
+        /**
+         * Serve TLS with a context of the application's own (its key manager, a hardware module) instead of the
+         * files {@code wsmux.tls.cert}/{@code wsmux.tls.key} or {@code wsmux.tls.keystore} name; the port is still
+         * {@code wsmux.tls.port}, which must be set. Such a server does not reload its certificate: give the
+         * context a key manager that does.
+         *
+         * @param context the server's TLS context.
+         * @return this.
+         */
+        public Builder tls(final SSLContext context)
+        {
+            this.tlsContext = context;
             return this;
         }
 

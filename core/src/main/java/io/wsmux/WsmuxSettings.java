@@ -2,12 +2,17 @@ package io.wsmux;
 
 import java.io.File;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.SSLParameters;
+
 import io.wsmux.status.CountersFileDescriptor;
 import io.wsmux.transport.IdleMode;
+import io.wsmux.transport.tls.TlsClientAuth;
 import org.agrona.BitUtil;
 
 /**
@@ -288,6 +293,69 @@ public final class WsmuxSettings
     /** Default for {@link #DEFLATE_CLIENT_CONTEXT_TAKEOVER_PROP_NAME}. */
     public static final boolean DEFLATE_CLIENT_CONTEXT_TAKEOVER_DEFAULT = false;
 
+    /**
+     * Port of the TLS listener (wss://, https://), beside the plain one on the same loops: -1 for none, 0 for a free
+     * port. Needs a certificate: {@link #TLS_CERT_PROP_NAME} and {@link #TLS_KEY_PROP_NAME}, or
+     * {@link #TLS_KEYSTORE_PROP_NAME}.
+     */
+    public static final String TLS_PORT_PROP_NAME = "wsmux.tls.port";
+    /** Default for {@link #TLS_PORT_PROP_NAME}: no TLS listener. */
+    public static final int TLS_PORT_DEFAULT = -1;
+
+    /** PEM file of the server's certificate chain, leaf first (as certbot's {@code fullchain.pem}). */
+    public static final String TLS_CERT_PROP_NAME = "wsmux.tls.cert";
+    /** PEM file of the server's private key, PKCS#8 unencrypted ({@code BEGIN PRIVATE KEY}). */
+    public static final String TLS_KEY_PROP_NAME = "wsmux.tls.key";
+    /** PKCS#12 keystore holding the server's key and chain, instead of {@link #TLS_CERT_PROP_NAME}. */
+    public static final String TLS_KEYSTORE_PROP_NAME = "wsmux.tls.keystore";
+    /** Password of {@link #TLS_KEYSTORE_PROP_NAME}. */
+    public static final String TLS_KEYSTORE_PASSWORD_PROP_NAME = "wsmux.tls.keystore.password";
+
+    /** Enabled TLS protocols, comma separated: TLSv1.3 and TLSv1.2 (older ones are refused as insecure). */
+    public static final String TLS_PROTOCOLS_PROP_NAME = "wsmux.tls.protocols";
+    /** Default for {@link #TLS_PROTOCOLS_PROP_NAME}. */
+    public static final String TLS_PROTOCOLS_DEFAULT = "TLSv1.3,TLSv1.2";
+
+    /**
+     * Enabled cipher suites, comma separated, in the JDK's names. The default is the AEAD suites with forward
+     * secrecy (Mozilla's "intermediate" list): AES-GCM and ChaCha20-Poly1305, ECDHE for TLS 1.2.
+     */
+    public static final String TLS_CIPHER_SUITES_PROP_NAME = "wsmux.tls.cipher.suites";
+    /** Default for {@link #TLS_CIPHER_SUITES_PROP_NAME}. */
+    public static final String TLS_CIPHER_SUITES_DEFAULT =
+        "TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384,TLS_CHACHA20_POLY1305_SHA256," +
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256," +
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384," +
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256";
+
+    /**
+     * Client certificates (mutual TLS): {@code none}, {@code optional} (asked for; a client without one is served
+     * with no principal) or {@code required}. The certificate's subject reaches the upgrade hook
+     * ({@link HandshakeRequest#peerPrincipal()}) and is every channel's identity unless the hook attaches another.
+     */
+    public static final String TLS_CLIENT_AUTH_PROP_NAME = "wsmux.tls.client.auth";
+    /** Default for {@link #TLS_CLIENT_AUTH_PROP_NAME}. */
+    public static final TlsClientAuth TLS_CLIENT_AUTH_DEFAULT = TlsClientAuth.NONE;
+    /** The CAs client certificates must chain to: a PEM bundle, or a PKCS#12 store (no password needed). */
+    public static final String TLS_CLIENT_CA_PROP_NAME = "wsmux.tls.client.ca";
+
+    /**
+     * How often the certificate and key files are checked for changes: a change is loaded for new handshakes without
+     * a restart (established connections keep theirs). 0 checks never; {@link WsmuxServer#reloadTls()} reloads on
+     * demand either way.
+     */
+    public static final String TLS_RELOAD_INTERVAL_PROP_NAME = "wsmux.tls.reload.interval";
+    /** Default for {@link #TLS_RELOAD_INTERVAL_PROP_NAME}. */
+    public static final long TLS_RELOAD_INTERVAL_DEFAULT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    /**
+     * Threads that run the TLS handshakes' expensive steps (key exchange, signatures: about a millisecond each) so
+     * that the loops keep serving established connections during a storm of new ones; 0 runs them on the loop.
+     */
+    public static final String TLS_HANDSHAKE_THREADS_PROP_NAME = "wsmux.tls.handshake.threads";
+    /** Default for {@link #TLS_HANDSHAKE_THREADS_PROP_NAME}. */
+    public static final int TLS_HANDSHAKE_THREADS_DEFAULT = 1;
+
     /** Time a server-initiated close waits for the client's close frame before closing TCP. */
     public static final String CLOSE_TIMEOUT_PROP_NAME = "wsmux.close.timeout";
     /** Default close timeout. */
@@ -437,6 +505,17 @@ public final class WsmuxSettings
     private long dutyCycleThresholdNs;
     private int adminPort;
     private String adminBindAddress;
+    private int tlsPort;
+    private String tlsCert;
+    private String tlsKey;
+    private String tlsKeystore;
+    private String tlsKeystorePassword;
+    private String tlsProtocols;
+    private String tlsCipherSuites;
+    private TlsClientAuth tlsClientAuth;
+    private String tlsClientCa;
+    private long tlsReloadIntervalNs;
+    private int tlsHandshakeThreads;
 
     /**
      * Settings from the system properties, defaults where unset.
@@ -527,6 +606,17 @@ public final class WsmuxSettings
         dutyCycleThresholdNs = parser.duration(DUTY_CYCLE_THRESHOLD_PROP_NAME, DUTY_CYCLE_THRESHOLD_DEFAULT_NS);
         adminPort = parser.integer(ADMIN_PORT_PROP_NAME, ADMIN_PORT_DEFAULT);
         adminBindAddress = parser.string(ADMIN_BIND_ADDRESS_PROP_NAME, ADMIN_BIND_ADDRESS_DEFAULT);
+        tlsPort = parser.integer(TLS_PORT_PROP_NAME, TLS_PORT_DEFAULT);
+        tlsCert = parser.string(TLS_CERT_PROP_NAME, "").trim();
+        tlsKey = parser.string(TLS_KEY_PROP_NAME, "").trim();
+        tlsKeystore = parser.string(TLS_KEYSTORE_PROP_NAME, "").trim();
+        tlsKeystorePassword = parser.string(TLS_KEYSTORE_PASSWORD_PROP_NAME, "");
+        tlsProtocols = parser.string(TLS_PROTOCOLS_PROP_NAME, TLS_PROTOCOLS_DEFAULT);
+        tlsCipherSuites = parser.string(TLS_CIPHER_SUITES_PROP_NAME, TLS_CIPHER_SUITES_DEFAULT);
+        tlsClientAuth = parser.enumValue(TLS_CLIENT_AUTH_PROP_NAME, TLS_CLIENT_AUTH_DEFAULT, TlsClientAuth.class);
+        tlsClientCa = parser.string(TLS_CLIENT_CA_PROP_NAME, "").trim();
+        tlsReloadIntervalNs = parser.duration(TLS_RELOAD_INTERVAL_PROP_NAME, TLS_RELOAD_INTERVAL_DEFAULT_NS);
+        tlsHandshakeThreads = parser.integer(TLS_HANDSHAKE_THREADS_PROP_NAME, TLS_HANDSHAKE_THREADS_DEFAULT);
         parser.rejectUnknown();
         propertiesSet = parser.namesSet();
     }
@@ -669,7 +759,52 @@ public final class WsmuxSettings
             "adminPort", adminPort);
         check(isResolvable(adminBindAddress), ADMIN_BIND_ADDRESS_PROP_NAME,
             "an IP address or a host name that resolves, such as 127.0.0.1", "adminBindAddress", adminBindAddress);
+        concludeTls();
         return this;
+    }
+
+    private void concludeTls()
+    {
+        check(tlsPort >= -1 && tlsPort <= PORT_MAX, TLS_PORT_PROP_NAME, "in [-1, " + PORT_MAX + "] (-1: off)",
+            "tlsPort", tlsPort);
+        check(tlsPort < 0 || tlsPort != port || 0 == port, TLS_PORT_PROP_NAME, "another port than " +
+            PORT_PROP_NAME, "tlsPort", tlsPort);
+        check(tlsReloadIntervalNs >= 0, TLS_RELOAD_INTERVAL_PROP_NAME, "a duration of at least 0 (0: never)",
+            "tlsReloadIntervalNs", tlsReloadIntervalNs);
+        check(tlsHandshakeThreads >= 0 && tlsHandshakeThreads <= 256, TLS_HANDSHAKE_THREADS_PROP_NAME,
+            "in [0, 256] (0: on the loop)", "tlsHandshakeThreads", tlsHandshakeThreads);
+        final SSLParameters supported = ServerTls.supportedParameters();
+        for (final String protocol : ServerTls.list(tlsProtocols))
+        {
+            check("TLSv1.3".equals(protocol) || "TLSv1.2".equals(protocol), TLS_PROTOCOLS_PROP_NAME,
+                "TLSv1.3 and/or TLSv1.2 (older versions are insecure)", "tlsProtocols", tlsProtocols);
+            check(Arrays.asList(supported.getProtocols()).contains(protocol), TLS_PROTOCOLS_PROP_NAME,
+                "protocols this JDK supports", "tlsProtocols", tlsProtocols);
+        }
+        check(!ServerTls.list(tlsProtocols).isEmpty(), TLS_PROTOCOLS_PROP_NAME, "at least one protocol",
+            "tlsProtocols", tlsProtocols);
+        final List<String> suites = Arrays.asList(supported.getCipherSuites());
+        for (final String suite : ServerTls.list(tlsCipherSuites))
+        {
+            check(suites.contains(suite), TLS_CIPHER_SUITES_PROP_NAME, "cipher suites this JDK supports (" + suite +
+                " is not one)", "tlsCipherSuites", tlsCipherSuites);
+        }
+        check(!ServerTls.list(tlsCipherSuites).isEmpty(), TLS_CIPHER_SUITES_PROP_NAME, "at least one suite",
+            "tlsCipherSuites", tlsCipherSuites);
+        if (tlsPort >= 0)
+        {
+            final boolean pem = !tlsCert.isEmpty() || !tlsKey.isEmpty();
+            check(pem || !tlsKeystore.isEmpty(), TLS_PORT_PROP_NAME, "set with a certificate (" + TLS_CERT_PROP_NAME +
+                " and " + TLS_KEY_PROP_NAME + ", or " + TLS_KEYSTORE_PROP_NAME + ")", "tlsPort", tlsPort);
+            check(!(pem && !tlsKeystore.isEmpty()), TLS_KEYSTORE_PROP_NAME, "left unset when " + TLS_CERT_PROP_NAME +
+                " is set (one certificate source)", "tlsKeystore", tlsKeystore);
+            check(!pem || !tlsCert.isEmpty(), TLS_CERT_PROP_NAME, "set with " + TLS_KEY_PROP_NAME, "tlsCert",
+                tlsCert);
+            check(!pem || !tlsKey.isEmpty(), TLS_KEY_PROP_NAME, "set with " + TLS_CERT_PROP_NAME, "tlsKey", tlsKey);
+            check(TlsClientAuth.NONE == tlsClientAuth || !tlsClientCa.isEmpty(), TLS_CLIENT_CA_PROP_NAME,
+                "set when " + TLS_CLIENT_AUTH_PROP_NAME + " asks for client certificates", "tlsClientCa",
+                tlsClientCa);
+        }
     }
 
     /**
@@ -1426,6 +1561,149 @@ public final class WsmuxSettings
         return this;
     }
 
+    /** @return {@link #TLS_PORT_PROP_NAME}: -1 for no TLS listener. */
+    public int tlsPort()
+    {
+        return tlsPort;
+    }
+
+    /** @param tlsPort {@link #TLS_PORT_PROP_NAME}. @return this. */
+    public WsmuxSettings tlsPort(final int tlsPort)
+    {
+        this.tlsPort = tlsPort;
+        return this;
+    }
+
+    /** @return {@link #TLS_CERT_PROP_NAME}, or empty. */
+    public String tlsCert()
+    {
+        return tlsCert;
+    }
+
+    /** @param tlsCert {@link #TLS_CERT_PROP_NAME}. @return this. */
+    public WsmuxSettings tlsCert(final String tlsCert)
+    {
+        this.tlsCert = tlsCert;
+        return this;
+    }
+
+    /** @return {@link #TLS_KEY_PROP_NAME}, or empty. */
+    public String tlsKey()
+    {
+        return tlsKey;
+    }
+
+    /** @param tlsKey {@link #TLS_KEY_PROP_NAME}. @return this. */
+    public WsmuxSettings tlsKey(final String tlsKey)
+    {
+        this.tlsKey = tlsKey;
+        return this;
+    }
+
+    /** @return {@link #TLS_KEYSTORE_PROP_NAME}, or empty. */
+    public String tlsKeystore()
+    {
+        return tlsKeystore;
+    }
+
+    /** @param tlsKeystore {@link #TLS_KEYSTORE_PROP_NAME}. @return this. */
+    public WsmuxSettings tlsKeystore(final String tlsKeystore)
+    {
+        this.tlsKeystore = tlsKeystore;
+        return this;
+    }
+
+    /** @return {@link #TLS_KEYSTORE_PASSWORD_PROP_NAME}. */
+    public String tlsKeystorePassword()
+    {
+        return tlsKeystorePassword;
+    }
+
+    /** @param tlsKeystorePassword {@link #TLS_KEYSTORE_PASSWORD_PROP_NAME}. @return this. */
+    public WsmuxSettings tlsKeystorePassword(final String tlsKeystorePassword)
+    {
+        this.tlsKeystorePassword = tlsKeystorePassword;
+        return this;
+    }
+
+    /** @return {@link #TLS_PROTOCOLS_PROP_NAME}, comma separated. */
+    public String tlsProtocols()
+    {
+        return tlsProtocols;
+    }
+
+    /** @param tlsProtocols {@link #TLS_PROTOCOLS_PROP_NAME}. @return this. */
+    public WsmuxSettings tlsProtocols(final String tlsProtocols)
+    {
+        this.tlsProtocols = tlsProtocols;
+        return this;
+    }
+
+    /** @return {@link #TLS_CIPHER_SUITES_PROP_NAME}, comma separated. */
+    public String tlsCipherSuites()
+    {
+        return tlsCipherSuites;
+    }
+
+    /** @param tlsCipherSuites {@link #TLS_CIPHER_SUITES_PROP_NAME}. @return this. */
+    public WsmuxSettings tlsCipherSuites(final String tlsCipherSuites)
+    {
+        this.tlsCipherSuites = tlsCipherSuites;
+        return this;
+    }
+
+    /** @return {@link #TLS_CLIENT_AUTH_PROP_NAME}. */
+    public TlsClientAuth tlsClientAuth()
+    {
+        return tlsClientAuth;
+    }
+
+    /** @param tlsClientAuth {@link #TLS_CLIENT_AUTH_PROP_NAME}. @return this. */
+    public WsmuxSettings tlsClientAuth(final TlsClientAuth tlsClientAuth)
+    {
+        this.tlsClientAuth = tlsClientAuth;
+        return this;
+    }
+
+    /** @return {@link #TLS_CLIENT_CA_PROP_NAME}, or empty. */
+    public String tlsClientCa()
+    {
+        return tlsClientCa;
+    }
+
+    /** @param tlsClientCa {@link #TLS_CLIENT_CA_PROP_NAME}. @return this. */
+    public WsmuxSettings tlsClientCa(final String tlsClientCa)
+    {
+        this.tlsClientCa = tlsClientCa;
+        return this;
+    }
+
+    /** @return {@link #TLS_RELOAD_INTERVAL_PROP_NAME} in nanoseconds. */
+    public long tlsReloadIntervalNs()
+    {
+        return tlsReloadIntervalNs;
+    }
+
+    /** @param tlsReloadIntervalNs {@link #TLS_RELOAD_INTERVAL_PROP_NAME}. @return this. */
+    public WsmuxSettings tlsReloadIntervalNs(final long tlsReloadIntervalNs)
+    {
+        this.tlsReloadIntervalNs = tlsReloadIntervalNs;
+        return this;
+    }
+
+    /** @return {@link #TLS_HANDSHAKE_THREADS_PROP_NAME}. */
+    public int tlsHandshakeThreads()
+    {
+        return tlsHandshakeThreads;
+    }
+
+    /** @param tlsHandshakeThreads {@link #TLS_HANDSHAKE_THREADS_PROP_NAME}. @return this. */
+    public WsmuxSettings tlsHandshakeThreads(final int tlsHandshakeThreads)
+    {
+        this.tlsHandshakeThreads = tlsHandshakeThreads;
+        return this;
+    }
+
     @Override
     public String toString()
     {
@@ -1485,6 +1763,17 @@ public final class WsmuxSettings
             ", " + DUTY_CYCLE_THRESHOLD_PROP_NAME + "=" + dutyCycleThresholdNs + "ns" +
             ", " + ADMIN_PORT_PROP_NAME + "=" + adminPort +
             ", " + ADMIN_BIND_ADDRESS_PROP_NAME + "=" + adminBindAddress +
+            ", " + TLS_PORT_PROP_NAME + "=" + tlsPort +
+            ", " + TLS_CERT_PROP_NAME + "=" + tlsCert +
+            ", " + TLS_KEY_PROP_NAME + "=" + tlsKey +
+            ", " + TLS_KEYSTORE_PROP_NAME + "=" + tlsKeystore +
+            ", " + TLS_KEYSTORE_PASSWORD_PROP_NAME + "=" + (tlsKeystorePassword.isEmpty() ? "" : "(set)") +
+            ", " + TLS_PROTOCOLS_PROP_NAME + "=" + tlsProtocols +
+            ", " + TLS_CIPHER_SUITES_PROP_NAME + "=" + tlsCipherSuites +
+            ", " + TLS_CLIENT_AUTH_PROP_NAME + "=" + tlsClientAuth +
+            ", " + TLS_CLIENT_CA_PROP_NAME + "=" + tlsClientCa +
+            ", " + TLS_RELOAD_INTERVAL_PROP_NAME + "=" + tlsReloadIntervalNs + "ns" +
+            ", " + TLS_HANDSHAKE_THREADS_PROP_NAME + "=" + tlsHandshakeThreads +
             "}";
     }
 }

@@ -41,4 +41,44 @@ final class AwaitCount
             }
         }
     }
+
+    /**
+     * @param counter reads the count.
+     * @param least   the value to wait for it to reach or pass (10 s at most).
+     */
+    static void atLeast(final LongSupplier counter, final long least)
+    {
+        until(counter, least, true);
+    }
+
+    /**
+     * @param counter reads the count.
+     * @param most    the value to wait for it to fall to or below (10 s at most).
+     */
+    static void atMost(final LongSupplier counter, final long most)
+    {
+        until(counter, most, false);
+    }
+
+    private static void until(final LongSupplier counter, final long bound, final boolean atLeast)
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long value;
+        while (atLeast ? (value = counter.getAsLong()) < bound : (value = counter.getAsLong()) > bound)
+        {
+            if (System.nanoTime() - deadlineNs > 0)
+            {
+                fail("count=" + value + ", expected " + (atLeast ? "at least " : "at most ") + bound);
+            }
+            try
+            {
+                Thread.sleep(2);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                fail("interrupted");
+            }
+        }
+    }
 }

@@ -1,6 +1,10 @@
 package io.wsmux.client;
 
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLContext;
+
 
 import io.wsmux.transport.IdleMode;
 import org.agrona.BitUtil;
@@ -71,6 +75,9 @@ public final class ClientSettings
     private boolean perMessageDeflate;
     private boolean reuseInflatedDuplicates;
     private int deflateMinLength = DEFLATE_MIN_LENGTH_DEFAULT;
+    private SSLContext tlsContext;
+    private Path tlsTrustStore;
+    private boolean tlsVerifyHostname = true;
 
     /**
      * Check every value.
@@ -324,6 +331,69 @@ public final class ClientSettings
     public ClientSettings zeroMaskKey(final boolean zeroMaskKey)
     {
         this.zeroMaskKey = zeroMaskKey;
+        return this;
+    }
+
+    /**
+     * @return the TLS context of {@code wss://} connections, or null for the default.
+     */
+    public SSLContext tlsContext()
+    {
+        return tlsContext;
+    }
+
+    /**
+     * The TLS context of {@code wss://} connections: whom to trust (and a client certificate, for mutual TLS).
+     * Default: a context trusting {@link #tlsTrustStore(Path)} if set, else the JDK's default trust store (the
+     * public CAs).
+     *
+     * @param tlsContext the context, or null for the default.
+     * @return this.
+     */
+    public ClientSettings tlsContext(final SSLContext tlsContext)
+    {
+        this.tlsContext = tlsContext;
+        return this;
+    }
+
+    /**
+     * @return the trust store of {@code wss://} connections, or null for the JDK's default.
+     */
+    public Path tlsTrustStore()
+    {
+        return tlsTrustStore;
+    }
+
+    /**
+     * Trust the CAs of a file for {@code wss://} connections: a PEM bundle of CA certificates, or a PKCS#12 store
+     * (read without a password). Ignored when {@link #tlsContext(SSLContext)} is set.
+     *
+     * @param tlsTrustStore the file, or null for the JDK's default trust store.
+     * @return this.
+     */
+    public ClientSettings tlsTrustStore(final Path tlsTrustStore)
+    {
+        this.tlsTrustStore = tlsTrustStore;
+        return this;
+    }
+
+    /**
+     * @return whether a {@code wss://} server's certificate must name the URI's host.
+     */
+    public boolean tlsVerifyHostname()
+    {
+        return tlsVerifyHostname;
+    }
+
+    /**
+     * @param tlsVerifyHostname check that a {@code wss://} server's certificate names the URI's host (RFC 2818,
+     *                          RFC 6125). Default true; turn it off only for tests against a certificate made for
+     *                          another name.
+     * @return this.
+     */
+    public ClientSettings tlsVerifyHostname(final boolean tlsVerifyHostname)
+    {
+        this.tlsVerifyHostname = tlsVerifyHostname;
         return this;
     }
 

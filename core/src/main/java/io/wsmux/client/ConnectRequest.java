@@ -13,9 +13,11 @@ import java.util.concurrent.CompletableFuture;
 final class ConnectRequest
 {
     private static final int DEFAULT_PORT = 80;
+    private static final int DEFAULT_TLS_PORT = 443;
     private static final String SEPARATORS = "()<>@,;:\\\"/[]?={}";
 
     final URI uri;
+    final boolean secure;
     final InetSocketAddress remote;
     final String target;
     final String hostHeader;
@@ -25,6 +27,7 @@ final class ConnectRequest
 
     private ConnectRequest(
         final URI uri,
+        final boolean secure,
         final InetSocketAddress remote,
         final String target,
         final String hostHeader,
@@ -33,6 +36,7 @@ final class ConnectRequest
         final CompletableFuture<WebSocketClientConnection> future)
     {
         this.uri = uri;
+        this.secure = secure;
         this.remote = remote;
         this.target = target;
         this.hostHeader = hostHeader;
@@ -42,14 +46,15 @@ final class ConnectRequest
     }
 
     /**
-     * Check a {@code ws://} URI and resolve its host (may block on DNS, on the caller's thread).
+     * Check a {@code ws://} or {@code wss://} URI and resolve its host (may block on DNS, on the caller's thread).
      *
-     * @param uri         {@code ws://host[:port]/path[?query]}.
+     * @param uri         {@code ws://host[:port]/path[?query]} or {@code wss://...}.
      * @param subprotocol to ask for, or null.
      * @param handler     callbacks.
      * @param future      to complete.
      * @return the request.
-     * @throws IllegalArgumentException for anything but a ws URI with a host, or a subprotocol that is not a token.
+     * @throws IllegalArgumentException for anything but a ws or wss URI with a host, or a subprotocol that is not a
+     *                                  token.
      */
     static ConnectRequest of(
         final URI uri,
@@ -57,10 +62,13 @@ final class ConnectRequest
         final ClientHandler handler,
         final CompletableFuture<WebSocketClientConnection> future)
     {
-        if (null == uri || null == uri.getScheme() || !"ws".equals(uri.getScheme().toLowerCase(Locale.ROOT)))
+        final String scheme = null == uri || null == uri.getScheme() ? null : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!"ws".equals(scheme) && !"wss".equals(scheme))
         {
-            throw new IllegalArgumentException("only ws:// URIs are supported (no TLS): uri=" + uri);
+            throw new IllegalArgumentException("only ws:// and wss:// URIs are supported: uri=" + uri);
         }
+        final boolean secure = "wss".equals(scheme);
+        final int defaultPort = secure ? DEFAULT_TLS_PORT : DEFAULT_PORT;
         final String host = uri.getHost();
         if (null == host || host.isEmpty())
         {
@@ -71,14 +79,14 @@ final class ConnectRequest
             // RFC 6455 §4.1: each subprotocol is a token (RFC 2616: visible ASCII but separators).
             throw new IllegalArgumentException("subprotocol must be an HTTP token: subprotocol=" + subprotocol);
         }
-        final int port = -1 == uri.getPort() ? DEFAULT_PORT : uri.getPort();
+        final int port = -1 == uri.getPort() ? defaultPort : uri.getPort();
         final String path = null == uri.getRawPath() || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         final String target = null == uri.getRawQuery() ? path : path + "?" + uri.getRawQuery();
         // RFC 6455 §4.1 item 4: Host is the host and, unless it is the default, the port.
-        final String hostHeader = DEFAULT_PORT == port ? host : host + ":" + port;
+        final String hostHeader = defaultPort == port ? host : host + ":" + port;
         final String address = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
         return new ConnectRequest(
-            uri, new InetSocketAddress(address, port), target, hostHeader, subprotocol, handler, future);
+            uri, secure, new InetSocketAddress(address, port), target, hostHeader, subprotocol, handler, future);
     }
 
     /**

@@ -8,11 +8,16 @@ import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+
 import io.wsmux.transport.ConnectionLimiter;
 import io.wsmux.transport.IdleMode;
 import io.wsmux.transport.IoLoop;
 import io.wsmux.transport.IoLoopConfig;
 import io.wsmux.transport.TransportCounters;
+import io.wsmux.transport.tls.TlsCredentials;
+import io.wsmux.transport.tls.TlsEngineFactory;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -53,6 +58,7 @@ public final class WsmuxClient implements AutoCloseable
     private final IoLoop loop;
     private final TransportCounters counters = TransportCounters.unattached();
     private final AgentRunner runner;
+    private TlsEngineFactory tls;
     private boolean closed;
 
     private WsmuxClient(final ClientSettings settings)
@@ -128,7 +134,7 @@ public final class WsmuxClient implements AutoCloseable
     /**
      * Open a WebSocket.
      *
-     * @param uri         {@code ws://host[:port]/path[?query]} (no TLS).
+     * @param uri         {@code ws://host[:port]/path[?query]} or {@code wss://...}.
      * @param subprotocol to ask for with Sec-WebSocket-Protocol, or null; the server must confirm it.
      * @param handler     the connection's callbacks, on the client's thread.
      * @return completes with the open connection (after {@link ClientHandler#onOpen}, on the client's thread), or
@@ -144,7 +150,7 @@ public final class WsmuxClient implements AutoCloseable
     /**
      * Open a WebSocket from a given source address (to spread many connections over 127.0.0.x, say).
      *
-     * @param uri          {@code ws://host[:port]/path[?query]} (no TLS).
+     * @param uri          {@code ws://host[:port]/path[?query]} or {@code wss://...}.
      * @param subprotocol  to ask for with Sec-WebSocket-Protocol, or null; the server must confirm it.
      * @param handler      the connection's callbacks, on the client's thread.
      * @param localAddress source address to bind, or null for any.
@@ -168,6 +174,19 @@ public final class WsmuxClient implements AutoCloseable
             future.completeExceptionally(ex);
             return future;
         }
+        TlsEngineFactory tlsFactory = null;
+        if (request.secure)
+        {
+            try
+            {
+                tlsFactory = tls();
+            }
+            catch (final IllegalArgumentException ex) // the trust store does not load
+            {
+                future.completeExceptionally(ex);
+                return future;
+            }
+        }
         if (request.remote.isUnresolved())
         {
             future.completeExceptionally(new UnknownHostException("cannot resolve " + uri.getHost() + " of " + uri));
@@ -179,7 +198,7 @@ public final class WsmuxClient implements AutoCloseable
         {
             failPending(request, "client closed");
         }
-        else if (!loop.connect(request.remote, localAddress, request, settings.connectTimeoutNs()))
+        else if (!loop.connect(request.remote, localAddress, request, settings.connectTimeoutNs(), tlsFactory))
         {
             failPending(request, "client task queue full");
         }
@@ -189,6 +208,25 @@ public final class WsmuxClient implements AutoCloseable
             failPending(request, "client closed");
         }
         return future;
+    }
+
+    /**
+     * The engine factory of this client's {@code wss://} connections, made on first use from the settings.
+     */
+    private synchronized TlsEngineFactory tls()
+    {
+        if (null == tls)
+        {
+            SSLContext context = settings.tlsContext();
+            if (null == context)
+            {
+                final TrustManager[] trust = null == settings.tlsTrustStore() ? null :
+                    TlsCredentials.trustManagers(settings.tlsTrustStore(), null);
+                context = TlsCredentials.clientContext(trust);
+            }
+            tls = TlsEngineFactory.client(context, null, null, settings.tlsVerifyHostname());
+        }
+        return tls;
     }
 
     /**

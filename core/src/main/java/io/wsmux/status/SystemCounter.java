@@ -121,6 +121,32 @@ public enum SystemCounter
         "Publications sent to a subscriber as the frame compressed once for all."),
     DEFLATE_INFLATERS(96, "deflate_inflaters", Kind.GAUGE,
         "Inflaters of connections that keep their compression context, open now."),
+    TLS_HANDSHAKES(110, TransportCounters.TLS_HANDSHAKES, "tls_handshakes_total", Kind.COUNTER,
+        "TLS handshakes completed."),
+    TLS_HANDSHAKES_FAILED(111, TransportCounters.TLS_HANDSHAKE_FAILURES, Scope.LOOP, "tls_failures_total", "reason",
+        "handshake", Kind.COUNTER,
+        "TLS connections closed by a failure, by reason: handshake (bad ClientHello, nothing in common, client " +
+        "certificate refused, an alert), plaintext (an HTTP request on the TLS port: answered 400), bad_record " +
+        "(a record that fails to decrypt after the handshake), truncated (the peer closed mid-record or " +
+        "mid-handshake), renegotiation (TLS 1.2, refused)."),
+    TLS_PLAINTEXT_REFUSED(112, TransportCounters.TLS_PLAINTEXT_REFUSED, Scope.LOOP, "tls_failures_total", "reason",
+        "plaintext", Kind.COUNTER, null),
+    TLS_BAD_RECORDS(113, TransportCounters.TLS_BAD_RECORDS, Scope.LOOP, "tls_failures_total", "reason",
+        "bad_record", Kind.COUNTER, null),
+    TLS_TRUNCATED(114, TransportCounters.TLS_TRUNCATED, Scope.LOOP, "tls_failures_total", "reason", "truncated",
+        Kind.COUNTER, null),
+    TLS_RENEGOTIATIONS_REFUSED(115, TransportCounters.TLS_RENEGOTIATIONS_REFUSED, Scope.LOOP, "tls_failures_total",
+        "reason", "renegotiation", Kind.COUNTER, null),
+    TLS_TASKS_OFF_LOOP(116, TransportCounters.TLS_TASKS_OFF_LOOP, "tls_tasks_off_loop_total", Kind.COUNTER,
+        "TLS handshake steps (key exchange, signatures) run on the task pool rather than the loop."),
+    TLS_HANDSHAKING(117, TransportCounters.TLS_HANDSHAKING, "tls_handshaking", Kind.GAUGE,
+        "TLS connections in their handshake now."),
+    TLS_BYTES_OUT(118, TransportCounters.TLS_BYTES_OUT, "tls_sent_bytes_total", Kind.COUNTER,
+        "Bytes of TLS records written to sockets (sent_bytes_total counts their plaintext)."),
+    TLS_SPILLS_ALLOCATED(119, TransportCounters.TLS_SPILLS_ALLOCATED, "tls_spills_allocated_total", Kind.COUNTER,
+        "TLS spill buffers allocated: partial records kept while the loop's pool was empty."),
+    HANDSHAKES_FAILED_TLS_ON_PLAIN_PORT(120, "handshakes_failed_total", "reason", "tls_on_plain_port", Kind.COUNTER,
+        null),
 
     // ---- per topic family and loop, written directly with release stores by the owning loop ----
     TOPIC_PUBLICATIONS(100, Scope.TOPIC_FAMILY, "topic_publications_total", Kind.COUNTER,

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+
+import javax.net.ssl.SSLContext;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -78,6 +80,14 @@ public abstract class AbstractEchoConformanceTest
     protected abstract InetSocketAddress serverAddress();
 
     /**
+     * @return a client TLS context trusting the server, to run the suite over wss://; null (the default) for ws://.
+     */
+    protected SSLContext tlsContext()
+    {
+        return null;
+    }
+
+    /**
      * @return the request target of the echo endpoint.
      */
     protected String path()
@@ -109,7 +119,8 @@ public abstract class AbstractEchoConformanceTest
      */
     protected RawWebSocketClient connect() throws IOException
     {
-        final RawWebSocketClient client = RawWebSocketClient.connect(serverAddress(), path(), timeoutMs());
+        final RawWebSocketClient client =
+            RawWebSocketClient.connect(serverAddress(), path(), timeoutMs(), null, null, tlsContext());
         clients.add(client);
         return client;
     }

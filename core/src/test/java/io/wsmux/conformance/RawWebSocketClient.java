@@ -32,6 +32,10 @@ import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
 import io.wsmux.codec.CloseCode;
 import io.wsmux.codec.CloseFrame;
 import io.wsmux.codec.CloseReason;
@@ -270,12 +274,44 @@ public final class RawWebSocketClient implements AutoCloseable
         final String subprotocol)
         throws IOException
     {
-        final Socket socket = new Socket();
+        return connect(address, path, timeoutMs, extensionsOffer, subprotocol, null);
+    }
+
+    /**
+     * Connect, over TLS when a context is given (wss://, the server's name taken as "localhost"), and upgrade.
+     *
+     * @param address         server address.
+     * @param path            request target.
+     * @param timeoutMs       read timeout and write watchdog, milliseconds.
+     * @param extensionsOffer the Sec-WebSocket-Extensions value to send, or null for none.
+     * @param subprotocol     the Sec-WebSocket-Protocol value to send, or null for none.
+     * @param tls             a client TLS context trusting the server, or null for plaintext.
+     * @return an open client.
+     * @throws IOException when the connection or the TLS handshake fails.
+     */
+    public static RawWebSocketClient connect(
+        final InetSocketAddress address, final String path, final int timeoutMs, final String extensionsOffer,
+        final String subprotocol, final SSLContext tls)
+        throws IOException
+    {
+        final Socket tcp = new Socket();
+        Socket socket = tcp;
         try
         {
-            socket.setTcpNoDelay(true);
-            socket.setSoTimeout(timeoutMs);
-            socket.connect(address, timeoutMs);
+            tcp.setTcpNoDelay(true);
+            tcp.setSoTimeout(timeoutMs);
+            tcp.connect(address, timeoutMs);
+            if (null != tls)
+            {
+                final SSLSocket secure =
+                    (SSLSocket)tls.getSocketFactory().createSocket(tcp, "localhost", address.getPort(), true);
+                final SSLParameters parameters = secure.getSSLParameters();
+                parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                secure.setSSLParameters(parameters);
+                secure.setSoTimeout(timeoutMs);
+                secure.startHandshake();
+                socket = secure;
+            }
             final RawWebSocketClient client = new RawWebSocketClient(socket, timeoutMs);
             client.offeredExtensions = extensionsOffer;
             client.subprotocol = subprotocol;
@@ -285,6 +321,7 @@ public final class RawWebSocketClient implements AutoCloseable
         catch (final IOException | RuntimeException | Error ex)
         {
             socket.close();
+            tcp.close();
             throw ex;
         }
     }

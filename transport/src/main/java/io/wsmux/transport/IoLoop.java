@@ -13,6 +13,7 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -32,6 +33,10 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.jctools.queues.MessagePassingQueue;
 import org.jctools.queues.MpscArrayQueue;
+
+import io.wsmux.transport.tls.TlsBuffers;
+import io.wsmux.transport.tls.TlsEngineFactory;
+import io.wsmux.transport.tls.TlsSession;
 
 /**
  * One I/O thread's duty cycle: a {@link Selector}, the listening socket it accepts on, the connections it accepted
@@ -60,6 +65,8 @@ public final class IoLoop implements Agent
     private static final int ACCEPT_LIMIT = 64;
     private static final long ACCEPT_PAUSE_NS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int COMMAND_HEADER_LENGTH = Long.BYTES + Integer.BYTES;
+    /** Spill buffers (17 KiB each) a loop keeps for its TLS connections' partial records: 4.25 MiB at most. */
+    private static final int MAX_POOLED_TLS_SPILLS = 256;
 
     private final int index;
     private final IoLoopConfig config;
@@ -90,8 +97,10 @@ public final class IoLoop implements Agent
     private final DeadlineTimerWheel.TimerHandler onTimerExpiry = this::onTimerExpiry;
     private final IoLoop[] acceptTargets;
 
-    private ServerSocketChannel listener;
-    private SelectionKey listenerKey;
+    /** The sockets this loop accepts on: the plain port, a TLS port. */
+    private Listener[] listeners = new Listener[0];
+    /** Working buffers of this loop's TLS connections: made with the first one. */
+    private TlsBuffers tlsBuffers;
     private int nextAcceptTarget;
     private long acceptPausedUntilNs;
     private long connectionSequence;
@@ -207,6 +216,26 @@ public final class IoLoop implements Agent
      */
     public InetSocketAddress listen(final InetSocketAddress address, final boolean reusePort) throws IOException
     {
+        return listen(address, reusePort, null);
+    }
+
+    /**
+     * Open a listening socket of this loop, plaintext or TLS. Call before the loop runs; a loop may listen on several.
+     *
+     * @param address   where to listen; port 0 picks a free port.
+     * @param reusePort set SO_REUSEPORT so that every loop can listen on the same port and the kernel spreads
+     *                  connections across them.
+     * @param tls       makes the TLS engine of each connection accepted, or null for plaintext.
+     * @return the bound address.
+     * @throws IOException if the socket cannot be bound (port taken, say).
+     */
+    public InetSocketAddress listen(
+        final InetSocketAddress address, final boolean reusePort, final TlsEngineFactory tls) throws IOException
+    {
+        if (null != tls && tls.isClientMode())
+        {
+            throw new IllegalArgumentException("a listening socket needs a server-side TLS engine factory");
+        }
         final ServerSocketChannel channel = ServerSocketChannel.open();
         try
         {
@@ -217,8 +246,10 @@ public final class IoLoop implements Agent
             }
             channel.bind(address, config.acceptBacklog());
             channel.configureBlocking(false);
-            listenerKey = channel.register(selector, SelectionKey.OP_ACCEPT, channel);
-            listener = channel;
+            final Listener listener = new Listener(channel, tls);
+            listener.key = channel.register(selector, SelectionKey.OP_ACCEPT, listener);
+            listeners = java.util.Arrays.copyOf(listeners, listeners.length + 1);
+            listeners[listeners.length - 1] = listener;
             return (InetSocketAddress)channel.getLocalAddress();
         }
         catch (final IOException ex)
@@ -354,6 +385,32 @@ public final class IoLoop implements Agent
         TransportCounters.publish(counters.counter(TransportCounters.FRAMES_OUT), framesOut);
         TransportCounters.publish(counters.counter(TransportCounters.SOCKET_WRITES), writer.socketWrites());
         TransportCounters.publish(counters.counter(TransportCounters.SOCKET_READS), socketReads);
+        final TlsBuffers tls = tlsBuffers;
+        if (null != tls)
+        {
+            TransportCounters.publish(counters.counter(TransportCounters.TLS_HANDSHAKES), tls.handshakes());
+            TransportCounters.publish(
+                counters.counter(TransportCounters.TLS_HANDSHAKE_FAILURES), tls.handshakeFailures());
+            TransportCounters.publish(
+                counters.counter(TransportCounters.TLS_PLAINTEXT_REFUSED), tls.plaintextRefused());
+            TransportCounters.publish(counters.counter(TransportCounters.TLS_BAD_RECORDS), tls.badRecords());
+            TransportCounters.publish(counters.counter(TransportCounters.TLS_TRUNCATED), tls.truncated());
+            TransportCounters.publish(
+                counters.counter(TransportCounters.TLS_RENEGOTIATIONS_REFUSED), tls.renegotiationsRefused());
+            TransportCounters.publish(counters.counter(TransportCounters.TLS_TASKS_OFF_LOOP), tls.tasksOffLoop());
+            TransportCounters.publish(counters.counter(TransportCounters.TLS_HANDSHAKING), tls.handshaking());
+            TransportCounters.publish(counters.counter(TransportCounters.TLS_BYTES_OUT), tls.bytesOut());
+            TransportCounters.publish(
+                counters.counter(TransportCounters.TLS_SPILLS_ALLOCATED), tls.spillsAllocated());
+        }
+    }
+
+    /**
+     * @return this loop's TLS buffers and counters, or null before its first TLS connection. Loop thread only.
+     */
+    public TlsBuffers tlsBuffersOrNull()
+    {
+        return tlsBuffers;
     }
 
     @Override
@@ -445,7 +502,12 @@ public final class IoLoop implements Agent
      */
     public boolean offerSocket(final SocketChannel channel)
     {
-        if (tasks.offer(channel))
+        return offerAccepted(channel, null);
+    }
+
+    private boolean offerAccepted(final SocketChannel channel, final TlsEngineFactory tls)
+    {
+        if (tasks.offer(null == tls ? channel : new TlsSocket(channel, tls)))
         {
             wakeup();
             return true;
@@ -469,7 +531,32 @@ public final class IoLoop implements Agent
     public boolean connect(
         final InetSocketAddress remote, final InetSocketAddress local, final Object context, final long timeoutNs)
     {
-        return execute(() -> startConnect(remote, local, context, timeoutNs));
+        return connect(remote, local, context, timeoutNs, null);
+    }
+
+    /**
+     * Open an outgoing connection from this loop, plaintext or TLS (wss://). Any thread.
+     *
+     * @param remote    where to connect: its host string is the TLS server name and the name the certificate must
+     *                  carry, so make it with the host name (an unresolved or a resolved one, not a bare address).
+     * @param local     source address to bind, or null for any.
+     * @param context   handed back to the factory.
+     * @param timeoutNs how long the TCP handshake may take.
+     * @param tls       client-side TLS engine factory, or null for plaintext.
+     * @return false if the task queue is full.
+     */
+    public boolean connect(
+        final InetSocketAddress remote,
+        final InetSocketAddress local,
+        final Object context,
+        final long timeoutNs,
+        final TlsEngineFactory tls)
+    {
+        if (null != tls && !tls.isClientMode())
+        {
+            throw new IllegalArgumentException("an outgoing connection needs a client-side TLS engine factory");
+        }
+        return execute(() -> startConnect(remote, local, context, timeoutNs, tls));
     }
 
     /**
@@ -643,13 +730,35 @@ public final class IoLoop implements Agent
     public void closeListener()
     {
         accepting = false;
-        if (null != listenerKey)
+        for (final Listener listener : listeners)
         {
-            listenerKey.cancel();
-            listenerKey = null;
+            listener.key.cancel();
+            CloseHelper.quietClose(listener.channel);
         }
-        CloseHelper.quietClose(listener);
-        listener = null;
+        listeners = new Listener[0];
+    }
+
+    /**
+     * A listening socket and, for a TLS port, what makes its connections' engines.
+     */
+    private static final class Listener
+    {
+        final ServerSocketChannel channel;
+        final TlsEngineFactory tls;
+        SelectionKey key;
+
+        Listener(final ServerSocketChannel channel, final TlsEngineFactory tls)
+        {
+            this.channel = channel;
+            this.tls = tls;
+        }
+    }
+
+    /**
+     * An accepted TLS socket on its way to the loop that will own it.
+     */
+    private record TlsSocket(SocketChannel channel, TlsEngineFactory tls)
+    {
     }
 
     /**
@@ -718,7 +827,11 @@ public final class IoLoop implements Agent
     }
 
     private void startConnect(
-        final InetSocketAddress remote, final InetSocketAddress local, final Object context, final long timeoutNs)
+        final InetSocketAddress remote,
+        final InetSocketAddress local,
+        final Object context,
+        final long timeoutNs,
+        final TlsEngineFactory tls)
     {
         if (!limiter.tryAcquire())
         {
@@ -734,7 +847,7 @@ public final class IoLoop implements Agent
             {
                 channel.bind(local);
             }
-            final PendingConnect pending = new PendingConnect(channel, context, remote, timeoutNs);
+            final PendingConnect pending = new PendingConnect(channel, context, remote, timeoutNs, tls);
             if (channel.connect(remote))
             {
                 onConnected(pending);
@@ -770,7 +883,8 @@ public final class IoLoop implements Agent
             return;
         }
         cancelConnectTimer(pending);
-        register(channel, pending.context, true, channel.keyFor(selector));
+        register(channel, pending.context, true, channel.keyFor(selector), pending.tls, pending.remote.getHostString(),
+            pending.remote.getPort());
     }
 
     private void failConnect(final PendingConnect pending, final IOException cause)
@@ -800,15 +914,21 @@ public final class IoLoop implements Agent
         final Object context;
         final InetSocketAddress remote;
         final long timeoutNs;
+        final TlsEngineFactory tls;
         long timerId = TcpConnection.NULL_TIMER;
 
         PendingConnect(
-            final SocketChannel channel, final Object context, final InetSocketAddress remote, final long timeoutNs)
+            final SocketChannel channel,
+            final Object context,
+            final InetSocketAddress remote,
+            final long timeoutNs,
+            final TlsEngineFactory tls)
         {
             this.channel = channel;
             this.context = context;
             this.remote = remote;
             this.timeoutNs = timeoutNs;
+            this.tls = tls;
         }
     }
 
@@ -847,14 +967,19 @@ public final class IoLoop implements Agent
                 onReadable(connection);
             }
         }
-        else if (key.isValid())
+        else if (attachment instanceof Listener && key.isValid())
         {
-            accept();
+            accept((Listener)attachment);
         }
     }
 
     private void onReadable(final TcpConnection connection)
     {
+        if (null != connection.tls)
+        {
+            onReadableTls(connection);
+            return;
+        }
         final int length;
         try
         {
@@ -903,14 +1028,228 @@ public final class IoLoop implements Agent
         }
     }
 
-    private void accept()
+    private void onReadableTls(final TcpConnection connection)
     {
-        for (int i = 0; i < ACCEPT_LIMIT && accepting && null != listener; i++)
+        final TlsSession tls = connection.tls;
+        final int length;
+        try
+        {
+            length = tls.fill(connection.channel);
+        }
+        catch (final IOException ex)
+        {
+            close(connection, ex);
+            return;
+        }
+        if (length < 0)
+        {
+            if (tls.hasPartialInput() || !tls.isEstablished())
+            {
+                tlsBuffers.countTruncated(); // the peer cut a record, or the handshake, short
+            }
+            endOfStream(connection);
+            return;
+        }
+        bytesRead += length;
+        if (length > 0)
+        {
+            socketReads++;
+        }
+        processTlsInput(connection, true);
+    }
+
+    /**
+     * Decrypt what a TLS connection has read (or kept), handing each run of plaintext to the connection, and drive
+     * its handshake: run its tasks (here or on the pool), write its records, and once it is done send what the
+     * connection queued meanwhile.
+     *
+     * @param filled true when {@link TlsSession#fill} has just made its input ready, false to resume from what it
+     *               kept.
+     */
+    private void processTlsInput(final TcpConnection connection, final boolean filled)
+    {
+        final TlsSession tls = connection.tls;
+        if (!filled)
+        {
+            tls.resumeInput();
+        }
+        final boolean wasEstablished = tls.isEstablished();
+        int result;
+        writer.cork(connection);
+        try
+        {
+            while (true)
+            {
+                result = tls.unwrap(connection.channel);
+                if (result > 0)
+                {
+                    connection.onRead(tlsBuffers.plaintext(), 0, result, nowNs);
+                    if (connection.closed)
+                    {
+                        return;
+                    }
+                }
+                else if (TlsSession.NEED_TASKS == result && null == tls.taskExecutor())
+                {
+                    tls.runDelegatedTasks();
+                }
+                else
+                {
+                    break;
+                }
+            }
+        }
+        catch (final Throwable ex)
+        {
+            if (!(ex instanceof IOException))
+            {
+                errorHandler.onError(ex);
+            }
+            close(connection, ex);
+            return;
+        }
+        finally
+        {
+            writer.uncork();
+        }
+        if (connection.closed)
+        {
+            return;
+        }
+
+        switch (result)
+        {
+            case TlsSession.CLOSED:
+                endOfStream(connection);
+                return;
+
+            case TlsSession.FAILED:
+                close(connection, tls.failure()); // a client learns why its handshake failed
+                return;
+
+            case TlsSession.PLAINTEXT:
+                refusePlaintext(connection);
+                return;
+
+            case TlsSession.NEED_TASKS:
+                tls.keepRemainder();
+                runTlsTasksOffLoop(connection);
+                break;
+
+            default: // NEED_INPUT, NEED_WRITABLE
+                tls.keepRemainder();
+                break;
+        }
+
+        if (!wasEstablished && tls.isEstablished() && OutboundWriter.hasBacklog(connection))
+        {
+            onWritable(connection); // what the connection queued during the handshake can be encrypted now
+        }
+        if (!connection.closed)
+        {
+            updateInterest(connection);
+            pauseReadIfOverLimit(connection);
+        }
+    }
+
+    private void runTlsTasksOffLoop(final TcpConnection connection)
+    {
+        final TlsSession tls = connection.tls;
+        connection.tlsTasksRunning = true;
+        final LoopTask resume = (loop) ->
+        {
+            connection.tlsTasksRunning = false;
+            if (!connection.closed)
+            {
+                processTlsInput(connection, false);
+            }
+        };
+        try
+        {
+            tls.taskExecutor().execute(() ->
+            {
+                try
+                {
+                    tls.runDelegatedTasks();
+                }
+                catch (final RuntimeException ignore)
+                {
+                    // The engine reports the failure on the loop, at its next step.
+                }
+                while (!offerTask(resume))
+                {
+                    Thread.onSpinWait(); // the loop's task queue is full: it drains it every cycle
+                }
+            });
+            tlsBuffers.countTaskOffLoop();
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            connection.tlsTasksRunning = false;
+            tls.runDelegatedTasks();
+            processTlsInput(connection, false);
+        }
+    }
+
+    /**
+     * Plaintext, an HTTP request typically, on a TLS port: answer in plaintext with a 400 that says which scheme the
+     * port speaks, then close (nginx does the same). Best effort: one non-blocking write.
+     */
+    private void refusePlaintext(final TcpConnection connection)
+    {
+        try
+        {
+            final ByteBuffer response = PLAINTEXT_ON_TLS_PORT.duplicate();
+            connection.channel.write(response);
+        }
+        catch (final IOException ignore)
+        {
+            // Best effort: the socket closes either way.
+        }
+        close(connection, null);
+    }
+
+    private static final ByteBuffer PLAINTEXT_ON_TLS_PORT = plaintextOnTlsPortResponse();
+
+    private static ByteBuffer plaintextOnTlsPortResponse()
+    {
+        final String body = "This port speaks TLS: use https:// or wss://\n";
+        final String response = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+            "Content-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body;
+        final byte[] bytes = response.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return ByteBuffer.allocateDirect(bytes.length).put(bytes).flip().asReadOnlyBuffer();
+    }
+
+    private void endOfStream(final TcpConnection connection)
+    {
+        try
+        {
+            connection.onEndOfStream(nowNs);
+        }
+        catch (final Throwable ex)
+        {
+            errorHandler.onError(ex);
+        }
+        close(connection, null);
+    }
+
+    private TlsBuffers tlsBuffers()
+    {
+        if (null == tlsBuffers)
+        {
+            tlsBuffers = TlsBuffers.forJdkEngine(config.readBufferLength(), MAX_POOLED_TLS_SPILLS);
+        }
+        return tlsBuffers;
+    }
+
+    private void accept(final Listener listener)
+    {
+        for (int i = 0; i < ACCEPT_LIMIT && accepting && listener.key.isValid(); i++)
         {
             final SocketChannel channel;
             try
             {
-                channel = listener.accept();
+                channel = listener.channel.accept();
             }
             catch (final IOException ex)
             {
@@ -932,7 +1271,7 @@ public final class IoLoop implements Agent
 
             if (null == acceptTargets || acceptTargets.length <= 1)
             {
-                register(channel);
+                register(channel, null, false, null, listener.tls, null, -1);
             }
             else
             {
@@ -940,9 +1279,9 @@ public final class IoLoop implements Agent
                 nextAcceptTarget = (nextAcceptTarget + 1) % acceptTargets.length;
                 if (target == this)
                 {
-                    register(channel);
+                    register(channel, null, false, null, listener.tls, null, -1);
                 }
-                else if (!configure(channel) || !target.offerSocket(channel))
+                else if (!configure(channel) || !target.offerAccepted(channel, listener.tls))
                 {
                     CloseHelper.quietClose(channel);
                     limiter.release();
@@ -953,9 +1292,12 @@ public final class IoLoop implements Agent
 
     private void pauseAccepting()
     {
-        if (null != listenerKey && listenerKey.isValid())
+        for (final Listener listener : listeners)
         {
-            listenerKey.interestOps(0);
+            if (listener.key.isValid())
+            {
+                listener.key.interestOps(0);
+            }
         }
         acceptPausedUntilNs = nowNs + ACCEPT_PAUSE_NS;
         if (0 == acceptPausedUntilNs)
@@ -967,9 +1309,12 @@ public final class IoLoop implements Agent
     private void resumeAccepting()
     {
         acceptPausedUntilNs = 0;
-        if (null != listenerKey && listenerKey.isValid())
+        for (final Listener listener : listeners)
         {
-            listenerKey.interestOps(SelectionKey.OP_ACCEPT);
+            if (listener.key.isValid())
+            {
+                listener.key.interestOps(SelectionKey.OP_ACCEPT);
+            }
         }
     }
 
@@ -1019,11 +1364,17 @@ public final class IoLoop implements Agent
 
     private void register(final SocketChannel channel)
     {
-        register(channel, null, false, null);
+        register(channel, null, false, null, null, null, -1);
     }
 
     private void register(
-        final SocketChannel channel, final Object context, final boolean client, final SelectionKey existingKey)
+        final SocketChannel channel,
+        final Object context,
+        final boolean client,
+        final SelectionKey existingKey,
+        final TlsEngineFactory tls,
+        final String peerHost,
+        final int peerPort)
     {
         if (!configure(channel))
         {
@@ -1045,6 +1396,15 @@ public final class IoLoop implements Agent
                 connection = client ?
                     factory.newClientConnection(this, channel, id, nowNs, context) :
                     factory.newConnection(this, channel, id, nowNs);
+            }
+            if (null != tls)
+            {
+                connection.tls = new TlsSession(tls.newEngine(peerHost, peerPort), tlsBuffers(), tls.taskExecutor());
+            }
+            else if (context instanceof HandOff && null != ((HandOff)context).tls)
+            {
+                connection.tls = ((HandOff)context).tls;
+                connection.tls.moveTo(tlsBuffers()); // its session goes on, in this loop's buffers
             }
             if (null != existingKey)
             {
@@ -1080,6 +1440,10 @@ public final class IoLoop implements Agent
             errorHandler.onError(ex);
             close(connection, ex);
         }
+        if (null != connection.tls && client && !connection.closed)
+        {
+            processTlsInput(connection, false); // a client speaks first: its ClientHello
+        }
     }
 
     private void onTask(final Object task)
@@ -1089,11 +1453,24 @@ public final class IoLoop implements Agent
             final HandOff handOff = (HandOff)task;
             if (accepting)
             {
-                register(handOff.channel, handOff, false, null);
+                register(handOff.channel, handOff, false, null, null, null, -1);
             }
             else
             {
                 CloseHelper.quietClose(handOff.channel);
+                limiter.release();
+            }
+        }
+        else if (task instanceof TlsSocket)
+        {
+            final TlsSocket socket = (TlsSocket)task;
+            if (accepting)
+            {
+                register(socket.channel(), null, false, null, socket.tls(), null, -1);
+            }
+            else
+            {
+                CloseHelper.quietClose(socket.channel());
                 limiter.release();
             }
         }
@@ -1270,9 +1647,19 @@ public final class IoLoop implements Agent
 
     private void onWritable(final TcpConnection connection)
     {
+        final TlsSession tls = connection.tls;
+        final boolean handshakeWaiting = null != tls && !tls.isEstablished() && tls.hasPendingOutput();
         if (writer.flush(connection) && !connection.closed)
         {
             onDrained(connection);
+        }
+        else if (!connection.closed)
+        {
+            updateInterest(connection);
+        }
+        if (handshakeWaiting && !connection.closed && !tls.hasPendingOutput() && !connection.tlsTasksRunning)
+        {
+            processTlsInput(connection, false); // a handshake record went out: the handshake can go on
         }
     }
 
@@ -1284,10 +1671,7 @@ public final class IoLoop implements Agent
     {
         writer.releaseIdleChunks(connection);
         connection.readPaused = false;
-        if (connection.key.isValid() && connection.key.interestOps() != SelectionKey.OP_READ)
-        {
-            connection.key.interestOps(SelectionKey.OP_READ);
-        }
+        updateInterest(connection);
         if (connection.closeWhenFlushed)
         {
             close(connection, null);
@@ -1355,8 +1739,8 @@ public final class IoLoop implements Agent
         final SelectionKey key = connection.key;
         if (null != key && key.isValid())
         {
-            final int ops = (connection.readPaused ? 0 : SelectionKey.OP_READ) |
-                (OutboundWriter.hasBacklog(connection) ? SelectionKey.OP_WRITE : 0);
+            final int ops = (connection.readPaused || connection.tlsTasksRunning ? 0 : SelectionKey.OP_READ) |
+                (OutboundWriter.wantsWrite(connection) ? SelectionKey.OP_WRITE : 0);
             if (key.interestOps() != ops)
             {
                 key.interestOps(ops);
@@ -1381,7 +1765,11 @@ public final class IoLoop implements Agent
             return;
         }
         writer.uncorkIfOwner(connection);
-        if (OutboundWriter.hasBacklog(connection))
+        if (null != connection.tls && !connection.tls.isEstablished())
+        {
+            close(connection, null); // nothing of the connection's can be sent before its handshake is done
+        }
+        else if (OutboundWriter.hasBacklog(connection))
         {
             connection.closeWhenFlushed = true;
         }
@@ -1408,7 +1796,8 @@ public final class IoLoop implements Agent
         {
             return false;
         }
-        if (connection.queuedBytes() > 0 || connection.queuedControlBytes() > 0)
+        if (connection.queuedBytes() > 0 || connection.queuedControlBytes() > 0 ||
+            (null != connection.tls && (!connection.tls.isEstablished() || connection.tls.hasPendingOutput())))
         {
             close(connection, null);
             return false;
@@ -1421,7 +1810,7 @@ public final class IoLoop implements Agent
         writer.release(connection);
         cancelTimer(connection);
         connections.remove(connection.id); // the limiter's slot goes with the socket
-        if (target.tasks.offer(new HandOff(connection.channel, context)))
+        if (target.tasks.offer(new HandOff(connection.channel, context, connection.tls)))
         {
             target.wakeup();
             return true;
@@ -1439,11 +1828,13 @@ public final class IoLoop implements Agent
     {
         final SocketChannel channel;
         final Object context;
+        final TlsSession tls;
 
-        HandOff(final SocketChannel channel, final Object context)
+        HandOff(final SocketChannel channel, final Object context, final TlsSession tls)
         {
             this.channel = channel;
             this.context = context;
+            this.tls = tls;
         }
     }
 
@@ -1457,6 +1848,10 @@ public final class IoLoop implements Agent
         if (null != connection.key)
         {
             connection.key.cancel();
+        }
+        if (null != connection.tls)
+        {
+            connection.tls.release(connection.channel, null == cause);
         }
         CloseHelper.quietClose(connection.channel);
         writer.release(connection);

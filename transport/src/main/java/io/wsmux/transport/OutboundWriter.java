@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
+import io.wsmux.transport.tls.TlsSession;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -286,7 +287,23 @@ final class OutboundWriter
 
     static boolean hasBacklog(final TcpConnection connection)
     {
-        return null != connection.dataHead || null != connection.controlHead;
+        return null != connection.dataHead || null != connection.controlHead ||
+            (null != connection.tls && connection.tls.hasPendingOutput());
+    }
+
+    /**
+     * @return true when the connection has something the socket can be asked to take now: a record's rest, or
+     * queued frames (not before its TLS handshake is done: they are encrypted only then).
+     */
+    static boolean wantsWrite(final TcpConnection connection)
+    {
+        final TlsSession tls = connection.tls;
+        if (null == tls)
+        {
+            return null != connection.dataHead || null != connection.controlHead;
+        }
+        return tls.hasPendingOutput() ||
+            (tls.isEstablished() && (null != connection.dataHead || null != connection.controlHead));
     }
 
     void write(
@@ -637,7 +654,28 @@ final class OutboundWriter
 
     private boolean flushLanes(final TcpConnection connection)
     {
-        while (hasBacklog(connection) && !connection.closed)
+        final TlsSession tls = connection.tls;
+        if (null != tls)
+        {
+            try
+            {
+                if (!tls.flush(connection.channel))
+                {
+                    socketFullWrites++;
+                    return false;
+                }
+            }
+            catch (final IOException ex)
+            {
+                loop.close(connection, ex);
+                return false;
+            }
+            if (!tls.isEstablished())
+            {
+                return !hasBacklog(connection); // frames wait for the handshake
+            }
+        }
+        while ((null != connection.dataHead || null != connection.controlHead) && !connection.closed)
         {
             final int selected = collect(connection);
             int entryCount = 0;
@@ -675,8 +713,15 @@ final class OutboundWriter
             {
                 // One region (a subscriber's run of a batch, typically): a plain write spares the JDK's iovec set-up.
                 socketWrites++;
-                written = 1 == regions ?
-                    connection.channel.write(gather[0]) : connection.channel.write(gather, 0, regions);
+                if (null != tls)
+                {
+                    written = tls.wrap(connection.channel, gather, 0, regions);
+                }
+                else
+                {
+                    written = 1 == regions ?
+                        connection.channel.write(gather[0]) : connection.channel.write(gather, 0, regions);
+                }
             }
             catch (final IOException ex)
             {
@@ -704,7 +749,7 @@ final class OutboundWriter
                 }
             }
 
-            if (written < requested)
+            if (written < requested || (null != tls && tls.hasPendingOutput()))
             {
                 socketFullWrites++;
                 return false; // the socket is full: OP_WRITE stays set
@@ -929,11 +974,18 @@ final class OutboundWriter
         try
         {
             socketWrites++;
-            final int written = connection.channel.write(byteBuffer);
+            final TlsSession tls = connection.tls;
+            final int written = null == tls ?
+                connection.channel.write(byteBuffer) : (int)tls.wrap(connection.channel, byteBuffer);
             bytesWritten += written;
             if (byteBuffer.hasRemaining())
             {
                 socketFullWrites++;
+            }
+            else if (null != tls && tls.hasPendingOutput())
+            {
+                socketFullWrites++;
+                loop.updateInterest(connection); // the plaintext is taken, its record's rest waits for OP_WRITE
             }
             return written;
         }

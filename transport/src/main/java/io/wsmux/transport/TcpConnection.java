@@ -6,6 +6,9 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 
+import javax.net.ssl.SSLSession;
+
+import io.wsmux.transport.tls.TlsSession;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -51,6 +54,9 @@ public abstract class TcpConnection
     boolean closed;
     boolean batched;
     boolean readPaused; // over IoLoopConfig.readPauseQueuedLength: OP_READ is off until the queue drains below it
+    /** The connection's TLS, or null for plaintext. */
+    TlsSession tls;
+    boolean tlsTasksRunning; // the handshake's tasks run on the pool: not read until they are done
 
     /**
      * @param loop    owning loop.
@@ -170,6 +176,31 @@ public abstract class TcpConnection
     public final boolean isClosed()
     {
         return closed;
+    }
+
+    /**
+     * @return true when the connection speaks TLS (wss://, https://).
+     */
+    public final boolean isSecure()
+    {
+        return null != tls;
+    }
+
+    /**
+     * @return the TLS session (protocol, cipher suite, peer certificates) once its handshake is done, else null
+     * (plaintext, or still handshaking).
+     */
+    public final SSLSession tlsSession()
+    {
+        return null != tls && tls.isEstablished() ? tls.session() : null;
+    }
+
+    /**
+     * @return the principal of the peer's TLS certificate (mutual TLS), or null. Cold path.
+     */
+    public final java.security.Principal peerPrincipal()
+    {
+        return null == tls ? null : tls.peerPrincipal();
     }
 
     /**

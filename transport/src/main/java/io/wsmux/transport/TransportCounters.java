@@ -62,6 +62,26 @@ public final class TransportCounters
     public static final int SOCKET_WRITES = 18;
     /** Read system calls on sockets that returned data. */
     public static final int SOCKET_READS = 19;
+    /** TLS handshakes completed. */
+    public static final int TLS_HANDSHAKES = 20;
+    /** TLS handshakes that failed (bad ClientHello, nothing in common, client certificate refused, alert). */
+    public static final int TLS_HANDSHAKE_FAILURES = 21;
+    /** Plaintext requests on a TLS port, answered with a 400 naming the scheme. */
+    public static final int TLS_PLAINTEXT_REFUSED = 22;
+    /** Established TLS connections closed for a record that failed to decrypt or parse. */
+    public static final int TLS_BAD_RECORDS = 23;
+    /** TLS connections whose peer closed mid-record or mid-handshake. */
+    public static final int TLS_TRUNCATED = 24;
+    /** TLS 1.2 connections closed for trying to renegotiate. */
+    public static final int TLS_RENEGOTIATIONS_REFUSED = 25;
+    /** TLS handshake steps run on the task pool rather than the loop. */
+    public static final int TLS_TASKS_OFF_LOOP = 26;
+    /** TLS connections in their handshake now. */
+    public static final int TLS_HANDSHAKING = 27;
+    /** Bytes of TLS records written to sockets. */
+    public static final int TLS_BYTES_OUT = 28;
+    /** TLS spill buffers allocated (partial records kept: the pool was empty). */
+    public static final int TLS_SPILLS_ALLOCATED = 29;
 
     /** Short names by index, for labels and for tests. */
     public static final String[] NAMES =
@@ -86,6 +106,16 @@ public final class TransportCounters
         "frames out",
         "socket writes",
         "socket reads",
+        "tls handshakes",
+        "tls handshake failures",
+        "tls plaintext refused",
+        "tls bad records",
+        "tls truncated",
+        "tls renegotiations refused",
+        "tls tasks off loop",
+        "tls handshaking",
+        "tls bytes out",
+        "tls spills allocated",
     };
 
     /** How many counters a loop has. */
