@@ -1,5 +1,8 @@
 // End-to-end test of the wsmux demo in a real headless Chromium (Debian's /usr/bin/chromium), driven by
 // playwright-core. Usage: node demo-e2e.js http://127.0.0.1:<port> <screenshot-dir>
+//                      node demo-e2e.js https://localhost:<tls port> <screenshot-dir> <server key SPKI SHA-256>
+// Over https the browser trusts exactly the test server's key (--ignore-certificate-errors-spki-list), not every
+// certificate, and the page must then speak wss://.
 // Checks: one WebSocket per page, compression (permessage-deflate) negotiated by the browser, prices tick, two
 // browser contexts chat (one per protocol), closing a panel closes only its channel, instruments can be added and
 // removed. Exits 0 on success; on failure saves a
@@ -12,8 +15,13 @@ const path = require('path');
 const base = process.argv[2];
 const screenshotDir = process.argv[3] || '.';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const SPKI = process.argv[4];
 const ARGS = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--disable-quic'];
+if (SPKI)
+{
+    ARGS.push('--ignore-certificate-errors-spki-list=' + SPKI);
+}
 
 const pages = [];
 let browser;
@@ -54,7 +62,14 @@ async function openDemo(protocol)
     await cdp.send('Network.enable');
     const handshake = new Promise((resolve) =>
         cdp.on('Network.webSocketHandshakeResponseReceived', (event) => resolve(event.response)));
+    const created = new Promise((resolve) => cdp.on('Network.webSocketCreated', (event) => resolve(event.url)));
     await page.goto(base + '/?protocol=' + protocol);
+    if (SPKI)
+    {
+        check('https:' === await page.evaluate(() => location.protocol), protocol + ' page loaded over https');
+        const socketUrl = await created;
+        check(socketUrl.startsWith('wss://'), protocol + ' page opened its WebSocket over TLS: ' + socketUrl);
+    }
     await waitFor(page, () => document.getElementById('socket-state').textContent === 'connected', null,
         protocol + ' page to connect');
     const response = await Promise.race([handshake,

@@ -2,9 +2,11 @@
 
 // Interop check of a wsmux echo server with Node's `ws` client, run by NodeWsInteropIntegrationTest:
 //   node echo-client.js ws://127.0.0.1:<port>/node [plain|deflate]
+//   node echo-client.js wss://localhost:<tls port>/node tls <ca.pem>
 // plain: the server has compression off and must decline ws's permessage-deflate offer.
 // deflate: the server must agree (server_no_context_takeover and client_no_context_takeover in its answer); ws then
 // compresses every message it sends (threshold 0), and the server's compressed echoes must inflate to the same bytes.
+// tls: as deflate, over wss://, trusting only the test CA given (Node checks the certificate and the host name).
 // Prints one line per check; exits 0 when every check passed, non-zero with a message on the first failure or
 // after a 20 s safety timeout.
 
@@ -20,13 +22,18 @@ const url = urlArgument('echo-client.js');
 const safety = safetyTimeout(SAFETY_TIMEOUT_MS);
 
 const mode = process.argv[3] || 'plain';
-if ('plain' !== mode && 'deflate' !== mode)
+if ('plain' !== mode && 'deflate' !== mode && 'tls' !== mode)
 {
-    console.error('usage: node echo-client.js ws://host:port/path [plain|deflate]');
+    console.error('usage: node echo-client.js ws://host:port/path [plain|deflate] | wss://host:port/path tls ca.pem');
     process.exit(2);
 }
 // ws offers permessage-deflate by default ("permessage-deflate; client_max_window_bits").
-const ws = new WebSocket(url, 'deflate' === mode ? { perMessageDeflate: { threshold: 0 } } : {});
+const options = 'plain' === mode ? {} : { perMessageDeflate: { threshold: 0 } };
+if ('tls' === mode)
+{
+    options.ca = require('fs').readFileSync(process.argv[4]);
+}
+const ws = new WebSocket(url, options);
 const inbox = [];
 const waiters = [];
 let closing = false;

@@ -791,6 +791,20 @@ public final class WsmuxSettings
         }
         check(!ServerTls.list(tlsCipherSuites).isEmpty(), TLS_CIPHER_SUITES_PROP_NAME, "at least one suite",
             "tlsCipherSuites", tlsCipherSuites);
+        if (tlsPort < 0)
+        {
+            // A certificate without a TLS listener would be silently ignored: say so rather than serve plaintext.
+            final String needsPort = "used with " + TLS_PORT_PROP_NAME + " (there is no TLS listener without it)";
+            check(tlsCert.isEmpty(), TLS_CERT_PROP_NAME, needsPort, "tlsCert", tlsCert);
+            check(tlsKey.isEmpty(), TLS_KEY_PROP_NAME, needsPort, "tlsKey", tlsKey);
+            check(tlsKeystore.isEmpty(), TLS_KEYSTORE_PROP_NAME, needsPort, "tlsKeystore", tlsKeystore);
+            check(tlsClientCa.isEmpty(), TLS_CLIENT_CA_PROP_NAME, needsPort, "tlsClientCa", tlsClientCa);
+            check(TlsClientAuth.NONE == tlsClientAuth, TLS_CLIENT_AUTH_PROP_NAME, needsPort, "tlsClientAuth",
+                tlsClientAuth);
+        }
+        check(!propertiesSet.contains(TLS_KEYSTORE_PASSWORD_PROP_NAME) || !tlsKeystore.isEmpty(),
+            TLS_KEYSTORE_PASSWORD_PROP_NAME, "used with " + TLS_KEYSTORE_PROP_NAME, "tlsKeystorePassword",
+            "(not shown)");
         if (tlsPort >= 0)
         {
             final boolean pem = !tlsCert.isEmpty() || !tlsKey.isEmpty();

@@ -49,8 +49,8 @@ class MainTest
     {
         assertEquals(Main.EXIT_USAGE, run(new Properties(), "--bogus"));
 
-        assertEquals("wsmux: --bogus is not an option: use stat, --mode, --port, --admin-port, --bind, --threads or " +
-            "--help", errorLine());
+        assertEquals("wsmux: --bogus is not an option: use stat, --mode, --port, --admin-port, --bind, --threads, " +
+            "--tls-port, --tls-cert, --tls-key, --tls-keystore or --help", errorLine());
     }
 
     @Test

@@ -3,7 +3,6 @@ package io.wsmux;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
@@ -30,6 +29,24 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class MuxBinaryProtocolIntegrationTest
 {
+    /**
+     * @return true to run every test over wss:// (the TLS subclass).
+     */
+    boolean tls()
+    {
+        return false;
+    }
+
+    private WsmuxSettings settings(final WsmuxSettings settings)
+    {
+        return tls() ? TlsTestSupport.withTls(settings) : settings;
+    }
+
+    private HttpClient httpClient()
+    {
+        return tls() ? TlsTestSupport.httpClient() : HttpClient.newHttpClient();
+    }
+
     private final BlockingQueue<String> serviceEvents = new LinkedBlockingQueue<>();
     private WsmuxServer server;
     private Multiplexer mux;
@@ -154,12 +171,12 @@ class MuxBinaryProtocolIntegrationTest
             .topicPrefix("prices.", TopicOptions.LATEST)
             .authorizer((webSocket, channel) -> "secret".equals(channel) ? "members only" : null)
             .build();
-        server = WsmuxServer.builder(new WsmuxSettings().port(0).ioThreads(2).muxMaxChannels(3)
-            .muxMaxChannelNameLength(32)).mux("/mux", mux).build().start();
+        server = WsmuxServer.builder(settings(new WsmuxSettings().port(0).ioThreads(2).muxMaxChannels(3)
+            .muxMaxChannelNameLength(32))).mux("/mux", mux).build().start();
         client = new Client();
-        client.webSocket = HttpClient.newHttpClient().newWebSocketBuilder()
+        client.webSocket = httpClient().newWebSocketBuilder()
             .subprotocols(BinaryMuxDescriptor.SUBPROTOCOL)
-            .buildAsync(URI.create("ws://127.0.0.1:" + server.port() + "/mux"), client)
+            .buildAsync(TlsTestSupport.uri(server, tls(), "/mux"), client)
             .get(5, TimeUnit.SECONDS);
         assertEquals(BinaryMuxDescriptor.SUBPROTOCOL, client.webSocket.getSubprotocol());
     }

@@ -3,7 +3,6 @@ package io.wsmux;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
@@ -25,6 +24,24 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class MuxTextProtocolIntegrationTest
 {
+    /**
+     * @return true to run every test over wss:// (the TLS subclass).
+     */
+    boolean tls()
+    {
+        return false;
+    }
+
+    private WsmuxSettings settings(final WsmuxSettings settings)
+    {
+        return tls() ? TlsTestSupport.withTls(settings) : settings;
+    }
+
+    private HttpClient httpClient()
+    {
+        return tls() ? TlsTestSupport.httpClient() : HttpClient.newHttpClient();
+    }
+
     private final BlockingQueue<String> serviceEvents = new LinkedBlockingQueue<>();
     private WsmuxServer server;
     private Multiplexer mux;
@@ -105,7 +122,8 @@ class MuxTextProtocolIntegrationTest
             .topic("news", TopicOptions.RELIABLE)
             .authorizer((webSocket, channel) -> "secret".equals(channel) ? "not for you" : null)
             .build();
-        server = WsmuxServer.builder(new WsmuxSettings().port(0).ioThreads(2)).mux("/mux", mux).build().start();
+        server = WsmuxServer.builder(settings(new WsmuxSettings().port(0).ioThreads(2))).mux("/mux", mux).build()
+            .start();
     }
 
     @AfterEach
@@ -117,8 +135,8 @@ class MuxTextProtocolIntegrationTest
     private Client connect() throws Exception
     {
         final Client client = new Client();
-        client.webSocket = HttpClient.newHttpClient().newWebSocketBuilder()
-            .buildAsync(URI.create("ws://127.0.0.1:" + server.port() + "/mux"), client)
+        client.webSocket = httpClient().newWebSocketBuilder()
+            .buildAsync(TlsTestSupport.uri(server, tls(), "/mux"), client)
             .get(5, TimeUnit.SECONDS);
         return client;
     }

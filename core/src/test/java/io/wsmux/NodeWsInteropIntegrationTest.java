@@ -14,7 +14,9 @@ import java.util.concurrent.TimeUnit;
 
 import io.wsmux.status.SystemCounter;
 import org.agrona.DirectBuffer;
+import io.wsmux.transport.tls.TestCertificates;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
@@ -41,6 +43,11 @@ class NodeWsInteropIntegrationTest
     private WsmuxServer server;
 
     void startServer(final boolean deflate) throws IOException
+    {
+        startServer(deflate, null);
+    }
+
+    void startServer(final boolean deflate, final TestCertificates tls) throws IOException
     {
         final EchoHandler echo = new EchoHandler();
         final WebSocketHandler handler = new WebSocketHandler()
@@ -72,7 +79,12 @@ class NodeWsInteropIntegrationTest
             }
         };
 
-        server = WsmuxServer.builder(new WsmuxSettings()
+        final WsmuxSettings settings = new WsmuxSettings();
+        if (null != tls)
+        {
+            settings.tlsPort(0).tlsCert(tls.serverChainPem().toString()).tlsKey(tls.serverKeyPem().toString());
+        }
+        server = WsmuxServer.builder(settings
             .port(0)
             .ioThreads(2)
             .maxFrameLength(16 << 20)
@@ -95,12 +107,14 @@ class NodeWsInteropIntegrationTest
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"plain", "deflate"})
+    @ValueSource(strings = {"plain", "deflate", "tls"})
     @Timeout(60)
-    void shouldPassEveryCheckOfNodeWsEchoClient(final String mode) throws Exception
+    void shouldPassEveryCheckOfNodeWsEchoClient(final String mode, @TempDir final Path certificates) throws Exception
     {
-        final boolean deflate = "deflate".equals(mode);
-        startServer(deflate);
+        final boolean tls = "tls".equals(mode);
+        final boolean deflate = !"plain".equals(mode);
+        final TestCertificates tlsCertificates = tls ? TestCertificates.create(certificates) : null;
+        startServer(deflate, tlsCertificates);
         final Path nodeDir = Paths.get(System.getProperty("user.dir"), "src", "test", "node").toAbsolutePath();
         final Path script = nodeDir.resolve("echo-client.js");
         assertTrue(Files.isRegularFile(script), () -> "missing " + script);
@@ -108,8 +122,11 @@ class NodeWsInteropIntegrationTest
             () -> "Node's ws is not installed in " + nodeDir + "/node_modules: Maven installs it with 'npm ci' in " +
             "generate-test-resources (run the build with tests enabled, e.g. mvn -pl core verify)");
 
-        final String url = "ws://127.0.0.1:" + server.port() + "/node";
-        final ProcessBuilder builder = new ProcessBuilder("node", script.toString(), url, mode)
+        final String url = tls ? "wss://localhost:" + server.tlsPort() + "/node" :
+            "ws://127.0.0.1:" + server.port() + "/node";
+        final ProcessBuilder builder = (tls ?
+            new ProcessBuilder("node", script.toString(), url, mode, tlsCertificates.caPem().toString()) :
+            new ProcessBuilder("node", script.toString(), url, mode))
             .directory(nodeDir.toFile())
             .redirectErrorStream(true);
         final Process process;
@@ -148,6 +165,10 @@ class NodeWsInteropIntegrationTest
             awaitCounterAtLeast(SystemCounter.DEFLATE_CONNECTIONS, 1);
             awaitCounterAtLeast(SystemCounter.DEFLATE_INFLATED, 25);
             awaitCounterAtLeast(SystemCounter.DEFLATE_COMPRESSED, 20);
+            if (tls)
+            {
+                awaitCounterAtLeast(SystemCounter.TLS_HANDSHAKES, 1);
+            }
         }
         else
         {

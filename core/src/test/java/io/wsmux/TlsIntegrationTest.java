@@ -39,8 +39,11 @@ import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
+import io.wsmux.client.ChannelListener;
 import io.wsmux.client.ClientHandler;
 import io.wsmux.client.ClientSettings;
+import io.wsmux.client.MuxClient;
+import io.wsmux.client.MuxClientChannel;
 import io.wsmux.client.WebSocketClientConnection;
 import io.wsmux.client.WsmuxClient;
 import io.wsmux.status.SystemCounter;
@@ -197,7 +200,7 @@ class TlsIntegrationTest
             assertInstanceOf(SSLHandshakeException.class, cause(untrusted, SSLHandshakeException.class),
                 untrusted.toString());
         }
-        AwaitCount.atLeast(() -> server.counter(SystemCounter.TLS_HANDSHAKES_FAILED), 2);
+        AwaitCount.atLeast(() -> server.counter(SystemCounter.TLS_HANDSHAKE_FAILURES), 2);
     }
 
     private static Throwable cause(final Throwable failure, final Class<? extends Throwable> type)
@@ -208,6 +211,44 @@ class TlsIntegrationTest
             cause = cause.getCause();
         }
         return cause;
+    }
+
+    @Test
+    void shouldCarryTheJavaMuxClientsChannelsOverWss() throws Exception
+    {
+        final Multiplexer mux = Multiplexer.builder().topicPrefix("prices.", TopicOptions.RELIABLE).build();
+        server = WsmuxServer.builder(tlsSettings()).mux("/mux", mux).build().start();
+        final BlockingQueue<String> received = new LinkedBlockingQueue<>();
+        try (WsmuxClient client = WsmuxClient.start(new ClientSettings().tlsTrustStore(certificates.caPem())))
+        {
+            final MuxClient muxClient = MuxClient.connect(client, wss("/mux")).get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            final CompletableFuture<Void> opened = new CompletableFuture<>();
+            muxClient.open("prices.EURUSD", new ChannelListener()
+            {
+                @Override
+                public void onOpened(final MuxClientChannel channel)
+                {
+                    opened.complete(null);
+                }
+
+                @Override
+                public void onText(
+                    final MuxClientChannel channel, final DirectBuffer buffer, final int offset, final int length)
+                {
+                    received.add(buffer.getStringWithoutLengthUtf8(offset, length));
+                }
+            });
+            opened.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            final Topic topic = mux.topic("prices.EURUSD");
+            for (int i = 0; i < 100; i++)
+            {
+                topic.publish("1.08" + i);
+            }
+            for (int i = 0; i < 100; i++)
+            {
+                assertEquals("1.08" + i, received.poll(TIMEOUT_MS, TimeUnit.MILLISECONDS));
+            }
+        }
     }
 
     // ---- bad input: each gets a clean close and a counter ----
@@ -379,7 +420,7 @@ class TlsIntegrationTest
             anonymous.getOutputStream().write(upgradeRequest("/secure"));
             readHead(anonymous.getInputStream());
         });
-        AwaitCount.atLeast(() -> server.counter(SystemCounter.TLS_HANDSHAKES_FAILED), 1);
+        AwaitCount.atLeast(() -> server.counter(SystemCounter.TLS_HANDSHAKE_FAILURES), 1);
     }
 
     // ---- certificates: reload, and startup errors ----

@@ -88,6 +88,17 @@ class WsmuxSettingsTest
         BAD_VALUES.put(WsmuxSettings.SOCKET_RECEIVE_BUFFER_PROP_NAME, "1t");
         BAD_VALUES.put(WsmuxSettings.CONFLATION_SEND_BUFFER_PROP_NAME, "64 kb");
         BAD_VALUES.put(WsmuxSettings.PRINT_CONFIGURATION_PROP_NAME, "1");
+        BAD_VALUES.put(WsmuxSettings.TLS_PORT_PROP_NAME, "https");
+        BAD_VALUES.put(WsmuxSettings.TLS_CERT_PROP_NAME, "/etc/ssl/no-listener.pem"); // without wsmux.tls.port
+        BAD_VALUES.put(WsmuxSettings.TLS_KEY_PROP_NAME, "/etc/ssl/no-listener.key");
+        BAD_VALUES.put(WsmuxSettings.TLS_KEYSTORE_PROP_NAME, "/etc/ssl/no-listener.p12");
+        BAD_VALUES.put(WsmuxSettings.TLS_KEYSTORE_PASSWORD_PROP_NAME, ""); // without a keystore; never shown
+        BAD_VALUES.put(WsmuxSettings.TLS_PROTOCOLS_PROP_NAME, "TLSv1.1");
+        BAD_VALUES.put(WsmuxSettings.TLS_CIPHER_SUITES_PROP_NAME, "TLS_RSA_WITH_RC4_128_MD5_FAKE");
+        BAD_VALUES.put(WsmuxSettings.TLS_CLIENT_AUTH_PROP_NAME, "sometimes");
+        BAD_VALUES.put(WsmuxSettings.TLS_CLIENT_CA_PROP_NAME, "/etc/ssl/no-listener-ca.pem");
+        BAD_VALUES.put(WsmuxSettings.TLS_RELOAD_INTERVAL_PROP_NAME, "hourly");
+        BAD_VALUES.put(WsmuxSettings.TLS_HANDSHAKE_THREADS_PROP_NAME, "-1");
     }
 
     private static List<String> propertyNames() throws IllegalAccessException

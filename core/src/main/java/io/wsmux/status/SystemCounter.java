@@ -123,7 +123,7 @@ public enum SystemCounter
         "Inflaters of connections that keep their compression context, open now."),
     TLS_HANDSHAKES(110, TransportCounters.TLS_HANDSHAKES, "tls_handshakes_total", Kind.COUNTER,
         "TLS handshakes completed."),
-    TLS_HANDSHAKES_FAILED(111, TransportCounters.TLS_HANDSHAKE_FAILURES, Scope.LOOP, "tls_failures_total", "reason",
+    TLS_HANDSHAKE_FAILURES(111, TransportCounters.TLS_HANDSHAKE_FAILURES, Scope.LOOP, "tls_failures_total", "reason",
         "handshake", Kind.COUNTER,
         "TLS connections closed by a failure, by reason: handshake (bad ClientHello, nothing in common, client " +
         "certificate refused, an alert), plaintext (an HTTP request on the TLS port: answered 400), bad_record " +

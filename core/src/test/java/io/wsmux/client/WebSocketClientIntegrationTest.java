@@ -520,9 +520,11 @@ class WebSocketClientIntegrationTest
     void shouldRejectUrisItCannotServe()
     {
         final Throwable failure = connectFailure(
-            client.connect(URI.create("wss://127.0.0.1:1/echo"), null, new Recorder()));
+            client.connect(URI.create("http://127.0.0.1:1/echo"), null, new Recorder()));
 
         assertInstanceOf(IllegalArgumentException.class, failure);
+        assertInstanceOf(IllegalArgumentException.class,
+            connectFailure(client.connect(URI.create("wss:///echo"), null, new Recorder())));
     }
 
     @Test

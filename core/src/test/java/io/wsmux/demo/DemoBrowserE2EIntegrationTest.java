@@ -3,15 +3,20 @@ package io.wsmux.demo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
+
 import io.wsmux.WsmuxSettings;
 import io.wsmux.status.SystemCounter;
+import io.wsmux.transport.tls.TestCertificates;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * The demo in a real headless browser: Debian's Chromium driven by playwright-core (core/src/test/node/demo-e2e.js):
  * one WebSocket per page, live prices, chat between two browser contexts (one per protocol), closing a panel closes
- * only its channel. On failure the script saves screenshots under core/target/.
+ * only its channel. Then the same over https:// and wss:// on the TLS port, Chromium trusting exactly the test
+ * server's key (its SPKI hash), not every certificate. On failure the script saves screenshots under core/target/.
  */
 @Timeout(120)
 class DemoBrowserE2EIntegrationTest
@@ -32,6 +37,26 @@ class DemoBrowserE2EIntegrationTest
             assertTrue(demo.server().counter(SystemCounter.DEFLATE_CONNECTIONS) >= 2, "both pages compress");
             assertTrue(demo.multiplexer().publicationCompressions() >= 1, "stats compressed");
             assertTrue(demo.server().counter(SystemCounter.DEFLATE_SHARED_SENDS) >= 1, "sent compressed");
+        }
+    }
+
+    @Test
+    void shouldRunTheDemoOverHttpsAndWssInHeadlessChromium(@TempDir final Path directory) throws Exception
+    {
+        final TestCertificates certificates = TestCertificates.create(directory);
+        final WsmuxSettings settings = new WsmuxSettings().port(0).ioThreads(2).tlsPort(0)
+            .tlsCert(certificates.serverChainPem().toString())
+            .tlsKey(certificates.serverKeyPem().toString());
+        try (DemoServer demo = DemoServer.start(settings))
+        {
+            final NodeBrowserScript run = NodeBrowserScript.run("demo-e2e.js", 100,
+                "https://localhost:" + demo.server().tlsPort(), certificates.serverSpkiSha256Base64());
+            assertTrue(run.finished(), "the browser test did not finish:\n" + run.output());
+            assertEquals(0, run.exitValue(), "the browser test failed:\n" + run.output());
+            assertTrue(run.output().contains("PASS"), run.output());
+            assertTrue(run.output().contains("opened its WebSocket over TLS: wss://"), run.output());
+            assertTrue(demo.server().counter(SystemCounter.TLS_HANDSHAKES) >= 2, "pages and sockets over TLS");
+            assertTrue(demo.server().counter(SystemCounter.DEFLATE_CONNECTIONS) >= 2, "compression over TLS too");
         }
     }
 }
