@@ -3,7 +3,6 @@ package io.wsmux;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -35,16 +34,6 @@ class MuxBinaryProtocolIntegrationTest
     boolean tls()
     {
         return false;
-    }
-
-    private WsmuxSettings settings(final WsmuxSettings settings)
-    {
-        return tls() ? TlsTestSupport.withTls(settings) : settings;
-    }
-
-    private HttpClient httpClient()
-    {
-        return tls() ? TlsTestSupport.httpClient() : HttpClient.newHttpClient();
     }
 
     private final BlockingQueue<String> serviceEvents = new LinkedBlockingQueue<>();
@@ -171,10 +160,11 @@ class MuxBinaryProtocolIntegrationTest
             .topicPrefix("prices.", TopicOptions.LATEST)
             .authorizer((webSocket, channel) -> "secret".equals(channel) ? "members only" : null)
             .build();
-        server = WsmuxServer.builder(settings(new WsmuxSettings().port(0).ioThreads(2).muxMaxChannels(3)
+        server = WsmuxServer.builder(TlsTestSupport.settings(tls(), new WsmuxSettings().port(0).ioThreads(2)
+            .muxMaxChannels(3)
             .muxMaxChannelNameLength(32))).mux("/mux", mux).build().start();
         client = new Client();
-        client.webSocket = httpClient().newWebSocketBuilder()
+        client.webSocket = TlsTestSupport.httpClient(tls()).newWebSocketBuilder()
             .subprotocols(BinaryMuxDescriptor.SUBPROTOCOL)
             .buildAsync(TlsTestSupport.uri(server, tls(), "/mux"), client)
             .get(5, TimeUnit.SECONDS);

@@ -3,7 +3,6 @@ package io.wsmux;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.util.concurrent.BlockingQueue;
@@ -30,16 +29,6 @@ class MuxTextProtocolIntegrationTest
     boolean tls()
     {
         return false;
-    }
-
-    private WsmuxSettings settings(final WsmuxSettings settings)
-    {
-        return tls() ? TlsTestSupport.withTls(settings) : settings;
-    }
-
-    private HttpClient httpClient()
-    {
-        return tls() ? TlsTestSupport.httpClient() : HttpClient.newHttpClient();
     }
 
     private final BlockingQueue<String> serviceEvents = new LinkedBlockingQueue<>();
@@ -122,8 +111,8 @@ class MuxTextProtocolIntegrationTest
             .topic("news", TopicOptions.RELIABLE)
             .authorizer((webSocket, channel) -> "secret".equals(channel) ? "not for you" : null)
             .build();
-        server = WsmuxServer.builder(settings(new WsmuxSettings().port(0).ioThreads(2))).mux("/mux", mux).build()
-            .start();
+        server = WsmuxServer.builder(TlsTestSupport.settings(tls(), new WsmuxSettings().port(0).ioThreads(2)))
+            .mux("/mux", mux).build().start();
     }
 
     @AfterEach
@@ -135,7 +124,7 @@ class MuxTextProtocolIntegrationTest
     private Client connect() throws Exception
     {
         final Client client = new Client();
-        client.webSocket = httpClient().newWebSocketBuilder()
+        client.webSocket = TlsTestSupport.httpClient(tls()).newWebSocketBuilder()
             .buildAsync(TlsTestSupport.uri(server, tls(), "/mux"), client)
             .get(5, TimeUnit.SECONDS);
         return client;

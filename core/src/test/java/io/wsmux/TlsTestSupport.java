@@ -58,6 +58,25 @@ final class TlsTestSupport
     }
 
     /**
+     * @param tls      whether the test runs over TLS.
+     * @param settings a test's settings.
+     * @return the same, with a TLS port when the test runs over TLS.
+     */
+    static WsmuxSettings settings(final boolean tls, final WsmuxSettings settings)
+    {
+        return tls ? withTls(settings) : settings;
+    }
+
+    /**
+     * @param tls whether the test runs over TLS.
+     * @return a JDK HTTP client, trusting the test CA when the test runs over TLS.
+     */
+    static HttpClient httpClient(final boolean tls)
+    {
+        return tls ? httpClient() : HttpClient.newHttpClient();
+    }
+
+    /**
      * @return a JDK HTTP client that trusts the test CA.
      */
     static HttpClient httpClient()

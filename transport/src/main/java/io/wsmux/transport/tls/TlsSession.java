@@ -473,19 +473,8 @@ public final class TlsSession
         }
         if (closeNotify && established && !failed && null == pendingOut)
         {
-            try
-            {
-                engine.closeOutbound();
-                final ByteBuffer out = buffers.netOut;
-                out.clear();
-                engine.wrap(buffers.empty, out);
-                out.flip();
-                buffers.bytesOut += channel.write(out);
-            }
-            catch (final IOException | RuntimeException ignore)
-            {
-                // Best effort: the socket closes either way.
-            }
+            engine.closeOutbound();
+            writeLastRecord(channel);
         }
         if (null != pendingIn)
         {
@@ -579,21 +568,30 @@ public final class TlsSession
         {
             buffers.handshakeFailures++;
         }
+        if (null == pendingOut && HandshakeStatus.NEED_WRAP == engine.getHandshakeStatus())
+        {
+            writeLastRecord(channel);
+        }
+        return FAILED;
+    }
+
+    /**
+     * Wrap what the engine has to say before the socket closes (close_notify, an alert) and write it once, without
+     * waiting: best effort, the socket closes either way.
+     */
+    private void writeLastRecord(final SocketChannel channel)
+    {
         try
         {
-            if (null == pendingOut && HandshakeStatus.NEED_WRAP == engine.getHandshakeStatus())
-            {
-                final ByteBuffer out = buffers.netOut;
-                out.clear();
-                engine.wrap(buffers.empty, out);
-                out.flip();
-                buffers.bytesOut += channel.write(out);
-            }
+            final ByteBuffer out = buffers.netOut;
+            out.clear();
+            engine.wrap(buffers.empty, out);
+            out.flip();
+            buffers.bytesOut += channel.write(out);
         }
         catch (final IOException | RuntimeException ignore)
         {
-            // Best effort: the connection closes either way.
+            // The peer learns of the close from the socket instead.
         }
-        return FAILED;
     }
 }
