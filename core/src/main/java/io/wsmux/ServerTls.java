@@ -44,6 +44,7 @@ final class ServerTls
     private ServerTls(final WsmuxSettings settings, final SSLContext context)
     {
         this.settings = settings;
+        boundSessionCache(context, settings);
         this.stamps = stamps(settings);
         this.handshakePool = 0 == settings.tlsHandshakeThreads() ? null :
             Executors.newFixedThreadPool(settings.tlsHandshakeThreads(), daemonThreads("wsmux-tls-handshake-"));
@@ -115,7 +116,7 @@ final class ServerTls
         final List<FileTime> before = stamps(settings);
         try
         {
-            factory.context(loadContext(settings));
+            factory.context(boundSessionCache(loadContext(settings), settings));
         }
         catch (final WsmuxConfigurationException ex)
         {
@@ -181,6 +182,12 @@ final class ServerTls
         {
             handshakePool.shutdownNow();
         }
+    }
+
+    private static SSLContext boundSessionCache(final SSLContext context, final WsmuxSettings settings)
+    {
+        context.getServerSessionContext().setSessionCacheSize(settings.tlsSessionCacheSize());
+        return context;
     }
 
     private static SSLContext loadContext(final WsmuxSettings settings)

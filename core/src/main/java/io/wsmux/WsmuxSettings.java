@@ -356,6 +356,14 @@ public final class WsmuxSettings
     /** Default for {@link #TLS_HANDSHAKE_THREADS_PROP_NAME}. */
     public static final int TLS_HANDSHAKE_THREADS_DEFAULT = 1;
 
+    /**
+     * Most TLS sessions the server remembers for resumption (the oldest are forgotten first). Each costs about 5 KiB
+     * of heap on JDKs that keep server sessions (JDK 17 resumes TLS 1.3 from stateless tickets and keeps none).
+     */
+    public static final String TLS_SESSION_CACHE_SIZE_PROP_NAME = "wsmux.tls.session.cache.size";
+    /** Default for {@link #TLS_SESSION_CACHE_SIZE_PROP_NAME}: at most about 20 MiB. */
+    public static final int TLS_SESSION_CACHE_SIZE_DEFAULT = 4096;
+
     /** Time a server-initiated close waits for the client's close frame before closing TCP. */
     public static final String CLOSE_TIMEOUT_PROP_NAME = "wsmux.close.timeout";
     /** Default close timeout. */
@@ -516,6 +524,7 @@ public final class WsmuxSettings
     private String tlsClientCa;
     private long tlsReloadIntervalNs;
     private int tlsHandshakeThreads;
+    private int tlsSessionCacheSize;
 
     /**
      * Settings from the system properties, defaults where unset.
@@ -617,6 +626,7 @@ public final class WsmuxSettings
         tlsClientCa = parser.string(TLS_CLIENT_CA_PROP_NAME, "").trim();
         tlsReloadIntervalNs = parser.duration(TLS_RELOAD_INTERVAL_PROP_NAME, TLS_RELOAD_INTERVAL_DEFAULT_NS);
         tlsHandshakeThreads = parser.integer(TLS_HANDSHAKE_THREADS_PROP_NAME, TLS_HANDSHAKE_THREADS_DEFAULT);
+        tlsSessionCacheSize = parser.integer(TLS_SESSION_CACHE_SIZE_PROP_NAME, TLS_SESSION_CACHE_SIZE_DEFAULT);
         parser.rejectUnknown();
         propertiesSet = parser.namesSet();
     }
@@ -773,6 +783,8 @@ public final class WsmuxSettings
             "tlsReloadIntervalNs", tlsReloadIntervalNs);
         check(tlsHandshakeThreads >= 0 && tlsHandshakeThreads <= 256, TLS_HANDSHAKE_THREADS_PROP_NAME,
             "in [0, 256] (0: on the loop)", "tlsHandshakeThreads", tlsHandshakeThreads);
+        check(tlsSessionCacheSize >= 1, TLS_SESSION_CACHE_SIZE_PROP_NAME, "at least 1", "tlsSessionCacheSize",
+            tlsSessionCacheSize);
         final SSLParameters supported = ServerTls.supportedParameters();
         for (final String protocol : ServerTls.list(tlsProtocols))
         {
@@ -1718,6 +1730,19 @@ public final class WsmuxSettings
         return this;
     }
 
+    /** @return {@link #TLS_SESSION_CACHE_SIZE_PROP_NAME}. */
+    public int tlsSessionCacheSize()
+    {
+        return tlsSessionCacheSize;
+    }
+
+    /** @param tlsSessionCacheSize {@link #TLS_SESSION_CACHE_SIZE_PROP_NAME}. @return this. */
+    public WsmuxSettings tlsSessionCacheSize(final int tlsSessionCacheSize)
+    {
+        this.tlsSessionCacheSize = tlsSessionCacheSize;
+        return this;
+    }
+
     @Override
     public String toString()
     {
@@ -1788,6 +1813,7 @@ public final class WsmuxSettings
             ", " + TLS_CLIENT_CA_PROP_NAME + "=" + tlsClientCa +
             ", " + TLS_RELOAD_INTERVAL_PROP_NAME + "=" + tlsReloadIntervalNs + "ns" +
             ", " + TLS_HANDSHAKE_THREADS_PROP_NAME + "=" + tlsHandshakeThreads +
+            ", " + TLS_SESSION_CACHE_SIZE_PROP_NAME + "=" + tlsSessionCacheSize +
             "}";
     }
 }

@@ -99,6 +99,7 @@ class WsmuxSettingsTest
         BAD_VALUES.put(WsmuxSettings.TLS_CLIENT_CA_PROP_NAME, "/etc/ssl/no-listener-ca.pem");
         BAD_VALUES.put(WsmuxSettings.TLS_RELOAD_INTERVAL_PROP_NAME, "hourly");
         BAD_VALUES.put(WsmuxSettings.TLS_HANDSHAKE_THREADS_PROP_NAME, "-1");
+        BAD_VALUES.put(WsmuxSettings.TLS_SESSION_CACHE_SIZE_PROP_NAME, "0");
     }
 
     private static List<String> propertyNames() throws IllegalAccessException
