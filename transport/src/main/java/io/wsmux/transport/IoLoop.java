@@ -1648,7 +1648,7 @@ public final class IoLoop implements Agent
     private void onWritable(final TcpConnection connection)
     {
         final TlsSession tls = connection.tls;
-        final boolean handshakeWaiting = null != tls && !tls.isEstablished() && tls.hasPendingOutput();
+        final boolean tlsWaiting = null != tls && tls.isWaitingToWrite();
         if (writer.flush(connection) && !connection.closed)
         {
             onDrained(connection);
@@ -1657,7 +1657,7 @@ public final class IoLoop implements Agent
         {
             updateInterest(connection);
         }
-        if (handshakeWaiting && !connection.closed && !tls.hasPendingOutput() && !connection.tlsTasksRunning)
+        if (tlsWaiting && !connection.closed && !tls.hasPendingOutput() && !connection.tlsTasksRunning)
         {
             processTlsInput(connection, false); // a handshake record went out: the handshake can go on
         }

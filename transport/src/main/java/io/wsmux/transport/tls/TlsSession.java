@@ -62,6 +62,7 @@ public final class TlsSession
     private boolean inboundClosed;
     private boolean failed;
     private boolean released;
+    private boolean waitingToWrite;
     private SSLException failure;
 
     /**
@@ -107,7 +108,17 @@ public final class TlsSession
      */
     public void resumeInput()
     {
+        waitingToWrite = false;
         restorePendingIn().flip();
+    }
+
+    /**
+     * @return true when {@link #unwrap} stopped with {@link #NEED_WRITABLE}: once {@link #flush} has written the
+     * record's rest, call {@link #resumeInput} and {@link #unwrap} again (what was read is kept meanwhile).
+     */
+    public boolean isWaitingToWrite()
+    {
+        return waitingToWrite;
     }
 
     private ByteBuffer restorePendingIn()
@@ -492,6 +503,7 @@ public final class TlsSession
     {
         if (null != pendingOut)
         {
+            waitingToWrite = true;
             return NEED_WRITABLE;
         }
         final ByteBuffer out = buffers.netOut;
