@@ -15,7 +15,7 @@ import io.wsmux.perf.load.LoadGenerator;
  */
 public final class PerfMain
 {
-    private static final Set<String> LOAD_SCENARIOS = Set.of("echo", "fanout", "connections");
+    private static final Set<String> LOAD_SCENARIOS = Set.of("echo", "fanout", "connections", "handshakes");
 
     private PerfMain()
     {
