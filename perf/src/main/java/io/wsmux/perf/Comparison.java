@@ -502,7 +502,8 @@ public final class Comparison
 
     /**
      * With --tls, the servers in echo mode: first the handshakes (every server's JVM as cold as the others'; a long
-     * warm-up, as each handshake is a millisecond of work on either side), then echo over TLS.
+     * warm-up, 5 s, 2 s quick, as each handshake is milliseconds of work on either side and the JIT compiles its
+     * path only after a few hundred), then echo over TLS.
      *
      * @return the group.
      */
@@ -513,7 +514,7 @@ public final class Comparison
             List.of(new Metric("handshakesPerSecond", true), new Metric(SERVER_NS_PER_HANDSHAKE, false),
                 new Metric(CLIENT_CORES, false)),
             List.of("handshakes", "--connections", String.valueOf(TLS_HANDSHAKE_CONNECTIONS), "--duration",
-                quick ? "2s" : "2500ms", "--warmup", quick ? "2s" : "3s"),
+                quick ? "2s" : "2500ms", "--warmup", quick ? "2s" : "5s"),
             Set.of(WSMUX, WSMUX_HANDSHAKES_ON_LOOP, NETTY_NIO, NETTY_EPOLL, WSMUX_PLAIN)));
         for (final int payload : new int[]{ 32, 1024 })
         {
