@@ -7,15 +7,15 @@ import java.util.Set;
 import io.wsmux.perf.load.LoadGenerator;
 
 /**
- * The perf jar's entry point: {@code java -jar wsmux-perf.jar echo|fanout|connections [options]} runs the load
- * generator, {@code compare [--quick]} the side-by-side comparison with Netty, {@code fanout-compare [options]} the
- * fan-out comparison with Netty epoll and uWebSockets ({@link FanOutComparison}), {@code help} or {@code --help}
- * prints what each takes ({@link #usage}), anything else goes to JMH
+ * The perf jar's entry point: {@code java -jar wsmux-perf.jar echo|fanout|connections|handshakes [options]} runs the
+ * load generator, {@code compare [--quick] [--deflate | --tls]} the side-by-side comparison with Netty,
+ * {@code fanout-compare [options]} the fan-out comparison with Netty epoll and uWebSockets ({@link FanOutComparison}),
+ * {@code help} or {@code --help} prints what each takes ({@link #usage}), anything else goes to JMH
  * ({@code java -jar wsmux-perf.jar 'io.wsmux.perf' -prof gc}).
  */
 public final class PerfMain
 {
-    private static final Set<String> LOAD_SCENARIOS = Set.of("echo", "fanout", "connections");
+    private static final Set<String> LOAD_SCENARIOS = Set.of("echo", "fanout", "connections", "handshakes");
 
     private PerfMain()
     {
@@ -57,8 +57,9 @@ public final class PerfMain
     static void usage(final PrintStream out)
     {
         out.println("usage: java -jar perf/target/wsmux-perf.jar <command> [options]");
-        out.println("  echo|fanout|connections [options]  the load generator (echo --help lists every option)");
-        out.println("  compare [--quick] [--deflate]      wsmux vs Netty, interleaved rounds (compare --help)");
+        out.println("  echo|fanout|connections|handshakes [options]");
+        out.println("                                     the load generator (echo --help lists every option)");
+        out.println("  compare [--quick] [--deflate|--tls]  wsmux vs Netty, interleaved rounds (compare --help)");
         out.println("  fanout-compare [options]           fan-out, wsmux vs Netty epoll and uWS (see its --help)");
         out.println("  help, --help                       this text");
         out.println("  anything else                      JMH, e.g. 'io.wsmux.perf' -prof gc (JMH's options: -h)");
@@ -73,5 +74,19 @@ public final class PerfMain
         out.println("  fanout-compare --deflate           wsmux uncompressed, wsmux compressed and Netty epoll");
         out.println("                                     --deflate, ticks of --payload bytes (default 1024)");
         out.println("  NettyServer --deflate              the baseline with Netty's WebSocketServerCompressionHandler");
+        out.println();
+        out.println("TLS (wss://):");
+        out.println("  echo|fanout|connections|handshakes --url wss://... [--trust CA.pem] [--tls-protocol P]");
+        out.println("                                     [--tls-cipher S]: every scenario over TLS; each");
+        out.println("                                     connection a full handshake (no session resumed)");
+        out.println("  handshakes [--connections 32]      connections opened and closed again, 32 at once:");
+        out.println("                                     handshakesPerSecond, serverNsPerHandshake");
+        out.println("  compare --tls [--quick]            throwaway certificates; wsmux vs Netty NIO and epoll with");
+        out.println("                                     SslHandler (JDK), TLSv1.3 TLS_AES_128_GCM_SHA256:");
+        out.println("                                     handshakes, echo, fan-out, memory per idle connection,");
+        out.println("                                     the issue's goals;");
+        out.println("                                     perf/target/comparison-tls.md");
+        out.println("  NettyServer --tls-cert F --tls-key F [--tls-protocol P] [--tls-cipher S]");
+        out.println("                                     the baseline serving wss:// with SslHandler (JDK provider)");
     }
 }

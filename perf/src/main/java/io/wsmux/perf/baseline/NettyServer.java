@@ -1,9 +1,14 @@
 package io.wsmux.perf.baseline;
 
+import java.io.File;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.AdaptiveByteBufAllocator;
@@ -31,6 +36,10 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
@@ -38,14 +47,16 @@ import io.netty.util.concurrent.DefaultThreadFactory;
  * <pre>
  * java -cp perf/target/wsmux-perf.jar io.wsmux.perf.baseline.NettyServer \
  *     --mode echo|fanout --port 9002 --transport nio|epoll --threads 1 \
- *     [--bind 127.0.0.1] [--allocator pooled|adaptive] [--fanout-write frame|wire] [--deflate]
+ *     [--bind 127.0.0.1] [--allocator pooled|adaptive] [--fanout-write frame|wire] [--deflate] \
+ *     [--tls-cert chain.pem --tls-key key.pem [--tls-protocol TLSv1.3] [--tls-cipher TLS_AES_128_GCM_SHA256]]
  * </pre>
  * {@code echo} sends every text and binary message back on any path (frames up to 16 MiB, as wsmux's echo mode);
  * {@code fanout} speaks the text multiplex protocol with topics {@code bench.*} and publishing channels
  * {@code publish.<topic>}. One boss thread accepts; {@code --threads} event loops do the I/O. Prints one line when
  * listening and stops gracefully on SIGTERM or Ctrl-C (printing the fan-out drop count).
  * <p>
- * Child pipeline as built: {@link FlushConsolidationHandler}, {@link HttpServerCodec}, {@link HttpObjectAggregator},
+ * Child pipeline as built: ({@link SslHandler} with {@code --tls-cert}), {@link FlushConsolidationHandler},
+ * {@link HttpServerCodec}, {@link HttpObjectAggregator},
  * {@link WebSocketServerProtocolHandler} (which inserts its handshake handler and the UTF-8 validator before
  * itself), then {@link EchoHandler}, or {@link WebSocketFrameAggregator} and {@link FanOutHandler}. After the
  * handshake: {@code FlushConsolidationHandler, WebSocket13FrameEncoder, WebSocket13FrameDecoder, Utf8FrameValidator,
@@ -67,6 +78,13 @@ import io.netty.util.concurrent.DefaultThreadFactory;
  * whatever its length (wsmux leaves those under {@code wsmux.deflate.min.length} alone), and in fan-out mode every
  * subscriber's copy is compressed by that subscriber's own encoder: compression per delivery, not per publication.
  * Not with {@code --fanout-write wire}: a pre-encoded frame passes the extension encoder uncompressed.
+ * <p>
+ * {@code --tls-cert} and {@code --tls-key} (a PEM certificate chain, leaf first, and its PEM PKCS#8 key) serve
+ * {@code wss://} instead of {@code ws://} on the port: Netty's {@link SslHandler} first in the pipeline, from
+ * {@code SslContextBuilder.forServer(chain, key).sslProvider(SslProvider.JDK)} (the JDK's {@code SSLEngine}, as
+ * wsmux uses; not OpenSSL), restricted to {@code --tls-protocol} and {@code --tls-cipher} when given (else Netty's
+ * defaults for the JDK provider). The handshake's delegated tasks run on the event loop (Netty's default), session
+ * tickets and the session cache are the JDK's defaults. In both modes and with both transports.
  */
 public final class NettyServer
 {
@@ -100,6 +118,10 @@ public final class NettyServer
         String allocatorName = "pooled";
         String fanOutWrite = "frame";
         boolean deflate = false;
+        String tlsCert = null;
+        String tlsKey = null;
+        String tlsProtocol = null;
+        String tlsCipher = null;
         int port = 9002;
         int threads = 1;
         for (int i = 0; i < args.length; i++)
@@ -131,6 +153,18 @@ public final class NettyServer
                 case "--deflate":
                     deflate = true;
                     break;
+                case "--tls-cert":
+                    tlsCert = value(args, ++i, arg);
+                    break;
+                case "--tls-key":
+                    tlsKey = value(args, ++i, arg);
+                    break;
+                case "--tls-protocol":
+                    tlsProtocol = value(args, ++i, arg);
+                    break;
+                case "--tls-cipher":
+                    tlsCipher = value(args, ++i, arg);
+                    break;
                 case "--help":
                 case "-h":
                     usage(System.out);
@@ -159,15 +193,81 @@ public final class NettyServer
         {
             fail("--threads must be at least 1: threads=" + threads);
         }
+        if ((null == tlsCert) != (null == tlsKey))
+        {
+            fail("--tls-cert and --tls-key go together: tls-cert=" + tlsCert + ", tls-key=" + tlsKey);
+        }
+        if (null == tlsCert && (null != tlsProtocol || null != tlsCipher))
+        {
+            fail("--tls-protocol and --tls-cipher need --tls-cert and --tls-key");
+        }
         final boolean epoll = "epoll".equals(transport);
         if (epoll && !Epoll.isAvailable())
         {
             System.err.println("netty: epoll requested but unavailable: " + Epoll.unavailabilityCause());
             System.exit(1);
         }
+        SslContext sslContext = null;
+        if (null != tlsCert)
+        {
+            try
+            {
+                sslContext = sslContext(new File(tlsCert), new File(tlsKey), tlsProtocol, tlsCipher);
+            }
+            catch (final SSLException | IllegalArgumentException ex)
+            {
+                System.err.println("netty: cannot use --tls-cert " + tlsCert + " --tls-key " + tlsKey +
+                    (null == tlsProtocol ? "" : " --tls-protocol " + tlsProtocol) +
+                    (null == tlsCipher ? "" : " --tls-cipher " + tlsCipher) + ": " + ex.getMessage());
+                System.exit(1);
+                return;
+            }
+        }
 
         run(mode, transport, bindAddress, port, threads, allocator(allocatorName), "wire".equals(fanOutWrite),
-            deflate);
+            deflate, sslContext);
+    }
+
+    /**
+     * The server's TLS: the JDK's {@code SSLEngine} through Netty's {@link SslContextBuilder}.
+     *
+     * @param chain    PEM certificate chain, leaf first.
+     * @param key      PEM PKCS#8 private key of the leaf.
+     * @param protocol the one protocol to enable (TLSv1.3, TLSv1.2), or null for Netty's defaults.
+     * @param cipher   the one cipher suite to enable (the JDK's name), or null for Netty's defaults.
+     * @return the context each channel's {@link SslHandler} is made from.
+     * @throws SSLException if the files do not load or the JDK refuses the protocol or suite.
+     */
+    static SslContext sslContext(final File chain, final File key, final String protocol, final String cipher)
+        throws SSLException
+    {
+        final SslContextBuilder builder = SslContextBuilder.forServer(chain, key).sslProvider(SslProvider.JDK);
+        if (null != protocol)
+        {
+            builder.protocols(protocol);
+        }
+        if (null != cipher)
+        {
+            builder.ciphers(List.of(cipher));
+        }
+        final SslContext context = builder.build();
+        // Netty takes names the JDK does not know and fails at the first connection: make one engine now.
+        final SSLEngine engine;
+        try
+        {
+            engine = context.newEngine(ByteBufAllocator.DEFAULT);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new SSLException("the JDK refuses it: " + ex.getMessage(), ex);
+        }
+        if (null != cipher && !List.of(engine.getEnabledCipherSuites()).contains(cipher) ||
+            null != protocol && !List.of(engine.getEnabledProtocols()).contains(protocol))
+        {
+            throw new SSLException("the JDK does not enable it: protocols " + List.of(engine.getEnabledProtocols()) +
+                ", cipher suites " + List.of(engine.getEnabledCipherSuites()));
+        }
+        return context;
     }
 
     private static void run(
@@ -178,7 +278,8 @@ public final class NettyServer
         final int threads,
         final ByteBufAllocator allocator,
         final boolean wireFrames,
-        final boolean deflate)
+        final boolean deflate,
+        final SslContext sslContext)
     {
         final boolean epoll = "epoll".equals(transport);
         final IoHandlerFactory ioHandlerFactory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -203,7 +304,7 @@ public final class NettyServer
                 .childOption(ChannelOption.AUTO_READ, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                     new WriteBufferWaterMark(WRITE_BUFFER_LOW_WATER_MARK, WRITE_BUFFER_HIGH_WATER_MARK))
-                .childHandler(new Initializer(newProtocolConfig(deflate), registry, wireFrames, deflate))
+                .childHandler(new Initializer(newProtocolConfig(deflate), registry, wireFrames, deflate, sslContext))
                 .bind(bindAddress, port)
                 .syncUninterruptibly()
                 .channel();
@@ -220,8 +321,11 @@ public final class NettyServer
         Runtime.getRuntime().addShutdownHook(new Thread(
             () -> shutdown(serverChannel, bossGroup, workerGroup, registry), "netty-shutdown"));
         final InetSocketAddress address = (InetSocketAddress)serverChannel.localAddress();
-        System.out.println("netty " + mode + " listening on ws://" + address.getHostString() + ":" +
-            address.getPort() + "/ transport=" + transport + " threads=" + threads + " deflate=" + deflate);
+        System.out.println("netty " + mode + " listening on " + (null == sslContext ? "ws" : "wss") + "://" +
+            address.getHostString() + ":" + address.getPort() + "/ transport=" + transport + " threads=" + threads +
+            " deflate=" + deflate + " tls=" + (null == sslContext ? "off" : String.join(",",
+            sslContext.newEngine(allocator).getEnabledProtocols()) + "/" + String.join(",",
+            sslContext.cipherSuites())));
         serverChannel.closeFuture().syncUninterruptibly();
     }
 
@@ -286,6 +390,7 @@ public final class NettyServer
         out.println("usage: java -cp wsmux-perf.jar io.wsmux.perf.baseline.NettyServer --mode echo|fanout");
         out.println("         [--port N] [--transport nio|epoll] [--threads N] [--bind ADDRESS] [--allocator A]");
         out.println("         [--fanout-write frame|wire] [--deflate]");
+        out.println("         [--tls-cert FILE --tls-key FILE [--tls-protocol P] [--tls-cipher SUITE]]");
         out.println("  --mode echo      echo every text and binary message on every path (frames up to 16 MiB)");
         out.println("  --mode fanout    text multiplex protocol: topics bench.*, publish with msg,publish.<topic>,..");
         out.println("  --port N         TCP port (default 9002; 0 picks a free one)");
@@ -299,6 +404,11 @@ public final class NettyServer
         out.println("                   Netty's defaults (level 6, context takeover both ways, every message");
         out.println("                   compressed, per subscriber in fan-out mode); offers that ask for");
         out.println("                   server_no_context_takeover are declined. Not with --fanout-write wire");
+        out.println("  --tls-cert FILE  serve wss:// (not ws://): PEM certificate chain, leaf first, with");
+        out.println("  --tls-key FILE   its PEM PKCS#8 private key; Netty's SslHandler first in the pipeline, the");
+        out.println("                   JDK's SSLEngine (SslProvider.JDK), delegated tasks on the event loop");
+        out.println("  --tls-protocol P enable only this protocol, e.g. TLSv1.3 (default: Netty's JDK defaults)");
+        out.println("  --tls-cipher S   enable only this cipher suite, e.g. TLS_AES_128_GCM_SHA256 (default: Netty's)");
     }
 
     /** Builds each accepted channel's pipeline. */
@@ -308,23 +418,31 @@ public final class NettyServer
         private final TopicRegistry registry;
         private final boolean wireFrames;
         private final boolean deflate;
+        private final SslContext sslContext;
 
         Initializer(
             final WebSocketServerProtocolConfig protocolConfig,
             final TopicRegistry registry,
             final boolean wireFrames,
-            final boolean deflate)
+            final boolean deflate,
+            final SslContext sslContext)
         {
             this.protocolConfig = protocolConfig;
             this.registry = registry;
             this.wireFrames = wireFrames;
             this.deflate = deflate;
+            this.sslContext = sslContext;
         }
 
         @Override
         protected void initChannel(final Channel channel)
         {
             final ChannelPipeline pipeline = channel.pipeline();
+            if (null != sslContext)
+            {
+                // First, next to the socket: everything after it sees plaintext. A new engine per channel.
+                pipeline.addLast(sslContext.newHandler(channel.alloc()));
+            }
             // At the head, so it sees every flush. Flushes during a read batch become one at channelReadComplete
             // (echo: as fast as write + flush in channelReadComplete, 5x a flush per message). With true, flushes
             // outside a read (fan-out deliveries written by a publisher's channel) become one task per loop cycle:

@@ -186,7 +186,8 @@ public final class ConnectionsScenario
             }
             else
             {
-                this.clients = new LoadClients(options.clientThreads(), SCRATCH_LENGTH, errors, options.deflate());
+                this.clients = new LoadClients(options.clientThreads(), SCRATCH_LENGTH, errors, options.deflate(),
+                    options.clientTls());
                 this.sockJs = null;
                 this.loops = clients;
             }
@@ -509,6 +510,15 @@ public final class ConnectionsScenario
         if (options.deflate())
         {
             command.add("--deflate");
+        }
+        for (final String[] tls : new String[][] {{"--trust", options.trust()},
+            {"--tls-protocol", options.tlsProtocol()}, {"--tls-cipher", options.tlsCipher()}})
+        {
+            if (null != tls[1])
+            {
+                command.add(tls[0]);
+                command.add(tls[1]);
+            }
         }
         return command;
     }

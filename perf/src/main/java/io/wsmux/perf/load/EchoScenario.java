@@ -59,7 +59,8 @@ public final class EchoScenario
         final EchoConnection[] handlers = new EchoConnection[count];
         final Pacer[] pacers = new Pacer[run.openLoop ? options.clientThreads() : 0];
         final LoadClients clients = new LoadClients(options.clientThreads(), options.payloadLength(), errors,
-            run.deflate, run.openLoop ? (i) -> pacers[i] = new Pacer(run, i, pacers.length) : null);
+            run.deflate, options.clientTls(),
+            run.openLoop ? (i) -> pacers[i] = new Pacer(run, i, pacers.length) : null);
         final Connector connector = new Connector();
         final Histogram histogram;
         final long measuredNs;

@@ -80,7 +80,8 @@ public final class FanOutScenario
         final int scratchLength = options.payloadLength() + PUBLISH_PREFIX.length() + 32;
         // Over xhr-streaming the WebSocket loop carries only the publisher.
         final LoadClients clients =
-            new LoadClients(xhrStreaming ? 1 : options.clientThreads(), scratchLength, errors, options.deflate());
+            new LoadClients(xhrStreaming ? 1 : options.clientThreads(), scratchLength, errors, options.deflate(),
+                options.clientTls());
         final XhrStreamingClients sockJs = xhrStreaming ? new XhrStreamingClients(
             options.clientThreads(), options.url(), options.sockJsPrefix(), scratchLength, errors) : null;
         final ClientLoops subscriberLoops = xhrStreaming ? sockJs : clients;

@@ -16,9 +16,10 @@ final class LoadClients implements ClientLoops
 {
     private final LoadClient[] clients;
 
-    LoadClients(final int count, final int scratchLength, final Errors errors, final boolean deflate)
+    LoadClients(
+        final int count, final int scratchLength, final Errors errors, final boolean deflate, final ClientTls tls)
     {
-        this(count, scratchLength, errors, deflate, null);
+        this(count, scratchLength, errors, deflate, tls, null);
     }
 
     /**
@@ -27,6 +28,7 @@ final class LoadClients implements ClientLoops
      * @param errors        where loop errors are counted.
      * @param deflate       true to offer permessage-deflate on every connection
      *                      ({@link ClientSettings#perMessageDeflate(boolean)}).
+     * @param tls           the TLS of wss:// connections ({@link ClientSettings#tlsContext}), or null for ws://.
      * @param work          the work each loop does every duty cycle (loop i gets {@code work.apply(i)}), or null
      *                      for none; with work the loops spin rather than block, so it runs on time.
      */
@@ -35,6 +37,7 @@ final class LoadClients implements ClientLoops
         final int scratchLength,
         final Errors errors,
         final boolean deflate,
+        final ClientTls tls,
         final IntFunction<DutyCycleWork> work)
     {
         clients = new LoadClient[count];
@@ -56,6 +59,10 @@ final class LoadClients implements ClientLoops
                         errors.log("client loop: " + throwable);
                     }
                 });
+            if (null != tls)
+            {
+                settings.tlsContext(tls.context());
+            }
             if (null != work)
             {
                 settings.idleMode(IdleMode.SPIN).dutyCycleWork(work.apply(i));

@@ -7,10 +7,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+
+import org.HdrHistogram.Histogram;
 
 /**
- * The perf suite's load generator: one command, three scenarios, driven by the project's own client loop so that
+ * The perf suite's load generator: one command, four scenarios, driven by the project's own client loop so that
  * the client is not the bottleneck.
  * <pre>
  * java -cp perf/target/wsmux-perf.jar io.wsmux.perf.load.LoadGenerator echo --connections 100 --in-flight 10
@@ -29,6 +33,13 @@ import java.util.List;
  * </ul>
  * {@code fanout} and {@code connections} take {@code --transport xhr-streaming}: subscribers, or idle connections,
  * are then SockJS sessions over xhr_streaming ({@link XhrStreamingSession}).
+ * <ul>
+ *     <li>{@code handshakes}: connections opened and closed again, a fixed number at once, as fast as the server
+ *     takes them; with {@code wss://} every one a full TLS handshake: {@link HandshakeScenario}.</li>
+ * </ul>
+ * Every scenario speaks {@code wss://} too ({@code --trust}, {@code --tls-protocol}, {@code --tls-cipher}): each
+ * connection's TLS engine comes from a fresh JDK context ({@link ClientTls}), so none resumes a session, and the
+ * RESULT line then names the protocol and cipher suite negotiated ({@code tlsProtocol}, {@code tlsCipher}).
  * A progress line a second goes to stderr; one {@code RESULT key=value ...} line to stdout; {@code --json FILE}
  * writes the result as JSON ({@link ResultFormat}). Exit status: 0, 1 if the run had errors, 2 on bad usage. Each
  * scenario is also callable from Java ({@link #run(LoadOptions)}), as the smoke test does.
@@ -45,7 +56,7 @@ public final class LoadGenerator
     }
 
     /**
-     * @param args {@code <echo|fanout|connections> [options]}; {@code --help} lists the options.
+     * @param args {@code <echo|fanout|connections|handshakes> [options]}; {@code --help} lists the options.
      */
     public static void main(final String[] args)
     {
@@ -65,6 +76,7 @@ public final class LoadGenerator
                 return;
             }
             options.conclude();
+            options.clientTls(); // a trust file that does not load is a usage error, said once
         }
         catch (final IllegalArgumentException ex)
         {
@@ -101,16 +113,74 @@ public final class LoadGenerator
      */
     public static ScenarioResult run(final LoadOptions options)
     {
+        final ScenarioResult result;
         switch (options.scenario())
         {
             case LoadOptions.ECHO:
-                return EchoScenario.run(options);
+                result = EchoScenario.run(options);
+                break;
             case LoadOptions.FANOUT:
-                return FanOutScenario.run(options);
+                result = FanOutScenario.run(options);
+                break;
             case LoadOptions.CONNECTIONS:
-                return ConnectionsScenario.run(options);
+                result = ConnectionsScenario.run(options);
+                break;
+            case LoadOptions.HANDSHAKES:
+                result = HandshakeScenario.run(options);
+                break;
             default:
                 throw new IllegalArgumentException("unknown scenario: " + options.scenario());
+        }
+        final ClientTls tls = options.clientTls();
+        return null == tls || result.fields().containsKey("tlsProtocol") ? result : new WithTls(result, tls);
+    }
+
+    /**
+     * A result with what its TLS connections negotiated after its own fields.
+     *
+     * @param result the scenario's result.
+     * @param tls    the run's TLS.
+     */
+    private record WithTls(ScenarioResult result, ClientTls tls) implements ScenarioResult
+    {
+        @Override
+        public String scenario()
+        {
+            return result.scenario();
+        }
+
+        @Override
+        public String label()
+        {
+            return result.label();
+        }
+
+        @Override
+        public Map<String, Object> fields()
+        {
+            final Map<String, Object> fields = new LinkedHashMap<>(result.fields());
+            fields.put("tlsProtocol", tls.negotiatedProtocol());
+            fields.put("tlsCipher", tls.negotiatedCipherSuite());
+            fields.put("tlsEngines", tls.engines());
+            return fields;
+        }
+
+        @Override
+        public LatencySummary latency()
+        {
+            return result.latency();
+        }
+
+        @Override
+        public Histogram histogram()
+        {
+            return result.histogram();
+        }
+
+        @Override
+        public ErrorCounts errors()
+        {
+            return result.errors();
         }
     }
 

@@ -5,8 +5,14 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLContext;
 
 import org.agrona.SystemUtil;
 
@@ -25,6 +31,8 @@ public final class LoadOptions
     public static final String FANOUT = "fanout";
     /** The scenario measuring handshakes and the server's memory per idle connection. */
     public static final String CONNECTIONS = "connections";
+    /** The scenario measuring how many connections a second the server opens and closes (TLS handshakes). */
+    public static final String HANDSHAKES = "handshakes";
 
     /** {@code --url}: any RFC 6455 server; the fan-out scenario needs a wsmux server in fanout mode. */
     public static final String URL_DEFAULT = "ws://127.0.0.1:9001/";
@@ -44,6 +52,10 @@ public final class LoadOptions
     public static final int ECHO_CONNECTIONS_DEFAULT = 100;
     /** {@code --connections} of the connections scenario. */
     public static final int IDLE_CONNECTIONS_DEFAULT = 1000;
+    /** {@code --connections} of the handshakes scenario: connections opening and closing at once. */
+    public static final int HANDSHAKE_CONNECTIONS_DEFAULT = 32;
+    /** {@code --tls-protocol}: the protocols the client may pin (the JDK's names; older ones are insecure). */
+    public static final List<String> TLS_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
     /** {@code --payload} of the echo scenario, bytes (at least the 16-byte header: sequence, send time). */
     public static final int ECHO_PAYLOAD_DEFAULT = 32;
     /** {@code --payload} of the fan-out scenario, bytes (at least the 33-byte header). */
@@ -130,6 +142,10 @@ public final class LoadOptions
     private long serverPid;
     private String transport = WEBSOCKET;
     private String sockJsPrefix = SOCKJS_PREFIX_DEFAULT;
+    private String trust;
+    private String tlsProtocol;
+    private String tlsCipher;
+    private ClientTls clientTls;
     private int sourceOffset;
     private boolean child;
     private boolean help;
@@ -269,6 +285,15 @@ public final class LoadOptions
                 case "--sockjs-prefix":
                     sockJsPrefix(value);
                     break;
+                case "--trust":
+                    trust(value);
+                    break;
+                case "--tls-protocol":
+                    tlsProtocol(value);
+                    break;
+                case "--tls-cipher":
+                    tlsCipher(value);
+                    break;
                 case "--source-offset":
                     sourceOffset = Integer.parseInt(value);
                     break;
@@ -290,10 +315,11 @@ public final class LoadOptions
      */
     public LoadOptions conclude()
     {
-        check(ECHO.equals(scenario) || FANOUT.equals(scenario) || CONNECTIONS.equals(scenario),
-            "scenario must be echo, fanout or connections: scenario=" + scenario);
-        check(null != url && "ws".equalsIgnoreCase(url.getScheme()) && null != url.getHost(),
-            "url must be ws://host[:port]/path: url=" + url);
+        check(ECHO.equals(scenario) || FANOUT.equals(scenario) || CONNECTIONS.equals(scenario) ||
+            HANDSHAKES.equals(scenario), "scenario must be echo, fanout, connections or handshakes: scenario=" +
+            scenario);
+        check(null != url && ("ws".equalsIgnoreCase(url.getScheme()) || "wss".equalsIgnoreCase(url.getScheme())) &&
+            null != url.getHost(), "url must be ws://host[:port]/path or wss://...: url=" + url);
         check(durationNs > 0, "duration must be > 0: durationNs=" + durationNs);
         check(warmupNs >= 0, "warmup must be >= 0: warmupNs=" + warmupNs);
         check(clientThreads >= 1 && clientThreads <= 64,
@@ -306,7 +332,8 @@ public final class LoadOptions
 
         if (UNSET == connections)
         {
-            connections = CONNECTIONS.equals(scenario) ? IDLE_CONNECTIONS_DEFAULT : ECHO_CONNECTIONS_DEFAULT;
+            connections = CONNECTIONS.equals(scenario) ? IDLE_CONNECTIONS_DEFAULT :
+                HANDSHAKES.equals(scenario) ? HANDSHAKE_CONNECTIONS_DEFAULT : ECHO_CONNECTIONS_DEFAULT;
         }
         if (UNSET == payloadLength)
         {
@@ -314,7 +341,8 @@ public final class LoadOptions
         }
         if (UNSET == sourceAddresses)
         {
-            sourceAddresses = CONNECTIONS.equals(scenario) && isLoopback() ? IDLE_SOURCE_ADDRESSES_DEFAULT : 1;
+            sourceAddresses = (CONNECTIONS.equals(scenario) || HANDSHAKES.equals(scenario)) && isLoopback() ?
+                IDLE_SOURCE_ADDRESSES_DEFAULT : 1;
         }
         check(sourceAddresses >= 1 && sourceAddresses <= 250,
             "source-addresses must be 1..250: sourceAddresses=" + sourceAddresses);
@@ -324,8 +352,15 @@ public final class LoadOptions
         check(serverPid >= 0, "server-pid must be >= 0: serverPid=" + serverPid);
         check(WEBSOCKET.equals(transport) || XHR_STREAMING.equals(transport),
             "transport must be websocket or xhr-streaming: transport=" + transport);
-        check(WEBSOCKET.equals(transport) || !ECHO.equals(scenario),
-            "transport xhr-streaming is for fanout and connections, not echo: transport=" + transport);
+        check(WEBSOCKET.equals(transport) || FANOUT.equals(scenario) || CONNECTIONS.equals(scenario),
+            "transport xhr-streaming is for fanout and connections, not " + scenario + ": transport=" + transport);
+        check(WEBSOCKET.equals(transport) || !tls(),
+            "transport xhr-streaming is over http:// only, not with a wss:// url: url=" + url);
+        check(null == tlsProtocol || TLS_PROTOCOLS.contains(tlsProtocol),
+            "tls-protocol must be one of " + TLS_PROTOCOLS + ": tlsProtocol=" + tlsProtocol);
+        check(null == tlsCipher || supportedCipherSuites().contains(tlsCipher),
+            "tls-cipher must be a cipher suite this JDK supports (its name, e.g. TLS_AES_128_GCM_SHA256): " +
+            "tlsCipher=" + tlsCipher);
         check(!deflate || WEBSOCKET.equals(transport),
             "deflate is a WebSocket extension (permessage-deflate): not with transport=" + transport);
         check(PAYLOAD_FILLER.equals(payloadKind) || PAYLOAD_TICKS.equals(payloadKind),
@@ -350,6 +385,10 @@ public final class LoadOptions
             check(window >= 1, "window must be >= 1: window=" + window);
             check(subscribeTimeoutNs > 0, "subscribe-timeout must be > 0: subscribeTimeoutNs=" + subscribeTimeoutNs);
         }
+        else if (HANDSHAKES.equals(scenario))
+        {
+            check(connections <= 4000, "connections must be 1..4000 for handshakes: connections=" + connections);
+        }
         else
         {
             check(holdNs >= 0, "hold must be >= 0: holdNs=" + holdNs);
@@ -358,6 +397,18 @@ public final class LoadOptions
             check(perProcess >= 1, "per-process must be >= 1: perProcess=" + perProcess);
         }
         return this;
+    }
+
+    private static List<String> supportedCipherSuites()
+    {
+        try
+        {
+            return Arrays.asList(SSLContext.getDefault().getSupportedSSLParameters().getCipherSuites());
+        }
+        catch (final NoSuchAlgorithmException ex)
+        {
+            throw new IllegalStateException("JDK without TLS", ex);
+        }
     }
 
     private static void check(final boolean condition, final String message)
@@ -409,7 +460,7 @@ public final class LoadOptions
     public static void usage(final PrintStream out)
     {
         out.println("usage: java -cp wsmux-perf.jar io.wsmux.perf.load.LoadGenerator <scenario> [options]");
-        out.println("  scenario: echo, fanout or connections");
+        out.println("  scenario: echo, fanout, connections or handshakes");
         out.println("  (without --add-exports java.base/jdk.internal.misc=ALL-UNNAMED, which Agrona needs, the");
         out.println("  command restarts itself in a JVM that has it)");
         out.println();
@@ -419,7 +470,8 @@ public final class LoadOptions
         out.println("spared the XOR); -Dagrona.disable.bounds.checks=true makes the client cheaper still.");
         out.println();
         out.println("common options");
-        out.println("  --url URL                 server, any RFC 6455 server (default " + URL_DEFAULT + ")");
+        out.println("  --url URL                 server, any RFC 6455 server (default " + URL_DEFAULT + "); wss://");
+        out.println("                            for TLS (every scenario; not with --transport xhr-streaming)");
         out.println("  --duration T              measured time, e.g. 10s, 500ms (default 10s)");
         out.println("  --warmup T                load before measuring, not counted (default 3s)");
         out.println("  --client-threads N        client I/O loops, each one thread (default 1)");
@@ -451,6 +503,15 @@ public final class LoadOptions
         out.println("                            same 'a'..'z' pattern every time (default), or ticks, JSON price");
         out.println("                            ticks that continue from message to message, compressible as market");
         out.println("                            data is (see Payloads)");
+        out.println("  --trust FILE              wss://: the CAs to trust, a PEM bundle or a PKCS#12 store (default:");
+        out.println("                            the JDK's trust store); the server's certificate must name the");
+        out.println("                            url's host. Every connection makes its TLS engine from a fresh JDK");
+        out.println("                            context: no session resumption, every handshake a full one");
+        out.println("  --tls-protocol P          wss://: the client enables only P, TLSv1.3 or TLSv1.2 (default:");
+        out.println("                            the JDK's); with a TLS url each scenario's RESULT also reports");
+        out.println("                            tlsProtocol and tlsCipher, what the first connection negotiated");
+        out.println("  --tls-cipher S            wss://: the client enables only the cipher suite S, e.g.");
+        out.println("                            TLS_AES_128_GCM_SHA256 (default: the JDK's)");
         out.println("  --quiet                   no progress lines");
         out.println();
         out.println("echo: binary messages echoed back, each checked (same bytes, in order per connection)");
@@ -485,6 +546,15 @@ public final class LoadOptions
         out.println("                            sample, so one-off costs are not counted (default 1000)");
         out.println("  --settle T                with --server-pid: wait before each RSS reading, for the JVM to");
         out.println("                            free its compilers' memory (default 5500ms)");
+        out.println();
+        out.println("handshakes: C connections at once, each in a loop: open a WebSocket (TCP connect, with wss:// a");
+        out.println("  full TLS handshake, never resumed; the upgrade), close it (close handshake, the server's TCP");
+        out.println("  close), open the next; handshakesPerSecond counts upgrades completed in the measured window,");
+        out.println("  serverNsPerHandshake the server's CPU per handshake (with --server-pid); connect failures");
+        out.println("  are errors. ws:// works too, to show what TLS costs");
+        out.println("  --connections C           connections opening and closing at once (default 32)");
+        out.println("  --source-addresses N      default 4 on loopback: the closed connections' TIME_WAIT ports");
+        out.println("  --duration T, --warmup T  as for every scenario; --connect-timeout bounds each connect");
     }
 
     /**
@@ -496,7 +566,7 @@ public final class LoadOptions
     }
 
     /**
-     * @return echo, fanout or connections.
+     * @return echo, fanout, connections or handshakes.
      */
     public String scenario()
     {
@@ -504,7 +574,7 @@ public final class LoadOptions
     }
 
     /**
-     * @param scenario echo, fanout or connections.
+     * @param scenario echo, fanout, connections or handshakes.
      * @return this.
      */
     public LoadOptions scenario(final String scenario)
@@ -522,12 +592,13 @@ public final class LoadOptions
     }
 
     /**
-     * @param url {@code ws://host[:port]/path}.
+     * @param url {@code ws://host[:port]/path} or {@code wss://host[:port]/path}.
      * @return this.
      */
     public LoadOptions url(final URI url)
     {
         this.url = url;
+        clientTls = null;
         return this;
     }
 
@@ -1008,6 +1079,91 @@ public final class LoadOptions
     }
 
     /**
+     * @return true for a {@code wss://} url.
+     */
+    public boolean tls()
+    {
+        return null != url && "wss".equalsIgnoreCase(url.getScheme());
+    }
+
+    /**
+     * @return the CAs to trust for wss://, or null for the JDK's default trust store.
+     */
+    public String trust()
+    {
+        return trust;
+    }
+
+    /**
+     * @param trust a PEM bundle of CA certificates or a PKCS#12 store to trust for wss://, or null for the JDK's.
+     * @return this.
+     */
+    public LoadOptions trust(final String trust)
+    {
+        this.trust = trust;
+        clientTls = null;
+        return this;
+    }
+
+    /**
+     * @return the only protocol the client enables for wss://, or null for the JDK's defaults.
+     */
+    public String tlsProtocol()
+    {
+        return tlsProtocol;
+    }
+
+    /**
+     * @param tlsProtocol the only protocol the client enables for wss:// (TLSv1.3, TLSv1.2), or null for the JDK's.
+     * @return this.
+     */
+    public LoadOptions tlsProtocol(final String tlsProtocol)
+    {
+        this.tlsProtocol = tlsProtocol;
+        clientTls = null;
+        return this;
+    }
+
+    /**
+     * @return the only cipher suite the client enables for wss://, or null for the JDK's defaults.
+     */
+    public String tlsCipher()
+    {
+        return tlsCipher;
+    }
+
+    /**
+     * @param tlsCipher the only cipher suite the client enables for wss://, or null for the JDK's defaults.
+     * @return this.
+     */
+    public LoadOptions tlsCipher(final String tlsCipher)
+    {
+        this.tlsCipher = tlsCipher;
+        clientTls = null;
+        return this;
+    }
+
+    /**
+     * The run's TLS, made on first use from {@link #trust()}, {@link #tlsProtocol()} and {@link #tlsCipher()}: one
+     * per run, shared by its client loops, so that what it negotiated can be reported.
+     *
+     * @return the client's TLS for a wss:// url, else null.
+     * @throws IllegalArgumentException naming the trust file if it does not load.
+     */
+    ClientTls clientTls()
+    {
+        if (!tls())
+        {
+            return null;
+        }
+        if (null == clientTls)
+        {
+            clientTls = ClientTls.of(null == trust ? null : Path.of(trust), tlsProtocol, tlsCipher);
+        }
+        return clientTls;
+    }
+
+    /**
      * @return the server's process id to sample memory of, or 0.
      */
     public long serverPid()
@@ -1061,6 +1217,9 @@ public final class LoadOptions
             ", serverPid=" + serverPid +
             ", transport=" + transport +
             ", sockJsPrefix=" + sockJsPrefix +
+            ", trust=" + trust +
+            ", tlsProtocol=" + tlsProtocol +
+            ", tlsCipher=" + tlsCipher +
             '}';
     }
 }

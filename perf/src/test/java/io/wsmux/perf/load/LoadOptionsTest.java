@@ -2,6 +2,7 @@ package io.wsmux.perf.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -76,6 +77,73 @@ class LoadOptionsTest
     }
 
     @Test
+    void shouldTakeWssUrlsAndTheClientsTlsOptions()
+    {
+        final LoadOptions options = LoadOptions.parse(new String[] {"echo", "--url", "wss://localhost:9302/",
+            "--trust", "/tmp/ca.pem", "--tls-protocol", "TLSv1.3", "--tls-cipher", "TLS_AES_128_GCM_SHA256"})
+            .conclude();
+        assertTrue(options.tls());
+        assertEquals("/tmp/ca.pem", options.trust());
+        assertEquals("TLSv1.3", options.tlsProtocol());
+        assertEquals("TLS_AES_128_GCM_SHA256", options.tlsCipher());
+        assertTrue(options.toString().contains("trust=/tmp/ca.pem, tlsProtocol=TLSv1.3, " +
+            "tlsCipher=TLS_AES_128_GCM_SHA256"), options::toString);
+
+        final LoadOptions plain = LoadOptions.parse(new String[] {"echo", "--url", "ws://127.0.0.1:9301/"}).conclude();
+        assertFalse(plain.tls());
+        assertNull(plain.clientTls(), "no TLS for ws://");
+        assertNull(plain.trust());
+    }
+
+    @Test
+    void shouldRejectBadTlsOptions()
+    {
+        final IllegalArgumentException scheme = assertThrows(IllegalArgumentException.class,
+            () -> LoadOptions.parse(new String[] {"echo", "--url", "https://127.0.0.1/"}).conclude());
+        assertEquals("url must be ws://host[:port]/path or wss://...: url=https://127.0.0.1/", scheme.getMessage());
+        final IllegalArgumentException protocol = assertThrows(IllegalArgumentException.class,
+            () -> LoadOptions.parse(new String[] {"echo", "--url", "wss://localhost/", "--tls-protocol", "TLSv1.1"})
+                .conclude());
+        assertEquals("tls-protocol must be one of [TLSv1.3, TLSv1.2]: tlsProtocol=TLSv1.1", protocol.getMessage());
+        final IllegalArgumentException cipher = assertThrows(IllegalArgumentException.class,
+            () -> LoadOptions.parse(new String[] {"echo", "--url", "wss://localhost/", "--tls-cipher", "AES"})
+                .conclude());
+        assertTrue(cipher.getMessage().startsWith("tls-cipher must be a cipher suite this JDK supports"),
+            cipher.getMessage());
+        final IllegalArgumentException sockJs = assertThrows(IllegalArgumentException.class,
+            () -> LoadOptions.parse(new String[] {"fanout", "--url", "wss://localhost/", "--transport",
+                "xhr-streaming"}).conclude());
+        assertEquals("transport xhr-streaming is over http:// only, not with a wss:// url: url=wss://localhost/",
+            sockJs.getMessage());
+        final LoadOptions missingTrust = LoadOptions.parse(new String[] {"echo", "--url", "wss://localhost/",
+            "--trust", "/nonexistent/ca.pem"}).conclude();
+        assertThrows(IllegalArgumentException.class, missingTrust::clientTls);
+    }
+
+    @Test
+    void shouldDefaultTheHandshakesScenarioTo32ConnectionsFromFourSources()
+    {
+        final LoadOptions options = LoadOptions.parse(new String[] {"handshakes", "--url", "wss://127.0.0.1:9302/"})
+            .conclude();
+        assertEquals(LoadOptions.HANDSHAKES, options.scenario());
+        assertEquals(32, options.connections());
+        assertEquals(4, options.sourceAddresses());
+
+        final LoadOptions plain = LoadOptions.parse(new String[] {"handshakes", "--url", "ws://127.0.0.1:9301/",
+            "--connections", "8", "--source-addresses", "1"}).conclude();
+        assertEquals(8, plain.connections());
+        assertEquals(1, plain.sourceAddresses());
+
+        final IllegalArgumentException tooMany = assertThrows(IllegalArgumentException.class,
+            () -> LoadOptions.parse(new String[] {"handshakes", "--connections", "5000"}).conclude());
+        assertEquals("connections must be 1..4000 for handshakes: connections=5000", tooMany.getMessage());
+        final IllegalArgumentException sockJs = assertThrows(IllegalArgumentException.class,
+            () -> LoadOptions.parse(new String[] {"handshakes", "--transport", "xhr-streaming"}).conclude());
+        assertEquals("transport xhr-streaming is for fanout and connections, not handshakes: " +
+            "transport=xhr-streaming", sockJs.getMessage());
+    }
+
+    @Test
     void shouldDescribeTheTransportInTheUsage()
     {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -85,6 +153,10 @@ class LoadOptionsTest
         assertTrue(usage.contains("--sockjs-prefix PATH"), usage);
         assertTrue(usage.contains("--deflate "), usage);
         assertTrue(usage.contains("--payload-kind filler|ticks"), usage);
+        assertTrue(usage.contains("--trust FILE"), usage);
+        assertTrue(usage.contains("--tls-protocol P"), usage);
+        assertTrue(usage.contains("--tls-cipher S"), usage);
+        assertTrue(usage.contains("handshakes: C connections at once"), usage);
         for (final String line : usage.split("\n"))
         {
             assertTrue(line.length() <= 120, line);
