@@ -61,6 +61,13 @@ final class ServerTls
      */
     static ServerTls open(final WsmuxSettings settings)
     {
+        if (isEmbedded(settings))
+        {
+            throw new WsmuxConfigurationException(WsmuxSettings.TLS_PORT_PROP_NAME + " must be set with a " +
+                "certificate (" + WsmuxSettings.TLS_CERT_PROP_NAME + " and " + WsmuxSettings.TLS_KEY_PROP_NAME +
+                ", or " + WsmuxSettings.TLS_KEYSTORE_PROP_NAME + "), or the server given an SSLContext: tlsPort=" +
+                settings.tlsPort());
+        }
         return new ServerTls(settings, loadContext(settings));
     }
 
@@ -111,7 +118,7 @@ final class ServerTls
     {
         if (isEmbedded(settings))
         {
-            throw new WsmuxConfigurationException("TLS reload: the server was given an SSLContext, not files");
+            throw new IllegalStateException("TLS reload: the server was given an SSLContext, not files");
         }
         final List<FileTime> before = stamps(settings);
         try

@@ -819,9 +819,9 @@ public final class WsmuxSettings
             "(not shown)");
         if (tlsPort >= 0)
         {
+            // Whether a certificate is given at all is checked when the server is built: an application may give
+            // an SSLContext of its own instead (WsmuxServer.Builder.tls).
             final boolean pem = !tlsCert.isEmpty() || !tlsKey.isEmpty();
-            check(pem || !tlsKeystore.isEmpty(), TLS_PORT_PROP_NAME, "set with a certificate (" + TLS_CERT_PROP_NAME +
-                " and " + TLS_KEY_PROP_NAME + ", or " + TLS_KEYSTORE_PROP_NAME + ")", "tlsPort", tlsPort);
             check(!(pem && !tlsKeystore.isEmpty()), TLS_KEYSTORE_PROP_NAME, "left unset when " + TLS_CERT_PROP_NAME +
                 " is set (one certificate source)", "tlsKeystore", tlsKeystore);
             check(!pem || !tlsCert.isEmpty(), TLS_CERT_PROP_NAME, "set with " + TLS_KEY_PROP_NAME, "tlsCert",

@@ -500,6 +500,26 @@ class TlsIntegrationTest
         assertTrue(readHead(socket.getInputStream()).startsWith("HTTP/1.1 101"));
     }
 
+    @Test
+    void shouldServeAnSslContextTheApplicationGivesWithoutFiles() throws Exception
+    {
+        server = WsmuxServer.builder(new WsmuxSettings().port(0).ioThreads(1).tlsPort(0))
+            .tls(certificates.serverContext()).anyPath(new EchoHandler()).build().start();
+        final SSLSocket socket = openTls(certificates.clientContext());
+        socket.getOutputStream().write(upgradeRequest("/given"));
+        assertTrue(readHead(socket.getInputStream()).startsWith("HTTP/1.1 101"));
+        assertThrows(IllegalStateException.class, server::reloadTls);
+    }
+
+    @Test
+    void shouldRefuseATlsPortWithoutACertificate()
+    {
+        final WsmuxConfigurationException failure = assertThrows(WsmuxConfigurationException.class,
+            () -> WsmuxServer.builder(new WsmuxSettings().port(0).tlsPort(0)).anyPath(new EchoHandler()).build());
+        assertTrue(failure.getMessage().startsWith("wsmux.tls.port must be set with a certificate"),
+            failure.getMessage());
+    }
+
     // ---- helpers ----
 
     private SSLSocket openTls(final SSLContext context) throws IOException
