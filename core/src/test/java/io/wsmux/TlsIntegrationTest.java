@@ -251,6 +251,41 @@ class TlsIntegrationTest
         }
     }
 
+    @Test
+    void shouldServeSockJsPollingOverHttpsAcrossLoops() throws Exception
+    {
+        // Two loops: a request whose session lives on the other loop hands its socket, TLS session and all, over.
+        server = WsmuxServer.builder(tlsSettings().ioThreads(2)).sockJs("/echo", new EchoHandler()).build().start();
+        final HttpClient http = HttpClient.newBuilder().sslContext(certificates.clientContext()).build();
+        final String base = "https://localhost:" + server.tlsPort() + "/echo";
+        final java.net.http.HttpResponse<String> info = http.send(
+            java.net.http.HttpRequest.newBuilder(URI.create(base + "/info")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, info.statusCode());
+        assertTrue(info.body().contains("\"websocket\":true"), info.body());
+        for (int session = 0; session < 8; session++)
+        {
+            final String url = base + "/000/tls" + session;
+            assertEquals("o\n", post(url + "/xhr", ""));
+            post(url + "/xhr_send", "[\"hello " + session + "\"]");
+            assertEquals("a[\"hello " + session + "\"]\n", post(url + "/xhr", ""));
+        }
+        // 24 requests on 24 connections, spread over the two loops by the kernel: some arrived on the loop that does
+        // not own their session and were handed over, TLS and all.
+        AwaitCount.atLeast(() -> server.counter(SystemCounter.SOCKET_HANDOFFS), 1);
+    }
+
+    /**
+     * POST on a connection of its own (a new client each time), so that requests land on either loop.
+     */
+    private String post(final String url, final String body) throws Exception
+    {
+        final HttpClient http = HttpClient.newBuilder().sslContext(certificates.clientContext()).build();
+        return http.send(java.net.http.HttpRequest.newBuilder(URI.create(url))
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     // ---- bad input: each gets a clean close and a counter ----
 
     @Test
