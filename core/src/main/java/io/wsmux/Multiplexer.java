@@ -12,10 +12,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
+import io.wsmux.cluster.ClusterBus;
 import io.wsmux.codec.deflate.MessageDeflater;
 import io.wsmux.status.SystemCounter;
 import io.wsmux.status.WsmuxCounters;
 import io.wsmux.transport.IoLoop;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.jctools.queues.MpmcArrayQueue;
 
@@ -128,6 +130,9 @@ public final class Multiplexer
     private final TopicReclaimer reclaimer = new TopicReclaimer(this);
     private volatile AtomicCounter[] droppedQueueFull;
     private volatile IoLoop[] loops;
+    /** The other nodes of a cluster, or null on a single node. */
+    private volatile ClusterBus cluster;
+    private final AtomicLong remoteDropped = new AtomicLong();
     private PublicationPool publicationPool;
     /** Compressors for publications, lent to publishing threads (any thread) one publication at a time. */
     private final MpmcArrayQueue<MessageDeflater> deflaters = new MpmcArrayQueue<>(MAX_POOLED_DEFLATERS);
@@ -191,6 +196,105 @@ public final class Multiplexer
             reclaimer.start(loops, Math.max(TimeUnit.MILLISECONDS.toNanos(1),
                 Math.min(TimeUnit.SECONDS.toNanos(1), shortestDelayNs / 4)));
         }
+    }
+
+    /**
+     * Join a cluster: local publications go to the other nodes through the bus, and theirs come to this node's topics.
+     * Called by the server at start, before any publication. Cold path.
+     *
+     * @param bus the cluster's bus.
+     */
+    synchronized void joinCluster(final ClusterBus bus)
+    {
+        if (null != cluster)
+        {
+            throw new IllegalStateException("a Multiplexer joins one cluster");
+        }
+        cluster = bus;
+        bus.start(this::onRemotePublication);
+    }
+
+    /**
+     * @return the cluster's bus, or null on a single node.
+     */
+    ClusterBus cluster()
+    {
+        return cluster;
+    }
+
+    /**
+     * Another node published: deliver to this node's subscribers, on the bus's thread (which only hands the
+     * publication to the loops). A topic with no subscribers here has no live topic and is skipped, unless it keeps a
+     * last value, which a later subscriber here must get.
+     */
+    private void onRemotePublication(
+        final String name, final boolean text, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length > maxPublicationLength() || null == loops)
+        {
+            remoteDropped.incrementAndGet();
+            return;
+        }
+        Topic topic = topics.get(name);
+        if (null == topic)
+        {
+            final Target target = resolve(name);
+            if (null == target || null == target.topicOptions() || !target.topicOptions().lastValue())
+            {
+                return; // no subscriber here, and nothing to keep
+            }
+            topic = topic(name, target);
+            if (null == topic)
+            {
+                remoteDropped.incrementAndGet(); // the prefix is at its topic limit here
+                return;
+            }
+        }
+        topic.publishLocal(text, buffer, offset, length);
+    }
+
+    /**
+     * @return publications this node sent to the other nodes of its cluster; 0 on a single node.
+     */
+    public long clusterPublished()
+    {
+        final ClusterBus bus = cluster;
+        return null == bus ? 0 : bus.published();
+    }
+
+    /**
+     * @return publications this node received from the other nodes of its cluster; 0 on a single node.
+     */
+    public long clusterReceived()
+    {
+        final ClusterBus bus = cluster;
+        return null == bus ? 0 : bus.received();
+    }
+
+    /**
+     * @return publications that could not go to the other nodes (NATS unreachable and the buffer full).
+     */
+    public long clusterDropped()
+    {
+        final ClusterBus bus = cluster;
+        return null == bus ? 0 : bus.dropped();
+    }
+
+    /**
+     * @return true while this node is connected to its cluster's NATS; false on a single node.
+     */
+    public boolean isClusterConnected()
+    {
+        final ClusterBus bus = cluster;
+        return null != bus && bus.isConnected();
+    }
+
+    /**
+     * @return publications from other nodes this node could not take (too long, or their prefix at its topic limit).
+     */
+    public long remoteDropped()
+    {
+        return remoteDropped.get();
     }
 
     /**

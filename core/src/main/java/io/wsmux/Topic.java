@@ -11,6 +11,7 @@ import io.wsmux.codec.deflate.MessageDeflater;
 import io.wsmux.codec.mux.JsEscape;
 import io.wsmux.codec.mux.TextMuxEncoder;
 import io.wsmux.transport.IoLoop;
+import io.wsmux.cluster.ClusterBus;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -161,12 +162,26 @@ public final class Topic
             throw new IllegalArgumentException("publication longer than wsmux.max.publication.length: length=" +
                 length + ", max=" + multiplexer.maxPublicationLength());
         }
+        final ClusterBus cluster = multiplexer.cluster();
+        if (null != cluster)
+        {
+            cluster.publish(name, text, buffer, offset, length); // never blocks; counts what it drops
+        }
+        return publishLocal(text, buffer, offset, length);
+    }
+
+    /**
+     * Deliver to this node's subscribers only: a local publication after it went to the cluster, or one another node
+     * made.
+     */
+    boolean publishLocal(final boolean text, final DirectBuffer buffer, final int offset, final int length)
+    {
         if (0 != reclaimDelayNs)
         {
             if (RECLAIMED == state)
             {
                 // A stale reference: the name lives on in a fresh topic (the cost is paid only after a reclaim).
-                return multiplexer.topic(name).publish(text, buffer, offset, length);
+                return multiplexer.topic(name).publishLocal(text, buffer, offset, length);
             }
             if (!used)
             {

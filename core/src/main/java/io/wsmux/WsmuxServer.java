@@ -17,6 +17,8 @@ import java.nio.charset.StandardCharsets;
 
 import javax.net.ssl.SSLContext;
 
+import io.wsmux.cluster.ClusterBus;
+import io.wsmux.cluster.NatsClusterBus;
 import io.wsmux.codec.mux.BinaryMuxDescriptor;
 import io.wsmux.sockjs.SockJsOptions;
 import io.wsmux.status.AdminServer;
@@ -71,6 +73,7 @@ public final class WsmuxServer implements AutoCloseable
     private final List<IoLoop> loops = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
     private final ServerTls tls;
+    private final List<ClusterBus> clusterBuses = new ArrayList<>();
     private InetSocketAddress address;
     private InetSocketAddress tlsAddress;
     private WsmuxCounters counters;
@@ -239,6 +242,10 @@ public final class WsmuxServer implements AutoCloseable
         for (final Multiplexer multiplexer : multiplexers)
         {
             multiplexer.bind(loopArray, settings);
+        }
+        if (!settings.clusterNatsUrl().isEmpty())
+        {
+            joinCluster();
         }
 
         if (0 != settings.adminPort())
@@ -645,11 +652,48 @@ public final class WsmuxServer implements AutoCloseable
         {
             tls.close();
         }
+        for (final ClusterBus bus : clusterBuses)
+        {
+            bus.close();
+        }
         counters.close(); // a clean close removes the file
+    }
+
+    /**
+     * Connect each multiplexer to the cluster's NATS: one connection each, the second and later ones under a subject
+     * prefix of their own so that their topics do not mix. When no NATS server answers yet, the connections keep
+     * trying in the background and the server starts anyway.
+     */
+    private void joinCluster() throws IOException
+    {
+        final String[] urls = ServerTls.list(settings.clusterNatsUrl()).toArray(new String[0]);
+        final String node = settings.clusterNode().isEmpty() ?
+            "wsmux-" + ProcessHandle.current().pid() : settings.clusterNode();
+        for (int i = 0; i < multiplexers.size(); i++)
+        {
+            final String prefix = settings.clusterSubjectPrefix() + (0 == i ? "" : ".mux" + i);
+            final ClusterBus bus;
+            try
+            {
+                bus = NatsClusterBus.connect(urls, node, prefix, settings.clusterBufferLength());
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                closeLoopsAtStart();
+                throw new IOException("cannot join the cluster at " + settings.clusterNatsUrl() + " (" +
+                    WsmuxSettings.CLUSTER_NATS_URL_PROP_NAME + "): " + ex.getMessage(), ex);
+            }
+            clusterBuses.add(bus);
+            multiplexers.get(i).joinCluster(bus);
+        }
     }
 
     private void closeLoopsAtStart()
     {
+        for (final ClusterBus bus : clusterBuses)
+        {
+            bus.close();
+        }
         for (final IoLoop loop : loops)
         {
             loop.onClose();

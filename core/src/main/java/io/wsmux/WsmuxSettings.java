@@ -364,6 +364,25 @@ public final class WsmuxSettings
     /** Default for {@link #TLS_SESSION_CACHE_SIZE_PROP_NAME}: at most about 20 MiB. */
     public static final int TLS_SESSION_CACHE_SIZE_DEFAULT = 4096;
 
+    /**
+     * NATS servers of the cluster this node joins, comma separated {@code nats://host:port} URLs (credentials may be
+     * in them: {@code nats://user:password@host:4222}). Empty: a single node, and nothing of NATS is loaded.
+     */
+    public static final String CLUSTER_NATS_URL_PROP_NAME = "wsmux.cluster.nats.url";
+    /** This node's name in the cluster (NATS's connection name); default the host name and process id. */
+    public static final String CLUSTER_NODE_PROP_NAME = "wsmux.cluster.node";
+    /** First token(s) of the cluster's NATS subjects: topic {@code prices.EURUSD} is {@code <prefix>.prices.EURUSD}. */
+    public static final String CLUSTER_SUBJECT_PREFIX_PROP_NAME = "wsmux.cluster.subject.prefix";
+    /** Default for {@link #CLUSTER_SUBJECT_PREFIX_PROP_NAME}. */
+    public static final String CLUSTER_SUBJECT_PREFIX_DEFAULT = "wsmux";
+    /**
+     * Bytes of publications buffered for the other nodes while NATS is unreachable; past it they are dropped and
+     * counted, and publishing never blocks.
+     */
+    public static final String CLUSTER_BUFFER_LENGTH_PROP_NAME = "wsmux.cluster.buffer.length";
+    /** Default for {@link #CLUSTER_BUFFER_LENGTH_PROP_NAME}: 8 MiB. */
+    public static final int CLUSTER_BUFFER_LENGTH_DEFAULT = 8 * 1024 * 1024;
+
     /** Time a server-initiated close waits for the client's close frame before closing TCP. */
     public static final String CLOSE_TIMEOUT_PROP_NAME = "wsmux.close.timeout";
     /** Default close timeout. */
@@ -525,6 +544,10 @@ public final class WsmuxSettings
     private long tlsReloadIntervalNs;
     private int tlsHandshakeThreads;
     private int tlsSessionCacheSize;
+    private String clusterNatsUrl;
+    private String clusterNode;
+    private String clusterSubjectPrefix;
+    private int clusterBufferLength;
 
     /**
      * Settings from the system properties, defaults where unset.
@@ -627,6 +650,10 @@ public final class WsmuxSettings
         tlsReloadIntervalNs = parser.duration(TLS_RELOAD_INTERVAL_PROP_NAME, TLS_RELOAD_INTERVAL_DEFAULT_NS);
         tlsHandshakeThreads = parser.integer(TLS_HANDSHAKE_THREADS_PROP_NAME, TLS_HANDSHAKE_THREADS_DEFAULT);
         tlsSessionCacheSize = parser.integer(TLS_SESSION_CACHE_SIZE_PROP_NAME, TLS_SESSION_CACHE_SIZE_DEFAULT);
+        clusterNatsUrl = parser.string(CLUSTER_NATS_URL_PROP_NAME, "").trim();
+        clusterNode = parser.string(CLUSTER_NODE_PROP_NAME, "").trim();
+        clusterSubjectPrefix = parser.string(CLUSTER_SUBJECT_PREFIX_PROP_NAME, CLUSTER_SUBJECT_PREFIX_DEFAULT).trim();
+        clusterBufferLength = parser.size(CLUSTER_BUFFER_LENGTH_PROP_NAME, CLUSTER_BUFFER_LENGTH_DEFAULT);
         parser.rejectUnknown();
         propertiesSet = parser.namesSet();
     }
@@ -770,7 +797,29 @@ public final class WsmuxSettings
         check(isResolvable(adminBindAddress), ADMIN_BIND_ADDRESS_PROP_NAME,
             "an IP address or a host name that resolves, such as 127.0.0.1", "adminBindAddress", adminBindAddress);
         concludeTls();
+        concludeCluster();
         return this;
+    }
+
+    private void concludeCluster()
+    {
+        for (final String url : ServerTls.list(clusterNatsUrl))
+        {
+            check(url.startsWith("nats://") || url.startsWith("tls://"), CLUSTER_NATS_URL_PROP_NAME,
+                "nats:// or tls:// URLs, comma separated", "clusterNatsUrl", clusterNatsUrl);
+        }
+        check(clusterNode.matches("[A-Za-z0-9_.:-]*"), CLUSTER_NODE_PROP_NAME,
+            "letters, digits and - _ . : only", "clusterNode", clusterNode);
+        check(clusterSubjectPrefix.matches("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*"), CLUSTER_SUBJECT_PREFIX_PROP_NAME,
+            "NATS subject tokens (letters, digits, - and _) separated by dots", "clusterSubjectPrefix",
+            clusterSubjectPrefix);
+        check(clusterBufferLength >= 64 * 1024, CLUSTER_BUFFER_LENGTH_PROP_NAME, "a size of at least 64k",
+            "clusterBufferLength", clusterBufferLength);
+        if (clusterNatsUrl.isEmpty())
+        {
+            check(clusterNode.isEmpty(), CLUSTER_NODE_PROP_NAME, "used with " + CLUSTER_NATS_URL_PROP_NAME,
+                "clusterNode", clusterNode);
+        }
     }
 
     private void concludeTls()
@@ -1743,6 +1792,58 @@ public final class WsmuxSettings
         return this;
     }
 
+    /** @return {@link #CLUSTER_NATS_URL_PROP_NAME}, empty on a single node. */
+    public String clusterNatsUrl()
+    {
+        return clusterNatsUrl;
+    }
+
+    /** @param clusterNatsUrl {@link #CLUSTER_NATS_URL_PROP_NAME}. @return this. */
+    public WsmuxSettings clusterNatsUrl(final String clusterNatsUrl)
+    {
+        this.clusterNatsUrl = clusterNatsUrl;
+        return this;
+    }
+
+    /** @return {@link #CLUSTER_NODE_PROP_NAME}, empty for the default. */
+    public String clusterNode()
+    {
+        return clusterNode;
+    }
+
+    /** @param clusterNode {@link #CLUSTER_NODE_PROP_NAME}. @return this. */
+    public WsmuxSettings clusterNode(final String clusterNode)
+    {
+        this.clusterNode = clusterNode;
+        return this;
+    }
+
+    /** @return {@link #CLUSTER_SUBJECT_PREFIX_PROP_NAME}. */
+    public String clusterSubjectPrefix()
+    {
+        return clusterSubjectPrefix;
+    }
+
+    /** @param clusterSubjectPrefix {@link #CLUSTER_SUBJECT_PREFIX_PROP_NAME}. @return this. */
+    public WsmuxSettings clusterSubjectPrefix(final String clusterSubjectPrefix)
+    {
+        this.clusterSubjectPrefix = clusterSubjectPrefix;
+        return this;
+    }
+
+    /** @return {@link #CLUSTER_BUFFER_LENGTH_PROP_NAME}. */
+    public int clusterBufferLength()
+    {
+        return clusterBufferLength;
+    }
+
+    /** @param clusterBufferLength {@link #CLUSTER_BUFFER_LENGTH_PROP_NAME}. @return this. */
+    public WsmuxSettings clusterBufferLength(final int clusterBufferLength)
+    {
+        this.clusterBufferLength = clusterBufferLength;
+        return this;
+    }
+
     @Override
     public String toString()
     {
@@ -1814,6 +1915,10 @@ public final class WsmuxSettings
             ", " + TLS_RELOAD_INTERVAL_PROP_NAME + "=" + tlsReloadIntervalNs + "ns" +
             ", " + TLS_HANDSHAKE_THREADS_PROP_NAME + "=" + tlsHandshakeThreads +
             ", " + TLS_SESSION_CACHE_SIZE_PROP_NAME + "=" + tlsSessionCacheSize +
+            ", " + CLUSTER_NATS_URL_PROP_NAME + "=" + clusterNatsUrl +
+            ", " + CLUSTER_NODE_PROP_NAME + "=" + clusterNode +
+            ", " + CLUSTER_SUBJECT_PREFIX_PROP_NAME + "=" + clusterSubjectPrefix +
+            ", " + CLUSTER_BUFFER_LENGTH_PROP_NAME + "=" + clusterBufferLength +
             "}";
     }
 }

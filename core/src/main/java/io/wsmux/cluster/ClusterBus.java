@@ -1,0 +1,76 @@
+package io.wsmux.cluster;
+
+import org.agrona.DirectBuffer;
+
+/**
+ * What a node's topics publish to, and receive from, the other nodes of a cluster.
+ * <p>
+ * Thread safe: {@link #publish} is called by any publishing thread and must never block; the receiver is called on
+ * the bus's own thread(s).
+ */
+public interface ClusterBus extends AutoCloseable
+{
+    /**
+     * Where publications from other nodes go.
+     */
+    @FunctionalInterface
+    interface Receiver
+    {
+        /**
+         * A publication another node made.
+         *
+         * @param topic  the topic's name.
+         * @param text   true for a text message, false for binary.
+         * @param buffer the message, valid only during the call.
+         * @param offset of the message.
+         * @param length of the message.
+         */
+        void onRemotePublication(String topic, boolean text, DirectBuffer buffer, int offset, int length);
+    }
+
+    /**
+     * Start receiving the other nodes' publications.
+     *
+     * @param receiver told of each, on the bus's thread.
+     */
+    void start(Receiver receiver);
+
+    /**
+     * Send a local publication to the other nodes, without blocking: while the messaging system is unreachable it is
+     * buffered up to a bound, then dropped and counted.
+     *
+     * @param topic  the topic's name.
+     * @param text   true for a text message.
+     * @param buffer the message; copied, not retained.
+     * @param offset of the message.
+     * @param length of the message.
+     * @return false when it was dropped.
+     */
+    boolean publish(String topic, boolean text, DirectBuffer buffer, int offset, int length);
+
+    /**
+     * @return publications sent to the other nodes.
+     */
+    long published();
+
+    /**
+     * @return publications received from the other nodes.
+     */
+    long received();
+
+    /**
+     * @return publications that could not be sent (the buffer was full while disconnected) and were dropped.
+     */
+    long dropped();
+
+    /**
+     * @return true while connected to the messaging system.
+     */
+    boolean isConnected();
+
+    /**
+     * Disconnect. Publications not yet sent may be lost.
+     */
+    @Override
+    void close();
+}

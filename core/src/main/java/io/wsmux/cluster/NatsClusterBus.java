@@ -1,0 +1,258 @@
+package io.wsmux.cluster;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The cluster on NATS (nats-server, through jnats): each local publication is one NATS message on
+ * {@code <prefix>.<topic>}, and every node subscribes to {@code <prefix>.>} for the others'. The connection is made
+ * with {@code noEcho}, so a node never receives its own publications back; it reconnects by itself, and while it is
+ * disconnected jnats buffers what is published up to {@code bufferLength} bytes, then this bus drops and counts.
+ * <p>
+ * A message is one flags byte (bit 0: text) and the publication's bytes. A topic name becomes the subject's tokens:
+ * its dots stay (so {@code prices.EURUSD} is {@code wsmux.prices.EURUSD}, and NATS wildcards work on it), and every
+ * character NATS does not allow in a token ({@code *}, {@code >}, whitespace, anything outside ASCII letters, digits,
+ * {@code -} and {@code _}) is percent-encoded, as are all dots of a name that would make an empty token.
+ * <p>
+ * Thread safe. Allocates per publication (jnats takes byte arrays), never per subscriber.
+ */
+public final class NatsClusterBus implements ClusterBus
+{
+    private static final byte TEXT = 1;
+
+    private final Connection connection;
+    private final String prefix;
+    private final AtomicLong published = new AtomicLong();
+    private final AtomicLong received = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private final UnsafeBuffer receiveBuffer = new UnsafeBuffer(new byte[0]); // the dispatcher's thread only
+    private Dispatcher dispatcher;
+    private Receiver receiver;
+
+    private NatsClusterBus(final Connection connection, final String prefix)
+    {
+        this.connection = connection;
+        this.prefix = prefix;
+    }
+
+    /**
+     * Connect to NATS; when no server answers yet, keep trying in the background (publications are buffered
+     * meanwhile).
+     *
+     * @param urls         {@code nats://host:port} URLs of the cluster's NATS servers (credentials may be in them).
+     * @param node         this node's name, the connection's name in NATS's monitoring.
+     * @param prefix       first token(s) of every subject.
+     * @param bufferLength bytes buffered while disconnected.
+     * @return the bus.
+     * @throws IOException if the URLs are unusable.
+     */
+    public static NatsClusterBus connect(
+        final String[] urls, final String node, final String prefix, final long bufferLength) throws IOException
+    {
+        final Options options = new Options.Builder()
+            .servers(urls)
+            .connectionName(node)
+            .noEcho()
+            .maxReconnects(-1)
+            .reconnectWait(Duration.ofMillis(250))
+            .reconnectBufferSize(bufferLength)
+            .discardMessagesWhenOutgoingQueueFull()
+            .build();
+        try
+        {
+            return new NatsClusterBus(Nats.connectReconnectOnConnect(options), prefix);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while connecting to NATS", ex);
+        }
+    }
+
+    @Override
+    public synchronized void start(final Receiver receiver)
+    {
+        if (null != this.receiver)
+        {
+            throw new IllegalStateException("already started");
+        }
+        this.receiver = receiver;
+        dispatcher = connection.createDispatcher(this::onMessage);
+        dispatcher.subscribe(prefix + ".>");
+        if (isConnected())
+        {
+            try
+            {
+                connection.flush(Duration.ofSeconds(2)); // the subscription is in place at NATS on return
+            }
+            catch (final TimeoutException | InterruptedException ex)
+            {
+                // It will be: jnats sends it, or sends it again when it reconnects.
+                if (ex instanceof InterruptedException)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    @Override
+    public boolean publish(
+        final String topic, final boolean text, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final byte[] body = new byte[1 + length];
+        body[0] = text ? TEXT : 0;
+        buffer.getBytes(offset, body, 1, length);
+        try
+        {
+            connection.publish(subject(prefix, topic), body);
+            published.incrementAndGet();
+            return true;
+        }
+        catch (final IllegalStateException ex)
+        {
+            // The reconnect buffer or the outgoing queue is full, or the connection closed: never block a publisher.
+            dropped.incrementAndGet();
+            return false;
+        }
+    }
+
+    private void onMessage(final Message message)
+    {
+        final byte[] data = message.getData();
+        if (null == data || 0 == data.length)
+        {
+            return;
+        }
+        final String topic = topic(prefix, message.getSubject());
+        if (null == topic)
+        {
+            return;
+        }
+        received.incrementAndGet();
+        receiveBuffer.wrap(data);
+        receiver.onRemotePublication(topic, TEXT == (data[0] & TEXT), receiveBuffer, 1, data.length - 1);
+    }
+
+    @Override
+    public long published()
+    {
+        return published.get();
+    }
+
+    @Override
+    public long received()
+    {
+        return received.get();
+    }
+
+    @Override
+    public long dropped()
+    {
+        return dropped.get();
+    }
+
+    @Override
+    public boolean isConnected()
+    {
+        return Connection.Status.CONNECTED == connection.getStatus();
+    }
+
+    @Override
+    public void close()
+    {
+        try
+        {
+            connection.close();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * @param prefix the subjects' prefix.
+     * @param topic  a topic's name.
+     * @return the NATS subject of the topic's publications.
+     */
+    static String subject(final String prefix, final String topic)
+    {
+        final boolean keepDots = !topic.isEmpty() && !topic.startsWith(".") && !topic.endsWith(".") &&
+            !topic.contains("..");
+        final StringBuilder subject = new StringBuilder(prefix.length() + 1 + topic.length()).append(prefix)
+            .append('.');
+        final byte[] bytes = topic.getBytes(StandardCharsets.UTF_8);
+        for (final byte b : bytes)
+        {
+            final int c = b & 0xFF;
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || '-' == c || '_' == c ||
+                ('.' == c && keepDots))
+            {
+                subject.append((char)c);
+            }
+            else
+            {
+                subject.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                    .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
+            }
+        }
+        return subject.toString();
+    }
+
+    /**
+     * @param prefix  the subjects' prefix.
+     * @param subject a subject of the cluster's.
+     * @return the topic's name, or null when the subject is not one of {@link #subject}'s.
+     */
+    static String topic(final String prefix, final String subject)
+    {
+        if (subject.length() <= prefix.length() + 1 || !subject.startsWith(prefix) ||
+            '.' != subject.charAt(prefix.length()))
+        {
+            return null;
+        }
+        final String encoded = subject.substring(prefix.length() + 1);
+        if (encoded.indexOf('%') < 0)
+        {
+            return encoded;
+        }
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream(encoded.length());
+        int i = 0;
+        while (i < encoded.length())
+        {
+            final char c = encoded.charAt(i);
+            if ('%' != c)
+            {
+                bytes.write(c);
+                i++;
+                continue;
+            }
+            if (i + 2 >= encoded.length())
+            {
+                return null;
+            }
+            final int high = Character.digit(encoded.charAt(i + 1), 16);
+            final int low = Character.digit(encoded.charAt(i + 2), 16);
+            if (high < 0 || low < 0)
+            {
+                return null;
+            }
+            bytes.write((high << 4) | low);
+            i += 3;
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+}

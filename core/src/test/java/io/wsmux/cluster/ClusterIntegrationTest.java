@@ -1,0 +1,238 @@
+package io.wsmux.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import io.wsmux.Multiplexer;
+import io.wsmux.TopicOptions;
+import io.wsmux.WsmuxServer;
+import io.wsmux.WsmuxSettings;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Several wsmux nodes in one JVM sharing their topics through a real nats-server: each node's subscribers, over the
+ * text multiplex protocol with the JDK's WebSocket client, get every publication made on any node exactly once and in
+ * each publisher's order.
+ */
+@Timeout(60)
+class ClusterIntegrationTest
+{
+    private static final long WAIT_MS = 10_000;
+
+    @TempDir
+    Path directory;
+
+    private NatsServerProcess nats;
+    private final List<WsmuxServer> nodes = new ArrayList<>();
+    private final List<Multiplexer> multiplexers = new ArrayList<>();
+    private final List<WebSocket> sockets = new ArrayList<>();
+
+    @BeforeEach
+    void startNats() throws Exception
+    {
+        nats = NatsServerProcess.start(directory);
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException
+    {
+        for (final WebSocket socket : sockets)
+        {
+            socket.abort();
+        }
+        for (final WsmuxServer node : nodes)
+        {
+            node.close();
+        }
+        nats.close();
+    }
+
+    private void startNodes(final int count) throws IOException
+    {
+        for (int i = 0; i < count; i++)
+        {
+            final Multiplexer mux = Multiplexer.builder().topicPrefix("prices.", TopicOptions.RELIABLE).build();
+            final WsmuxServer node = WsmuxServer.builder(new WsmuxSettings().port(0).ioThreads(2)
+                .clusterNatsUrl(nats.url()).clusterNode("node-" + i)).mux("/mux", mux).build().start();
+            nodes.add(node);
+            multiplexers.add(mux);
+        }
+    }
+
+    /**
+     * A text-protocol subscriber on a node, waited for until its subscription took effect there.
+     */
+    private Subscriber subscribe(final int node, final String topic) throws Exception
+    {
+        final Subscriber subscriber = new Subscriber();
+        final WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
+            .buildAsync(URI.create("ws://127.0.0.1:" + nodes.get(node).port() + "/mux"), subscriber)
+            .get(WAIT_MS, TimeUnit.MILLISECONDS);
+        sockets.add(socket);
+        final int before = multiplexers.get(node).topic(topic).subscriberCount();
+        socket.sendText("sub," + topic, true).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+        while (multiplexers.get(node).topic(topic).subscriberCount() <= before)
+        {
+            assertTrue(System.nanoTime() < deadline, "the subscription did not take effect");
+            Thread.sleep(2);
+        }
+        return subscriber;
+    }
+
+    @Test
+    void shouldDeliverAPublicationOnOneNodeToSubscribersOnEveryNodeOnce() throws Exception
+    {
+        startNodes(2);
+        final Subscriber local = subscribe(0, "prices.EURUSD");
+        final Subscriber remote = subscribe(1, "prices.EURUSD");
+        awaitConnected();
+
+        for (int i = 0; i < 200; i++)
+        {
+            multiplexers.get(0).topic("prices.EURUSD").publish("tick " + i);
+        }
+        for (int i = 0; i < 200; i++)
+        {
+            assertEquals("msg,prices.EURUSD,tick " + i, remote.next());
+            assertEquals("msg,prices.EURUSD,tick " + i, local.next());
+        }
+        // Exactly once: a node does not get its own publications back from NATS.
+        assertNull(local.poll(300));
+        assertNull(remote.poll(0));
+    }
+
+    @Test
+    void shouldKeepEachPublishersOrderAcrossThreeNodes() throws Exception
+    {
+        startNodes(3);
+        final List<Subscriber> subscribers = new ArrayList<>();
+        for (int node = 0; node < 3; node++)
+        {
+            subscribers.add(subscribe(node, "prices.GBPUSD"));
+        }
+        awaitConnected();
+
+        final int perPublisher = 300;
+        final List<Thread> publishers = new ArrayList<>();
+        for (int node = 0; node < 3; node++)
+        {
+            final int publisher = node;
+            publishers.add(new Thread(() ->
+            {
+                for (int i = 0; i < perPublisher; i++)
+                {
+                    multiplexers.get(publisher).topic("prices.GBPUSD").publish(publisher + ":" + i);
+                }
+            }));
+        }
+        publishers.forEach(Thread::start);
+        for (final Thread publisher : publishers)
+        {
+            publisher.join(WAIT_MS);
+        }
+
+        for (final Subscriber subscriber : subscribers)
+        {
+            final Map<Integer, Integer> next = new HashMap<>();
+            for (int received = 0; received < 3 * perPublisher; received++)
+            {
+                final String message = subscriber.next();
+                final String[] parts = message.substring("msg,prices.GBPUSD,".length()).split(":");
+                final int publisher = Integer.parseInt(parts[0]);
+                final int sequence = Integer.parseInt(parts[1]);
+                assertEquals(next.getOrDefault(publisher, 0), sequence, "gap or duplicate from node " + publisher);
+                next.put(publisher, sequence + 1);
+            }
+            assertNull(subscriber.poll(200), "more than each publication once");
+        }
+        for (int node = 0; node < 3; node++)
+        {
+            assertEquals(perPublisher, multiplexers.get(node).clusterPublished());
+        }
+    }
+
+    @Test
+    void shouldSkipRemotePublicationsOfTopicsWithoutLocalSubscribers() throws Exception
+    {
+        startNodes(2);
+        final Subscriber subscriber = subscribe(0, "prices.USDJPY");
+        awaitConnected();
+        multiplexers.get(0).topic("prices.USDJPY").publish("only here");
+        assertEquals("msg,prices.USDJPY,only here", subscriber.next());
+        // Node 1 has no subscriber: it made no topic for the publication (nothing to keep, nothing to deliver).
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+        while (multiplexers.get(1).clusterReceived() < 1)
+        {
+            assertTrue(System.nanoTime() < deadline, "node 1 received nothing from the cluster");
+            Thread.sleep(2);
+        }
+        assertEquals(0, multiplexers.get(1).topicCount());
+    }
+
+    private void awaitConnected() throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+        for (final Multiplexer mux : multiplexers)
+        {
+            while (!mux.isClusterConnected())
+            {
+                assertTrue(System.nanoTime() < deadline, "a node did not connect to NATS");
+                Thread.sleep(5);
+            }
+        }
+        Thread.sleep(100); // each node's subscription reaches nats-server just after its connection
+    }
+
+    /**
+     * Collects a WebSocket's text messages.
+     */
+    private static final class Subscriber implements WebSocket.Listener
+    {
+        private final LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
+        private final StringBuilder text = new StringBuilder();
+
+        @Override
+        public CompletionStage<?> onText(final WebSocket webSocket, final CharSequence data, final boolean last)
+        {
+            text.append(data);
+            if (last)
+            {
+                received.add(text.toString());
+                text.setLength(0);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        String next() throws InterruptedException
+        {
+            final String message = received.poll(WAIT_MS, TimeUnit.MILLISECONDS);
+            assertTrue(null != message, "nothing received within " + WAIT_MS + " ms");
+            return message;
+        }
+
+        String poll(final long waitMs) throws InterruptedException
+        {
+            return received.poll(waitMs, TimeUnit.MILLISECONDS);
+        }
+    }
+}
