@@ -72,7 +72,10 @@ final class LoopTopic implements LoopTask
             channel.subscribedAt = fanOut.count();
         }
         subscribers[count++] = channel;
-        subscriberCount++;
+        if (1 == ++subscriberCount)
+        {
+            topic.onLoopInterest(true);
+        }
         if (channel.session.connection.takesSharedDeflate())
         {
             deflateSubscriberCount++;
@@ -88,7 +91,10 @@ final class LoopTopic implements LoopTask
             return;
         }
         channel.subscriberIndex = -1;
-        subscriberCount--;
+        if (0 == --subscriberCount)
+        {
+            topic.onLoopInterest(false);
+        }
         if (channel.session.connection.takesSharedDeflate())
         {
             deflateSubscriberCount--;

@@ -272,6 +272,15 @@ public final class Multiplexer
     }
 
     /**
+     * @return topics this node receives from its cluster now: those it has subscribers to; 0 on a single node.
+     */
+    public int clusterInterests()
+    {
+        final ClusterBus bus = cluster;
+        return null == bus ? 0 : bus.interests();
+    }
+
+    /**
      * @return publications that could not go to the other nodes (NATS unreachable and the buffer full).
      */
     public long clusterDropped()

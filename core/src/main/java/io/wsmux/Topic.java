@@ -1,8 +1,10 @@
 package io.wsmux;
 
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
+import io.wsmux.cluster.ClusterBus;
 import io.wsmux.codec.FrameDescriptor;
 import io.wsmux.codec.FrameEncoder;
 import io.wsmux.codec.Opcode;
@@ -11,7 +13,6 @@ import io.wsmux.codec.deflate.MessageDeflater;
 import io.wsmux.codec.mux.JsEscape;
 import io.wsmux.codec.mux.TextMuxEncoder;
 import io.wsmux.transport.IoLoop;
-import io.wsmux.cluster.ClusterBus;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -49,6 +50,8 @@ public final class Topic
         AtomicIntegerFieldUpdater.newUpdater(Topic.class, "listed");
 
     private final String name;
+    /** Loops with subscribers to this topic now: the cluster receives it only while some have. */
+    private final AtomicInteger interestedLoops = new AtomicInteger();
     private final TopicOptions options;
     private final Multiplexer multiplexer;
     private final UnsafeBuffer textPrefix;
@@ -100,6 +103,22 @@ public final class Topic
     public TopicOptions options()
     {
         return options;
+    }
+
+    /**
+     * A loop's first subscriber to this topic came, or its last left: tell the cluster, which receives the topic's
+     * publications from the other nodes only while some loop here has subscribers. Loop thread; cold path.
+     *
+     * @param interested true for the first subscriber, false for the last.
+     */
+    void onLoopInterest(final boolean interested)
+    {
+        final int loops = interested ? interestedLoops.incrementAndGet() : interestedLoops.decrementAndGet();
+        final ClusterBus cluster = multiplexer.cluster();
+        if (null != cluster && (interested ? 1 == loops : 0 == loops))
+        {
+            cluster.interestChanged(name, interestedLoops::get);
+        }
     }
 
     /**

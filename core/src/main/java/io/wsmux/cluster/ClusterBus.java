@@ -29,11 +29,27 @@ public interface ClusterBus extends AutoCloseable
     }
 
     /**
-     * Start receiving the other nodes' publications.
+     * Start receiving the other nodes' publications, of the topics this node is interested in.
      *
      * @param receiver told of each, on the bus's thread.
      */
     void start(Receiver receiver);
+
+    /**
+     * This node's interest in a topic may have changed (its first subscriber here came, or its last left): the bus
+     * receives a topic's publications only while the node has subscribers to it. Called from I/O loops, so it must not
+     * block: the bus re-reads the interest later, on its own thread, so that changes racing each other end in the
+     * state the count has then.
+     *
+     * @param topic      the topic's name.
+     * @param subscribed reads how many loops of this node have subscribers to it now (any thread).
+     */
+    void interestChanged(String topic, java.util.function.IntSupplier subscribed);
+
+    /**
+     * @return topics this node receives from the cluster now (those it has subscribers to).
+     */
+    int interests();
 
     /**
      * Send a local publication to the other nodes, without blocking: while the messaging system is unreachable it is

@@ -4,8 +4,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
@@ -17,7 +23,9 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The cluster on NATS (nats-server, through jnats): each local publication is one NATS message on
- * {@code <prefix>.<topic>}, and every node subscribes to {@code <prefix>.>} for the others'. The connection is made
+ * {@code <prefix>.<topic>}, and a node subscribes to a topic's subject only while it has subscribers to the topic
+ * (one NATS subscription per such topic, made and dropped on a thread of the bus's own), so a node receives no
+ * traffic of topics nobody follows there. The connection is made
  * with {@code noEcho}, so a node never receives its own publications back; it reconnects by itself, and while it is
  * disconnected jnats buffers what is published up to {@code bufferLength} bytes, then this bus drops and counts.
  * <p>
@@ -38,8 +46,17 @@ public final class NatsClusterBus implements ClusterBus
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final UnsafeBuffer receiveBuffer = new UnsafeBuffer(new byte[0]); // the dispatcher's thread only
-    private Dispatcher dispatcher;
+    private volatile Dispatcher dispatcher;
     private Receiver receiver;
+    /** Subjects subscribed, one per topic with subscribers here: changed on the interest thread only. */
+    private final Set<String> interests = ConcurrentHashMap.newKeySet();
+    /** Subscribes and unsubscribes, in order, off the I/O loops (jnats takes locks). */
+    private final ExecutorService interestThread = Executors.newSingleThreadExecutor((task) ->
+    {
+        final Thread thread = new Thread(task, "wsmux-cluster-interest");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private NatsClusterBus(final Connection connection, final String prefix)
     {
@@ -90,22 +107,68 @@ public final class NatsClusterBus implements ClusterBus
         }
         this.receiver = receiver;
         dispatcher = connection.createDispatcher(this::onMessage);
-        dispatcher.subscribe(prefix + ".>");
-        if (isConnected())
+    }
+
+    @Override
+    public void interestChanged(final String topic, final IntSupplier subscribed)
+    {
+        try
         {
-            try
-            {
-                connection.flush(Duration.ofSeconds(2)); // the subscription is in place at NATS on return
-            }
-            catch (final TimeoutException | InterruptedException ex)
-            {
-                // It will be: jnats sends it, or sends it again when it reconnects.
-                if (ex instanceof InterruptedException)
-                {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            interestThread.execute(() -> updateInterest(topic, subscribed));
         }
+        catch (final RejectedExecutionException ex)
+        {
+            // Closed: nothing to receive any more.
+        }
+    }
+
+    /**
+     * On the interest thread: make the NATS subscription of a topic match this node's interest now.
+     */
+    private void updateInterest(final String topic, final IntSupplier subscribed)
+    {
+        final boolean wanted = subscribed.getAsInt() > 0;
+        final String subject = subject(prefix, topic);
+        if (wanted && !interests.contains(subject))
+        {
+            dispatcher.subscribe(subject);
+            flushQuietly(); // in place at NATS before it counts as an interest
+            interests.add(subject);
+        }
+        else if (!wanted && interests.remove(subject))
+        {
+            dispatcher.unsubscribe(subject);
+        }
+    }
+
+    /**
+     * Wait (on the bus's own thread, up to a second) until NATS has processed what was sent; skipped while
+     * disconnected: jnats sends the subscriptions again when it reconnects.
+     */
+    private void flushQuietly()
+    {
+        if (!isConnected())
+        {
+            return;
+        }
+        try
+        {
+            connection.flush(Duration.ofSeconds(1));
+        }
+        catch (final TimeoutException ex)
+        {
+            // NATS is slow or just went away: the subscription is sent all the same.
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public int interests()
+    {
+        return interests.size();
     }
 
     @Override
@@ -173,6 +236,7 @@ public final class NatsClusterBus implements ClusterBus
     @Override
     public void close()
     {
+        interestThread.shutdownNow();
         try
         {
             connection.close();

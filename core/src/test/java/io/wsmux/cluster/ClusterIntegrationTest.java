@@ -90,7 +90,8 @@ class ClusterIntegrationTest
         final int before = multiplexers.get(node).topic(topic).subscriberCount();
         socket.sendText("sub," + topic, true).get(WAIT_MS, TimeUnit.MILLISECONDS);
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
-        while (multiplexers.get(node).topic(topic).subscriberCount() <= before)
+        while (multiplexers.get(node).topic(topic).subscriberCount() <= before ||
+            0 == multiplexers.get(node).clusterInterests())
         {
             assertTrue(System.nanoTime() < deadline, "the subscription did not take effect");
             Thread.sleep(2);
@@ -171,21 +172,55 @@ class ClusterIntegrationTest
     }
 
     @Test
-    void shouldSkipRemotePublicationsOfTopicsWithoutLocalSubscribers() throws Exception
+    void shouldReceiveATopicOnlyWhileItHasSubscribersHere() throws Exception
     {
         startNodes(2);
         final Subscriber subscriber = subscribe(0, "prices.USDJPY");
         awaitConnected();
+        awaitCount(() -> multiplexers.get(0).clusterInterests(), 1);
+        assertEquals(0, multiplexers.get(1).clusterInterests());
+
+        // Node 1 has no subscriber: none of the topic's traffic reaches it.
         multiplexers.get(0).topic("prices.USDJPY").publish("only here");
         assertEquals("msg,prices.USDJPY,only here", subscriber.next());
-        // Node 1 has no subscriber: it made no topic for the publication (nothing to keep, nothing to deliver).
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
-        while (multiplexers.get(1).clusterReceived() < 1)
+        multiplexers.get(1).topic("prices.USDJPY").publish("from node 1");
+        assertEquals("msg,prices.USDJPY,from node 1", subscriber.next());
+        assertEquals(0, multiplexers.get(1).clusterReceived());
+
+        // A subscriber comes to node 1: it receives from then on; it leaves: the traffic stops again.
+        final WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
+            .buildAsync(URI.create("ws://127.0.0.1:" + nodes.get(1).port() + "/mux"), new Subscriber())
+            .get(WAIT_MS, TimeUnit.MILLISECONDS);
+        sockets.add(socket);
+        socket.sendText("sub,prices.USDJPY", true).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        awaitCount(() -> multiplexers.get(1).clusterInterests(), 1);
+        multiplexers.get(0).topic("prices.USDJPY").publish("to both");
+        awaitCount(() -> multiplexers.get(1).clusterReceived(), 1);
+
+        socket.sendText("uns,prices.USDJPY", true).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        awaitCount(() -> multiplexers.get(1).clusterInterests(), 0);
+        final long received = multiplexers.get(1).clusterReceived();
+        for (int i = 0; i < 20; i++)
         {
-            assertTrue(System.nanoTime() < deadline, "node 1 received nothing from the cluster");
+            multiplexers.get(0).topic("prices.USDJPY").publish("after " + i);
+        }
+        for (int i = 0; i < 20; i++)
+        {
+            assertTrue(subscriber.next().startsWith("msg,prices.USDJPY,"));
+        }
+        Thread.sleep(200);
+        assertEquals(received, multiplexers.get(1).clusterReceived(), "node 1 still receives the topic");
+    }
+
+    private static void awaitCount(final java.util.function.LongSupplier value, final long expected)
+        throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+        while (value.getAsLong() != expected)
+        {
+            assertTrue(System.nanoTime() < deadline, "count=" + value.getAsLong() + ", expected " + expected);
             Thread.sleep(2);
         }
-        assertEquals(0, multiplexers.get(1).topicCount());
     }
 
     private void awaitConnected() throws InterruptedException
@@ -199,7 +234,6 @@ class ClusterIntegrationTest
                 Thread.sleep(5);
             }
         }
-        Thread.sleep(100); // each node's subscription reaches nats-server just after its connection
     }
 
     /**
