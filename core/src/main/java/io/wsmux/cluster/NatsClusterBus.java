@@ -10,11 +10,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
 
 import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
 import io.nats.client.Dispatcher;
+import io.nats.client.ErrorListener;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -78,6 +81,7 @@ public final class NatsClusterBus implements ClusterBus
     public static NatsClusterBus connect(
         final String[] urls, final String node, final String prefix, final long bufferLength) throws IOException
     {
+        final AtomicBoolean lost = new AtomicBoolean();
         final Options options = new Options.Builder()
             .servers(urls)
             .connectionName(node)
@@ -86,6 +90,21 @@ public final class NatsClusterBus implements ClusterBus
             .reconnectWait(Duration.ofMillis(250))
             .reconnectBufferSize(bufferLength)
             .discardMessagesWhenOutgoingQueueFull()
+            .connectionListener((connection, event) -> onConnectionEvent(connection, event, lost))
+            .errorListener(new ErrorListener()
+            {
+                @Override
+                public void exceptionOccurred(final Connection connection, final Exception ex)
+                {
+                    // Each failed reconnect attempt: the connection events above say what matters, once.
+                }
+
+                @Override
+                public void messageDiscarded(final Connection connection, final Message message)
+                {
+                    // Counted where publish() sees the full queue.
+                }
+            })
             .build();
         try
         {
@@ -95,6 +114,32 @@ public final class NatsClusterBus implements ClusterBus
         {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while connecting to NATS", ex);
+        }
+    }
+
+    /**
+     * One line on stderr when the connection to NATS is lost, comes back or closes: what an operator needs, without
+     * a line per reconnect attempt.
+     */
+    private static void onConnectionEvent(
+        final Connection connection, final ConnectionListener.Events event, final AtomicBoolean lost)
+    {
+        switch (event)
+        {
+            case DISCONNECTED:
+                if (!lost.compareAndSet(false, true))
+                {
+                    break; // each failed attempt reports it again
+                }
+                System.err.println("wsmux: cluster: lost NATS (" + connection.getOptions().getConnectionName() +
+                    "); local delivery goes on, publications for the other nodes are buffered; reconnecting");
+                break;
+            case RECONNECTED:
+                lost.set(false);
+                System.err.println("wsmux: cluster: reconnected to NATS at " + connection.getConnectedUrl());
+                break;
+            default:
+                break;
         }
     }
 

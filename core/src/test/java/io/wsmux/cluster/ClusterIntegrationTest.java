@@ -212,6 +212,62 @@ class ClusterIntegrationTest
         assertEquals(received, multiplexers.get(1).clusterReceived(), "node 1 still receives the topic");
     }
 
+    @Test
+    void shouldDeliverLocallyWhileNatsIsDownAndResumeTheClusterWhenItIsBack() throws Exception
+    {
+        startNodes(2);
+        final Subscriber local = subscribe(0, "prices.AUDUSD");
+        final Subscriber remote = subscribe(1, "prices.AUDUSD");
+        awaitConnected();
+        multiplexers.get(0).topic("prices.AUDUSD").publish("before");
+        assertEquals("msg,prices.AUDUSD,before", local.next());
+        assertEquals("msg,prices.AUDUSD,before", remote.next());
+
+        nats.kill();
+        for (final Multiplexer mux : multiplexers)
+        {
+            awaitCount(() -> mux.isClusterConnected() ? 1 : 0, 0);
+        }
+        // Publishing never blocks, and local subscribers get everything at once.
+        for (int i = 0; i < 100; i++)
+        {
+            multiplexers.get(0).topic("prices.AUDUSD").publish("down " + i);
+        }
+        for (int i = 0; i < 100; i++)
+        {
+            assertEquals("msg,prices.AUDUSD,down " + i, local.next());
+        }
+
+        nats.restart();
+        awaitConnected();
+        for (int i = 0; i < 20; i++)
+        {
+            multiplexers.get(0).topic("prices.AUDUSD").publish("up " + i);
+        }
+        // Node 1 resubscribed by itself: it gets the new publications, in order, each once (some of those buffered
+        // while NATS was down may come first, or be lost if they reached NATS before node 1's subscription did).
+        int lastUp = -1;
+        while (lastUp < 19)
+        {
+            final String message = remote.next();
+            if (message.startsWith("msg,prices.AUDUSD,up "))
+            {
+                final int up = Integer.parseInt(message.substring("msg,prices.AUDUSD,up ".length()));
+                assertTrue(up > lastUp, "out of order or twice: " + message);
+                lastUp = up;
+            }
+            else
+            {
+                assertTrue(message.startsWith("msg,prices.AUDUSD,down "), message);
+                assertTrue(lastUp < 0, "a publication of the outage after a newer one: " + message);
+            }
+        }
+        for (int i = 0; i < 20; i++)
+        {
+            assertEquals("msg,prices.AUDUSD,up " + i, local.next());
+        }
+    }
+
     private static void awaitCount(final java.util.function.LongSupplier value, final long expected)
         throws InterruptedException
     {
