@@ -107,6 +107,8 @@ public final class Main
             String tlsCert = null;
             String tlsKey = null;
             String tlsKeystore = null;
+            String cluster = null;
+            String node = null;
             for (int i = 0; i < args.length; i++)
             {
                 final String option = args[i];
@@ -152,10 +154,16 @@ public final class Main
                     case "--tls-keystore":
                         tlsKeystore = value(args, ++i, option, "a PKCS#12 file");
                         break;
+                    case "--cluster":
+                        cluster = value(args, ++i, option, "nats://host:port URLs, comma separated");
+                        break;
+                    case "--node":
+                        node = value(args, ++i, option, "this node's name in the cluster");
+                        break;
                     default:
                         throw new WsmuxConfigurationException(
                             option + " is not an option: use stat, --mode, --port, --admin-port, --bind, --threads, " +
-                            "--tls-port, --tls-cert, --tls-key, --tls-keystore or --help");
+                            "--tls-port, --tls-cert, --tls-key, --tls-keystore, --cluster, --node or --help");
                 }
             }
 
@@ -191,6 +199,14 @@ public final class Main
             if (null != tlsKeystore)
             {
                 settings.tlsKeystore(tlsKeystore);
+            }
+            if (null != cluster)
+            {
+                settings.clusterNatsUrl(cluster);
+            }
+            if (null != node)
+            {
+                settings.clusterNode(node);
             }
             start(mode, settings, out);
             return EXIT_OK;
@@ -342,6 +358,11 @@ public final class Main
             out.println("wsmux: TLS (https://, wss://) on " + server.tlsAddress().getHostString() + ":" +
                 server.tlsPort());
         }
+        if (!server.settings().clusterNatsUrl().isEmpty())
+        {
+            out.println("wsmux: in the cluster at " + server.settings().clusterNatsUrl() + " (topics shared " +
+                "through NATS, subjects " + server.settings().clusterSubjectPrefix() + ".<topic>)");
+        }
     }
 
     /**
@@ -438,6 +459,7 @@ public final class Main
         out.println("usage: java -jar wsmux.jar [--mode demo|echo|fanout|sockjs-test] [--port N] [--admin-port N]");
         out.println("                           [--bind ADDRESS] [--threads N]");
         out.println("                           [--tls-port N (--tls-cert FILE --tls-key FILE | --tls-keystore FILE)]");
+        out.println("                           [--cluster nats://HOST:PORT[,...] [--node NAME]]");
         out.println("       java -jar wsmux.jar stat [--pid N | --dir DIR | --file FILE] [--interval 1s] [--count N]");
         out.println("  --mode demo     (default) the trading-desk demo: a page at / and channels on /mux, and the");
         out.println("                  same channels over SockJS at /sockjs (?transport=xhr-streaming, ...)");
@@ -463,6 +485,10 @@ public final class Main
         out.println("                  -Dwsmux.tls.keystore.password=...)");
         out.println("                  The files are reloaded when they change (wsmux.tls.reload.interval); mutual");
         out.println("                  TLS: wsmux.tls.client.auth and wsmux.tls.client.ca");
+        out.println("  --cluster URLS  join a cluster of wsmux nodes through NATS (nats-server): a publication on any");
+        out.println("                  node reaches the subscribers of every node (property wsmux.cluster.nats.url;");
+        out.println("                  start nats-server first, e.g. nats-server -a 127.0.0.1 -p 4222 -js)");
+        out.println("  --node NAME     this node's name in the cluster (default wsmux-<pid>, wsmux.cluster.node)");
         out.println("stat: a live table of a running server's counters, read from its counters file");
         out.println("  --pid N         the server's process id (default: the only server in the directory)");
         out.println("  --dir DIR       where the counters files are (default wsmux.counters.dir: /dev/shm or tmp)");

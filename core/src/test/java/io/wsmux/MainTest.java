@@ -50,7 +50,7 @@ class MainTest
         assertEquals(Main.EXIT_USAGE, run(new Properties(), "--bogus"));
 
         assertEquals("wsmux: --bogus is not an option: use stat, --mode, --port, --admin-port, --bind, --threads, " +
-            "--tls-port, --tls-cert, --tls-key, --tls-keystore or --help", errorLine());
+            "--tls-port, --tls-cert, --tls-key, --tls-keystore, --cluster, --node or --help", errorLine());
     }
 
     @Test
