@@ -228,7 +228,12 @@ public final class Multiplexer
      * last value, which a later subscriber here must get.
      */
     private void onRemotePublication(
-        final String name, final boolean text, final DirectBuffer buffer, final int offset, final int length)
+        final String name,
+        final boolean text,
+        final long id,
+        final DirectBuffer buffer,
+        final int offset,
+        final int length)
     {
         if (length > maxPublicationLength() || null == loops)
         {
@@ -250,7 +255,7 @@ public final class Multiplexer
                 return;
             }
         }
-        topic.publishLocal(text, buffer, offset, length);
+        topic.publishLocal(text, id, buffer, offset, length);
     }
 
     /**
@@ -278,6 +283,15 @@ public final class Multiplexer
     {
         final ClusterBus bus = cluster;
         return null == bus ? 0 : bus.interests();
+    }
+
+    /**
+     * @return true once the cluster keeps each topic's last publication for first subscribers on any node.
+     */
+    public boolean clusterKeepsLastValues()
+    {
+        final ClusterBus bus = cluster;
+        return null != bus && bus.keepsLastValues();
     }
 
     /**

@@ -1,8 +1,10 @@
 package io.wsmux;
 
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.wsmux.cluster.ClusterBus;
 import io.wsmux.codec.FrameDescriptor;
@@ -52,6 +54,11 @@ public final class Topic
     private final String name;
     /** Loops with subscribers to this topic now: the cluster receives it only while some have. */
     private final AtomicInteger interestedLoops = new AtomicInteger();
+    /** Publications delivered here, counted only in a cluster for a topic with a last value (see onLoopInterest). */
+    private final AtomicLong publications = new AtomicLong();
+    private final boolean trackPublications;
+    /** The identity of the last publication delivered here, with trackPublications. */
+    private volatile long lastPublicationId;
     private final TopicOptions options;
     private final Multiplexer multiplexer;
     private final UnsafeBuffer textPrefix;
@@ -77,6 +84,7 @@ public final class Topic
         this.reclaimDelayNs = target.reclaimDelayNs();
         this.multiplexer = multiplexer;
         this.loops = loops;
+        this.trackPublications = null != multiplexer.cluster() && options.lastValue();
         final byte[] escaped = JsEscape.escape(name).getBytes(StandardCharsets.US_ASCII);
         this.escapedName = escaped;
         final UnsafeBuffer prefix = new UnsafeBuffer(new byte[TextMuxEncoder.messagePrefixLength(escaped.length)]);
@@ -118,6 +126,19 @@ public final class Topic
         if (null != cluster && (interested ? 1 == loops : 0 == loops))
         {
             cluster.interestChanged(name, interestedLoops::get);
+            if (interested && options.lastValue())
+            {
+                // The first subscriber here: the latest value may have been published on another node.
+                final long seen = publications.get();
+                cluster.fetchLastValue(name, (topic, text, id, buffer, offset, length) ->
+                {
+                    // Not if this node has it already as its last value, nor if something newer came meanwhile.
+                    if (id != lastPublicationId && publications.get() == seen)
+                    {
+                        publishLocal(text, id, buffer, offset, length);
+                    }
+                });
+            }
         }
     }
 
@@ -184,23 +205,31 @@ public final class Topic
         final ClusterBus cluster = multiplexer.cluster();
         if (null != cluster)
         {
-            cluster.publish(name, text, buffer, offset, length); // never blocks; counts what it drops
+            final long id = ThreadLocalRandom.current().nextLong();
+            cluster.publish(name, text, id, buffer, offset, length); // never blocks; counts what it drops
+            return publishLocal(text, id, buffer, offset, length);
         }
-        return publishLocal(text, buffer, offset, length);
+        return publishLocal(text, 0, buffer, offset, length);
     }
 
     /**
      * Deliver to this node's subscribers only: a local publication after it went to the cluster, or one another node
      * made.
      */
-    boolean publishLocal(final boolean text, final DirectBuffer buffer, final int offset, final int length)
+    boolean publishLocal(
+        final boolean text, final long id, final DirectBuffer buffer, final int offset, final int length)
     {
+        if (trackPublications)
+        {
+            lastPublicationId = id;
+            publications.incrementAndGet();
+        }
         if (0 != reclaimDelayNs)
         {
             if (RECLAIMED == state)
             {
                 // A stale reference: the name lives on in a fresh topic (the cost is paid only after a reclaim).
-                return multiplexer.topic(name).publishLocal(text, buffer, offset, length);
+                return multiplexer.topic(name).publishLocal(text, id, buffer, offset, length);
             }
             if (!used)
             {

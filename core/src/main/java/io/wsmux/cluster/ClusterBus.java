@@ -21,11 +21,12 @@ public interface ClusterBus extends AutoCloseable
          *
          * @param topic  the topic's name.
          * @param text   true for a text message, false for binary.
+         * @param id     the publication's identity, as its publisher gave it to {@link #publish}.
          * @param buffer the message, valid only during the call.
          * @param offset of the message.
          * @param length of the message.
          */
-        void onRemotePublication(String topic, boolean text, DirectBuffer buffer, int offset, int length);
+        void onRemotePublication(String topic, boolean text, long id, DirectBuffer buffer, int offset, int length);
     }
 
     /**
@@ -52,17 +53,35 @@ public interface ClusterBus extends AutoCloseable
     int interests();
 
     /**
+     * Look up the last publication the cluster kept for a topic (any node's), without blocking the caller: the
+     * receiver is called later, on the bus's thread, if there is one. For a topic with a last value that gets its
+     * first subscriber on this node.
+     *
+     * @param topic    the topic's name.
+     * @param receiver told of the last publication, if the cluster kept one.
+     */
+    void fetchLastValue(String topic, Receiver receiver);
+
+    /**
+     * @return true once the cluster keeps each topic's last publication (NATS with JetStream), so that a first
+     * subscriber on any node can get it.
+     */
+    boolean keepsLastValues();
+
+    /**
      * Send a local publication to the other nodes, without blocking: while the messaging system is unreachable it is
      * buffered up to a bound, then dropped and counted.
      *
      * @param topic  the topic's name.
      * @param text   true for a text message.
+     * @param id     the publication's identity (random): a node that gets the same publication twice, live and as a
+     *               kept last value, knows it.
      * @param buffer the message; copied, not retained.
      * @param offset of the message.
      * @param length of the message.
      * @return false when it was dropped.
      */
-    boolean publish(String topic, boolean text, DirectBuffer buffer, int offset, int length);
+    boolean publish(String topic, boolean text, long id, DirectBuffer buffer, int offset, int length);
 
     /**
      * @return publications sent to the other nodes.

@@ -2,6 +2,9 @@ package io.wsmux.cluster;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Set;
@@ -17,10 +20,15 @@ import java.util.function.IntSupplier;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.Dispatcher;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
 import io.nats.client.ErrorListener;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import io.nats.client.api.MessageInfo;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -32,7 +40,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * with {@code noEcho}, so a node never receives its own publications back; it reconnects by itself, and while it is
  * disconnected jnats buffers what is published up to {@code bufferLength} bytes, then this bus drops and counts.
  * <p>
- * A message is one flags byte (bit 0: text) and the publication's bytes. A topic name becomes the subject's tokens:
+ * A message is one flags byte (bit 0: text), the publication's random 8-byte identity and the publication's
+ * bytes. A topic name becomes the subject's tokens:
  * its dots stay (so {@code prices.EURUSD} is {@code wsmux.prices.EURUSD}, and NATS wildcards work on it), and every
  * character NATS does not allow in a token ({@code *}, {@code >}, whitespace, anything outside ASCII letters, digits,
  * {@code -} and {@code _}) is percent-encoded, as are all dots of a name that would make an empty token.
@@ -42,6 +51,11 @@ import org.agrona.concurrent.UnsafeBuffer;
 public final class NatsClusterBus implements ClusterBus
 {
     private static final byte TEXT = 1;
+    /** A message: a flags byte, the publication's 8-byte identity (little endian), then its bytes. */
+    private static final int HEADER_LENGTH = 1 + Long.BYTES;
+    private static final VarHandle ID = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    /** The last-value stream keeps one message per topic; this bounds it all (NATS drops the oldest past it). */
+    private static final long STREAM_MAX_BYTES = 1L << 30;
 
     private final Connection connection;
     private final String prefix;
@@ -50,6 +64,10 @@ public final class NatsClusterBus implements ClusterBus
     private final AtomicLong dropped = new AtomicLong();
     private final UnsafeBuffer receiveBuffer = new UnsafeBuffer(new byte[0]); // the dispatcher's thread only
     private volatile Dispatcher dispatcher;
+    private final String streamName;
+    private final UnsafeBuffer lastValueBuffer = new UnsafeBuffer(new byte[0]); // the interest thread only
+    private volatile boolean streamReady; // written by the interest thread only
+    private boolean streamWarned; // the interest thread only
     private Receiver receiver;
     /** Subjects subscribed, one per topic with subscribers here: changed on the interest thread only. */
     private final Set<String> interests = ConcurrentHashMap.newKeySet();
@@ -65,6 +83,7 @@ public final class NatsClusterBus implements ClusterBus
     {
         this.connection = connection;
         this.prefix = prefix;
+        this.streamName = prefix.replace('.', '_') + "_last";
     }
 
     /**
@@ -152,6 +171,19 @@ public final class NatsClusterBus implements ClusterBus
         }
         this.receiver = receiver;
         dispatcher = connection.createDispatcher(this::onMessage);
+        interestThread.execute(() ->
+        {
+            if (isConnected())
+            {
+                ensureStream(); // before publications, so that the stream keeps the first ones too
+            }
+        });
+    }
+
+    @Override
+    public boolean keepsLastValues()
+    {
+        return streamReady;
     }
 
     @Override
@@ -211,6 +243,94 @@ public final class NatsClusterBus implements ClusterBus
     }
 
     @Override
+    public void fetchLastValue(final String topic, final Receiver receiver)
+    {
+        try
+        {
+            interestThread.execute(() -> lastValue(topic, receiver));
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            // Closed.
+        }
+    }
+
+    /**
+     * On the interest thread: the stream's last message on the topic's subject, handed to the receiver.
+     */
+    private void lastValue(final String topic, final Receiver receiver)
+    {
+        if (!isConnected() || !ensureStream())
+        {
+            return;
+        }
+        final MessageInfo last;
+        try
+        {
+            last = connection.jetStreamManagement().getLastMessage(streamName, subject(prefix, topic));
+        }
+        catch (final JetStreamApiException ex)
+        {
+            return; // no message on that subject: nothing was ever published to the topic
+        }
+        catch (final IOException ex)
+        {
+            return; // NATS went away meanwhile: the subscriber gets the next publication instead
+        }
+        final byte[] data = last.getData();
+        if (null != data && data.length >= HEADER_LENGTH)
+        {
+            lastValueBuffer.wrap(data);
+            receiver.onRemotePublication(topic, TEXT == (data[0] & TEXT), (long)ID.get(data, 1), lastValueBuffer,
+                HEADER_LENGTH, data.length - HEADER_LENGTH);
+        }
+    }
+
+    /**
+     * Make sure the stream that keeps each subject's last message exists (JetStream, one message per subject, on
+     * file): every publication of the cluster goes through NATS, so the stream captures it, whichever node made
+     * it. Interest thread. Without JetStream, last values stay per node, said once on stderr.
+     *
+     * @return true when the stream is there.
+     */
+    private boolean ensureStream()
+    {
+        if (streamReady)
+        {
+            return true;
+        }
+        try
+        {
+            final JetStreamManagement management = connection.jetStreamManagement();
+            try
+            {
+                management.getStreamInfo(streamName);
+            }
+            catch (final JetStreamApiException ex)
+            {
+                management.addStream(StreamConfiguration.builder()
+                    .name(streamName)
+                    .subjects(prefix + ".>")
+                    .maxMessagesPerSubject(1)
+                    .storageType(StorageType.File)
+                    .maxBytes(STREAM_MAX_BYTES)
+                    .build());
+            }
+            streamReady = true;
+        }
+        catch (final IOException | JetStreamApiException ex)
+        {
+            if (!streamWarned)
+            {
+                streamWarned = true;
+                System.err.println("wsmux: cluster: no JetStream stream " + streamName + " (" + ex.getMessage() +
+                    "); last values are kept per node only (start nats-server with -js)");
+            }
+        }
+        return streamReady;
+    }
+
+    @Override
     public int interests()
     {
         return interests.size();
@@ -218,11 +338,13 @@ public final class NatsClusterBus implements ClusterBus
 
     @Override
     public boolean publish(
-        final String topic, final boolean text, final DirectBuffer buffer, final int offset, final int length)
+        final String topic, final boolean text, final long id, final DirectBuffer buffer, final int offset,
+        final int length)
     {
-        final byte[] body = new byte[1 + length];
+        final byte[] body = new byte[HEADER_LENGTH + length];
         body[0] = text ? TEXT : 0;
-        buffer.getBytes(offset, body, 1, length);
+        ID.set(body, 1, id);
+        buffer.getBytes(offset, body, HEADER_LENGTH, length);
         try
         {
             connection.publish(subject(prefix, topic), body);
@@ -240,7 +362,7 @@ public final class NatsClusterBus implements ClusterBus
     private void onMessage(final Message message)
     {
         final byte[] data = message.getData();
-        if (null == data || 0 == data.length)
+        if (null == data || data.length < HEADER_LENGTH)
         {
             return;
         }
@@ -251,7 +373,8 @@ public final class NatsClusterBus implements ClusterBus
         }
         received.incrementAndGet();
         receiveBuffer.wrap(data);
-        receiver.onRemotePublication(topic, TEXT == (data[0] & TEXT), receiveBuffer, 1, data.length - 1);
+        receiver.onRemotePublication(topic, TEXT == (data[0] & TEXT), (long)ID.get(data, 1), receiveBuffer,
+            HEADER_LENGTH, data.length - HEADER_LENGTH);
     }
 
     @Override

@@ -69,7 +69,8 @@ class ClusterIntegrationTest
     {
         for (int i = 0; i < count; i++)
         {
-            final Multiplexer mux = Multiplexer.builder().topicPrefix("prices.", TopicOptions.RELIABLE).build();
+            final Multiplexer mux = Multiplexer.builder().topicPrefix("prices.", TopicOptions.RELIABLE)
+                .topicPrefix("quotes.", TopicOptions.LATEST).build();
             final WsmuxServer node = WsmuxServer.builder(new WsmuxSettings().port(0).ioThreads(2)
                 .clusterNatsUrl(nats.url()).clusterNode("node-" + i)).mux("/mux", mux).build().start();
             nodes.add(node);
@@ -266,6 +267,32 @@ class ClusterIntegrationTest
         {
             assertEquals("msg,prices.AUDUSD,up " + i, local.next());
         }
+    }
+
+    @Test
+    void shouldGiveAFirstSubscriberOnAnyNodeTheLastValuePublishedAnywhere() throws Exception
+    {
+        startNodes(2);
+        awaitConnected();
+        awaitCount(() -> multiplexers.get(0).clusterKeepsLastValues() ? 1 : 0, 1);
+        awaitCount(() -> multiplexers.get(1).clusterKeepsLastValues() ? 1 : 0, 1);
+
+        // Published on node 0 while nobody anywhere subscribes: the cluster keeps the last one.
+        for (int i = 1; i <= 5; i++)
+        {
+            multiplexers.get(0).topic("quotes.EURUSD").publish("v" + i);
+        }
+        final Subscriber onOtherNode = subscribe(1, "quotes.EURUSD");
+        assertEquals("msg,quotes.EURUSD,v5", onOtherNode.next());
+        final Subscriber onSameNode = subscribe(0, "quotes.EURUSD");
+        assertEquals("msg,quotes.EURUSD,v5", onSameNode.next());
+
+        // And the values go on live to both.
+        multiplexers.get(1).topic("quotes.EURUSD").publish("v6");
+        assertEquals("msg,quotes.EURUSD,v6", onOtherNode.next());
+        assertEquals("msg,quotes.EURUSD,v6", onSameNode.next());
+        assertNull(onOtherNode.poll(200), "the last value twice");
+        assertNull(onSameNode.poll(0), "the last value twice");
     }
 
     private static void awaitCount(final java.util.function.LongSupplier value, final long expected)
