@@ -122,7 +122,8 @@ public final class FanOutScenario
                 }
             }
             opened = connector.opened();
-            final WebSocketClientConnection publisherConnection = new Connector().openAll(clients, options.url(),
+            final WebSocketClientConnection publisherConnection = new Connector().openAll(clients,
+                options.publisherUrl(),
                 null, 1, (i) -> publisher, options.sourceSocketAddresses(), 1, options.connectTimeoutNs(),
                 errors)[0];
 

@@ -115,6 +115,7 @@ public final class LoadOptions
 
     private String scenario;
     private URI url = URI.create(URL_DEFAULT);
+    private URI publisherUrl;
     private long durationNs = DURATION_DEFAULT_NS;
     private long warmupNs = WARMUP_DEFAULT_NS;
     private int clientThreads = CLIENT_THREADS_DEFAULT;
@@ -209,6 +210,9 @@ public final class LoadOptions
             {
                 case "--url":
                     url(URI.create(value));
+                    break;
+                case "--publisher-url":
+                    publisherUrl(URI.create(value));
                     break;
                 case "--duration":
                     durationNs(SystemUtil.parseDuration(option, value));
@@ -522,6 +526,8 @@ public final class LoadOptions
         out.println("                            the intended send time (coordinated omission); max = closed loop");
         out.println();
         out.println("fanout: text multiplex protocol against `java -jar wsmux.jar --mode fanout` (or alike)");
+        out.println("  --publisher-url URL       where the publisher connects (default --url): another node of a");
+        out.println("                            cluster (--cluster), to measure deliveries across nodes");
         out.println("  --subscribers C           subscriber connections, subscriber i on topic bench.<i % T> (100);");
         out.println("                            with --transport xhr-streaming SockJS sessions whose sub,... goes");
         out.println("                            by xhr_send; the publisher stays on its WebSocket (--url)");
@@ -599,6 +605,25 @@ public final class LoadOptions
     {
         this.url = url;
         clientTls = null;
+        return this;
+    }
+
+    /**
+     * @return where the fan-out publisher connects: {@link #url()} unless {@code --publisher-url} says otherwise.
+     */
+    public URI publisherUrl()
+    {
+        return null == publisherUrl ? url : publisherUrl;
+    }
+
+    /**
+     * @param publisherUrl where the fan-out publisher connects (another node of a cluster, say), or null for
+     *                     {@link #url()}.
+     * @return this.
+     */
+    public LoadOptions publisherUrl(final URI publisherUrl)
+    {
+        this.publisherUrl = publisherUrl;
         return this;
     }
 
