@@ -224,8 +224,9 @@ public final class Multiplexer
 
     /**
      * Another node published: deliver to this node's subscribers, on the bus's thread (which only hands the
-     * publication to the loops). A topic with no subscribers here has no live topic and is skipped, unless it keeps a
-     * last value, which a later subscriber here must get.
+     * publication to the loops). The bus receives only topics this node has subscribers to; a topic gone meanwhile
+     * (its last subscriber left, it was reclaimed) is skipped: a later first subscriber gets the cluster's last value
+     * from the bus ({@link Topic#onLoopInterest}).
      */
     private void onRemotePublication(
         final String name,
@@ -235,25 +236,11 @@ public final class Multiplexer
         final int offset,
         final int length)
     {
-        if (length > maxPublicationLength() || null == loops)
+        final Topic topic = topics.get(name);
+        if (length > maxPublicationLength() || null == topic)
         {
             remoteDropped.incrementAndGet();
             return;
-        }
-        Topic topic = topics.get(name);
-        if (null == topic)
-        {
-            final Target target = resolve(name);
-            if (null == target || null == target.topicOptions() || !target.topicOptions().lastValue())
-            {
-                return; // no subscriber here, and nothing to keep
-            }
-            topic = topic(name, target);
-            if (null == topic)
-            {
-                remoteDropped.incrementAndGet(); // the prefix is at its topic limit here
-                return;
-            }
         }
         topic.publishLocal(text, id, buffer, offset, length);
     }
@@ -313,7 +300,7 @@ public final class Multiplexer
     }
 
     /**
-     * @return publications from other nodes this node could not take (too long, or their prefix at its topic limit).
+     * @return publications from other nodes this node did not deliver: too long, or their topic gone here meanwhile.
      */
     public long remoteDropped()
     {

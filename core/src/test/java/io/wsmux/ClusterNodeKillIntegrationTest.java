@@ -12,11 +12,10 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import io.wsmux.cluster.NatsServerProcess;
+import io.wsmux.cluster.TextCollector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,8 +55,8 @@ class ClusterNodeKillIntegrationTest
                     .clusterNatsUrl(nats.url()).clusterNode("survivor")).mux("/", survivorMux).build().start())
             {
                 awaitListening(childPort, child);
-                final Collector onSurvivor = subscribe(survivor.port(), "bench.tick");
-                final Collector onDoomed = subscribe(childPort, "bench.tick");
+                final TextCollector onSurvivor = subscribe(survivor.port(), "bench.tick");
+                final TextCollector onDoomed = subscribe(childPort, "bench.tick");
                 final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
                 while (survivorMux.clusterInterests() < 1 || !publisherMux.isClusterConnected())
                 {
@@ -113,46 +112,12 @@ class ClusterNodeKillIntegrationTest
         }
     }
 
-    private static Collector subscribe(final int port, final String topic) throws Exception
+    private static TextCollector subscribe(final int port, final String topic) throws Exception
     {
-        final Collector collector = new Collector();
+        final TextCollector collector = new TextCollector(WAIT_MS);
         final WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
             .buildAsync(URI.create("ws://127.0.0.1:" + port + "/"), collector).get(WAIT_MS, TimeUnit.MILLISECONDS);
         socket.sendText("sub," + topic, true).get(WAIT_MS, TimeUnit.MILLISECONDS);
         return collector;
-    }
-
-    /**
-     * Collects a WebSocket's text messages.
-     */
-    private static final class Collector implements WebSocket.Listener
-    {
-        private final LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
-        private final StringBuilder text = new StringBuilder();
-
-        @Override
-        public CompletionStage<?> onText(final WebSocket webSocket, final CharSequence data, final boolean last)
-        {
-            text.append(data);
-            if (last)
-            {
-                received.add(text.toString());
-                text.setLength(0);
-            }
-            webSocket.request(1);
-            return null;
-        }
-
-        String next() throws InterruptedException
-        {
-            final String message = received.poll(WAIT_MS, TimeUnit.MILLISECONDS);
-            assertTrue(null != message, "nothing received within " + WAIT_MS + " ms");
-            return message;
-        }
-
-        String poll(final long waitMs) throws InterruptedException
-        {
-            return received.poll(waitMs, TimeUnit.MILLISECONDS);
-        }
     }
 }

@@ -13,8 +13,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import io.wsmux.Multiplexer;
@@ -81,9 +79,9 @@ class ClusterIntegrationTest
     /**
      * A text-protocol subscriber on a node, waited for until its subscription took effect there.
      */
-    private Subscriber subscribe(final int node, final String topic) throws Exception
+    private TextCollector subscribe(final int node, final String topic) throws Exception
     {
-        final Subscriber subscriber = new Subscriber();
+        final TextCollector subscriber = new TextCollector(WAIT_MS);
         final WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
             .buildAsync(URI.create("ws://127.0.0.1:" + nodes.get(node).port() + "/mux"), subscriber)
             .get(WAIT_MS, TimeUnit.MILLISECONDS);
@@ -104,8 +102,8 @@ class ClusterIntegrationTest
     void shouldDeliverAPublicationOnOneNodeToSubscribersOnEveryNodeOnce() throws Exception
     {
         startNodes(2);
-        final Subscriber local = subscribe(0, "prices.EURUSD");
-        final Subscriber remote = subscribe(1, "prices.EURUSD");
+        final TextCollector local = subscribe(0, "prices.EURUSD");
+        final TextCollector remote = subscribe(1, "prices.EURUSD");
         awaitConnected();
 
         for (int i = 0; i < 200; i++)
@@ -126,7 +124,7 @@ class ClusterIntegrationTest
     void shouldKeepEachPublishersOrderAcrossThreeNodes() throws Exception
     {
         startNodes(3);
-        final List<Subscriber> subscribers = new ArrayList<>();
+        final List<TextCollector> subscribers = new ArrayList<>();
         for (int node = 0; node < 3; node++)
         {
             subscribers.add(subscribe(node, "prices.GBPUSD"));
@@ -152,7 +150,7 @@ class ClusterIntegrationTest
             publisher.join(WAIT_MS);
         }
 
-        for (final Subscriber subscriber : subscribers)
+        for (final TextCollector subscriber : subscribers)
         {
             final Map<Integer, Integer> next = new HashMap<>();
             for (int received = 0; received < 3 * perPublisher; received++)
@@ -176,7 +174,7 @@ class ClusterIntegrationTest
     void shouldReceiveATopicOnlyWhileItHasSubscribersHere() throws Exception
     {
         startNodes(2);
-        final Subscriber subscriber = subscribe(0, "prices.USDJPY");
+        final TextCollector subscriber = subscribe(0, "prices.USDJPY");
         awaitConnected();
         awaitCount(() -> multiplexers.get(0).clusterInterests(), 1);
         assertEquals(0, multiplexers.get(1).clusterInterests());
@@ -190,7 +188,7 @@ class ClusterIntegrationTest
 
         // A subscriber comes to node 1: it receives from then on; it leaves: the traffic stops again.
         final WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
-            .buildAsync(URI.create("ws://127.0.0.1:" + nodes.get(1).port() + "/mux"), new Subscriber())
+            .buildAsync(URI.create("ws://127.0.0.1:" + nodes.get(1).port() + "/mux"), new TextCollector(WAIT_MS))
             .get(WAIT_MS, TimeUnit.MILLISECONDS);
         sockets.add(socket);
         socket.sendText("sub,prices.USDJPY", true).get(WAIT_MS, TimeUnit.MILLISECONDS);
@@ -217,8 +215,8 @@ class ClusterIntegrationTest
     void shouldDeliverLocallyWhileNatsIsDownAndResumeTheClusterWhenItIsBack() throws Exception
     {
         startNodes(2);
-        final Subscriber local = subscribe(0, "prices.AUDUSD");
-        final Subscriber remote = subscribe(1, "prices.AUDUSD");
+        final TextCollector local = subscribe(0, "prices.AUDUSD");
+        final TextCollector remote = subscribe(1, "prices.AUDUSD");
         awaitConnected();
         multiplexers.get(0).topic("prices.AUDUSD").publish("before");
         assertEquals("msg,prices.AUDUSD,before", local.next());
@@ -282,9 +280,9 @@ class ClusterIntegrationTest
         {
             multiplexers.get(0).topic("quotes.EURUSD").publish("v" + i);
         }
-        final Subscriber onOtherNode = subscribe(1, "quotes.EURUSD");
+        final TextCollector onOtherNode = subscribe(1, "quotes.EURUSD");
         assertEquals("msg,quotes.EURUSD,v5", onOtherNode.next());
-        final Subscriber onSameNode = subscribe(0, "quotes.EURUSD");
+        final TextCollector onSameNode = subscribe(0, "quotes.EURUSD");
         assertEquals("msg,quotes.EURUSD,v5", onSameNode.next());
 
         // And the values go on live to both.
@@ -316,40 +314,6 @@ class ClusterIntegrationTest
                 assertTrue(System.nanoTime() < deadline, "a node did not connect to NATS");
                 Thread.sleep(5);
             }
-        }
-    }
-
-    /**
-     * Collects a WebSocket's text messages.
-     */
-    private static final class Subscriber implements WebSocket.Listener
-    {
-        private final LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
-        private final StringBuilder text = new StringBuilder();
-
-        @Override
-        public CompletionStage<?> onText(final WebSocket webSocket, final CharSequence data, final boolean last)
-        {
-            text.append(data);
-            if (last)
-            {
-                received.add(text.toString());
-                text.setLength(0);
-            }
-            webSocket.request(1);
-            return null;
-        }
-
-        String next() throws InterruptedException
-        {
-            final String message = received.poll(WAIT_MS, TimeUnit.MILLISECONDS);
-            assertTrue(null != message, "nothing received within " + WAIT_MS + " ms");
-            return message;
-        }
-
-        String poll(final long waitMs) throws InterruptedException
-        {
-            return received.poll(waitMs, TimeUnit.MILLISECONDS);
         }
     }
 }

@@ -3,7 +3,6 @@ package io.wsmux.perf.load;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.HdrHistogram.Histogram;
 
 /**
  * What a connections run measured. Server memory values are -1 (and per-connection values NaN, null in JSON) when
@@ -86,17 +85,5 @@ public record ConnectionsResult(
         fields.put("heapPerConnectionBytes", heapPerConnectionBytes);
         fields.put("kernelSlabPerConnectionBytes", kernelSlabPerConnectionBytes);
         return fields;
-    }
-
-    @Override
-    public LatencySummary latency()
-    {
-        return null;
-    }
-
-    @Override
-    public Histogram histogram()
-    {
-        return null;
     }
 }

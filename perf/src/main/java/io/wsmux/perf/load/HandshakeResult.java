@@ -3,7 +3,6 @@ package io.wsmux.perf.load;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.HdrHistogram.Histogram;
 
 /**
  * What a handshakes run measured: connections opened (TCP, TLS for wss://, the upgrade) and closed again, as fast
@@ -81,17 +80,5 @@ public record HandshakeResult(
         fields.put("machineCores", machineCores);
         fields.put("serverNsPerHandshake", serverNsPerHandshake);
         return fields;
-    }
-
-    @Override
-    public LatencySummary latency()
-    {
-        return null;
-    }
-
-    @Override
-    public Histogram histogram()
-    {
-        return null;
     }
 }

@@ -11,7 +11,7 @@ import org.HdrHistogram.Histogram;
 public interface ScenarioResult
 {
     /**
-     * @return echo, fanout or connections.
+     * @return echo, fanout, connections or handshakes.
      */
     String scenario();
 
@@ -26,14 +26,20 @@ public interface ScenarioResult
     Map<String, Object> fields();
 
     /**
-     * @return latency percentiles of the measured window, or null if the scenario measures none.
+     * @return latency percentiles of the measured window, or null (the default) if the scenario measures none.
      */
-    LatencySummary latency();
+    default LatencySummary latency()
+    {
+        return null;
+    }
 
     /**
-     * @return the latency histogram of the measured window in nanoseconds, or null.
+     * @return the latency histogram of the measured window in nanoseconds, or null (the default).
      */
-    Histogram histogram();
+    default Histogram histogram()
+    {
+        return null;
+    }
 
     /**
      * @return errors by kind.
