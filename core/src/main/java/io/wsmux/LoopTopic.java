@@ -116,6 +116,26 @@ final class LoopTopic implements LoopTask
     }
 
     /**
+     * Tell this loop's binary-protocol subscribers that publications may be missing before what comes next (a GAP).
+     * Loop thread; cold path.
+     *
+     * @return GAP messages sent.
+     */
+    int reportGap(final int code, final String reason)
+    {
+        int sent = 0;
+        for (int i = 0; i < count; i++)
+        {
+            final MuxChannel channel = subscribers[i];
+            if (null != channel && channel.open && channel.session.sendGap(channel, code, reason))
+            {
+                sent++;
+            }
+        }
+        return sent;
+    }
+
+    /**
      * A publication reaches this loop: count it, keep it as the last value, then deliver it at the end of the
      * loop's batch with the others ({@link FanOutBatch}), or at once outside a batch.
      */

@@ -3,6 +3,7 @@ package io.wsmux;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
@@ -109,6 +110,7 @@ public final class Main
             String tlsKeystore = null;
             String cluster = null;
             String node = null;
+            boolean feed = true;
             for (int i = 0; i < args.length; i++)
             {
                 final String option = args[i];
@@ -160,10 +162,14 @@ public final class Main
                     case "--node":
                         node = value(args, ++i, option, "this node's name in the cluster");
                         break;
+                    case "--no-feed":
+                        feed = false;
+                        break;
                     default:
                         throw new WsmuxConfigurationException(
                             option + " is not an option: use stat, --mode, --port, --admin-port, --bind, --threads, " +
-                            "--tls-port, --tls-cert, --tls-key, --tls-keystore, --cluster, --node or --help");
+                            "--tls-port, --tls-cert, --tls-key, --tls-keystore, --cluster, --node, --no-feed or " +
+                            "--help");
                 }
             }
 
@@ -208,7 +214,12 @@ public final class Main
             {
                 settings.clusterNode(node);
             }
-            start(mode, settings, out);
+            if (!feed && Mode.DEMO != mode)
+            {
+                throw new WsmuxConfigurationException("--no-feed applies to --mode demo only (mode " +
+                    mode.name().toLowerCase(Locale.ROOT) + " has no price feed)");
+            }
+            start(mode, settings, feed, out);
             return EXIT_OK;
         }
         catch (final IllegalArgumentException ex) // WsmuxConfigurationException, or a builder's own check
@@ -305,7 +316,8 @@ public final class Main
         return settings.defaultLimits(ECHO_MESSAGE_LIMIT, ECHO_MESSAGE_LIMIT, ECHO_OUTBOUND_BUDGET);
     }
 
-    private static void start(final Mode mode, final WsmuxSettings settings, final PrintStream out)
+    private static void start(
+        final Mode mode, final WsmuxSettings settings, final boolean feed, final PrintStream out)
         throws IOException
     {
         switch (mode)
@@ -320,7 +332,7 @@ public final class Main
                 startSockJsTest(settings, out);
                 break;
             default:
-                startDemo(settings, out);
+                startDemo(settings, feed, out);
                 break;
         }
     }
@@ -336,9 +348,10 @@ public final class Main
         announceAdmin(server, out);
     }
 
-    private static void startDemo(final WsmuxSettings settings, final PrintStream out) throws IOException
+    private static void startDemo(final WsmuxSettings settings, final boolean feed, final PrintStream out)
+        throws IOException
     {
-        final DemoServer demo = DemoServer.start(settings);
+        final DemoServer demo = DemoServer.start(settings, feed);
         Runtime.getRuntime().addShutdownHook(new Thread(demo::close, "wsmux-shutdown"));
         final WsmuxServer server = demo.server();
         out.println("wsmux demo: open http://" + server.address().getHostString() + ":" + server.port() +
@@ -347,6 +360,11 @@ public final class Main
         {
             out.println("wsmux demo over TLS: open https://" + server.tlsAddress().getHostString() + ":" +
                 server.tlsPort() + "/ (wss:// on the same port)");
+        }
+        announceCluster(server, out);
+        if (!feed)
+        {
+            out.println("wsmux demo: no price feed here (--no-feed): prices come from another node of the cluster");
         }
         announceAdmin(server, out);
     }
@@ -358,6 +376,11 @@ public final class Main
             out.println("wsmux: TLS (https://, wss://) on " + server.tlsAddress().getHostString() + ":" +
                 server.tlsPort());
         }
+        announceCluster(server, out);
+    }
+
+    private static void announceCluster(final WsmuxServer server, final PrintStream out)
+    {
         if (!server.settings().clusterNatsUrl().isEmpty())
         {
             out.println("wsmux: in the cluster at " + server.settings().clusterNatsUrl() + " (topics shared " +
@@ -459,7 +482,7 @@ public final class Main
         out.println("usage: java -jar wsmux.jar [--mode demo|echo|fanout|sockjs-test] [--port N] [--admin-port N]");
         out.println("                           [--bind ADDRESS] [--threads N]");
         out.println("                           [--tls-port N (--tls-cert FILE --tls-key FILE | --tls-keystore FILE)]");
-        out.println("                           [--cluster nats://HOST:PORT[,...] [--node NAME]]");
+        out.println("                           [--cluster nats://HOST:PORT[,...] [--node NAME] [--no-feed]]");
         out.println("       java -jar wsmux.jar stat [--pid N | --dir DIR | --file FILE] [--interval 1s] [--count N]");
         out.println("  --mode demo     (default) the trading-desk demo: a page at / and channels on /mux, and the");
         out.println("                  same channels over SockJS at /sockjs (?transport=xhr-streaming, ...)");
@@ -489,6 +512,8 @@ public final class Main
         out.println("                  node reaches the subscribers of every node (property wsmux.cluster.nats.url;");
         out.println("                  start nats-server first, e.g. nats-server -a 127.0.0.1 -p 4222 -js)");
         out.println("  --node NAME     this node's name in the cluster (default wsmux-<pid>, wsmux.cluster.node)");
+        out.println("  --no-feed       demo only: run no price feed on this node; in a cluster the prices come from");
+        out.println("                  the node that runs it (chat and prices are shared, stats are per node)");
         out.println("stat: a live table of a running server's counters, read from its counters file");
         out.println("  --pid N         the server's process id (default: the only server in the directory)");
         out.println("  --dir DIR       where the counters files are (default wsmux.counters.dir: /dev/shm or tmp)");

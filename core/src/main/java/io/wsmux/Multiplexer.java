@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -73,7 +74,8 @@ public final class Multiplexer
         }
 
         /**
-         * @return the service's handler, or null for a topic.
+         * @return the service's handler, or a topic's handler of what its subscribers send, or null for a plain
+         * topic.
          */
         WebSocketHandler service()
         {
@@ -81,7 +83,7 @@ public final class Multiplexer
         }
 
         /**
-         * @return the topic's options, or null for a service.
+         * @return the topic's options, or null for a service (a target with both is a topic whose subscribers send).
          */
         TopicOptions topicOptions()
         {
@@ -133,6 +135,8 @@ public final class Multiplexer
     /** The other nodes of a cluster, or null on a single node. */
     private volatile ClusterBus cluster;
     private final AtomicLong remoteDropped = new AtomicLong();
+    private final AtomicLong clusterGapMessages = new AtomicLong();
+    private final AtomicLong remoteDuplicates = new AtomicLong();
     private PublicationPool publicationPool;
     /** Compressors for publications, lent to publishing threads (any thread) one publication at a time. */
     private final MpmcArrayQueue<MessageDeflater> deflaters = new MpmcArrayQueue<>(MAX_POOLED_DEFLATERS);
@@ -211,7 +215,82 @@ public final class Multiplexer
             throw new IllegalStateException("a Multiplexer joins one cluster");
         }
         cluster = bus;
-        bus.start(this::onRemotePublication);
+        bus.start(new ClusterBus.Receiver()
+        {
+            @Override
+            public void onRemotePublication(
+                final String topic, final boolean text, final long id, final DirectBuffer buffer, final int offset,
+                final int length)
+            {
+                Multiplexer.this.onRemotePublication(topic, text, id, buffer, offset, length);
+            }
+
+            @Override
+            public void onGap()
+            {
+                onClusterGap();
+            }
+        });
+    }
+
+    /**
+     * The cluster's link was lost for a while and is back (on the bus's thread, before any publication received
+     * after it): every binary-protocol subscriber of a shared topic is told of the possible gap (GAP 503, on its
+     * loop, after what the loop delivered before), and a topic with a last value takes the cluster's latest value
+     * if it missed it. Cold path: once per loss.
+     */
+    private void onClusterGap()
+    {
+        for (final Topic topic : topics.values())
+        {
+            if (!topic.options().nodeLocal() && topic.subscriberCount() > 0)
+            {
+                topic.reportClusterGap();
+            }
+        }
+    }
+
+    /**
+     * A remote publication this node had already delivered (as the cluster's last value): skipped.
+     */
+    void remoteDuplicate()
+    {
+        remoteDuplicates.incrementAndGet();
+    }
+
+    /**
+     * @return publications from other nodes skipped because this node had already delivered them as the cluster's
+     * last value (looked up for a first subscriber or after a gap, and overtaking the live one).
+     */
+    public long clusterDuplicates()
+    {
+        return remoteDuplicates.get();
+    }
+
+    /**
+     * @param messages GAP messages a loop sent.
+     */
+    void gapMessagesSent(final int messages)
+    {
+        clusterGapMessages.addAndGet(messages);
+    }
+
+    /**
+     * @return GAP messages sent to binary-protocol subscribers after losses of the cluster's link.
+     */
+    public long clusterGapMessages()
+    {
+        return clusterGapMessages.get();
+    }
+
+    /**
+     * @return losses of the cluster's link that came back and were reported to subscribers as gaps; 0 on a single
+     * node.
+     */
+    public long clusterGaps()
+    {
+        final ClusterBus bus = cluster;
+        return null == bus ? 0 : bus.gaps();
     }
 
     /**
@@ -237,12 +316,12 @@ public final class Multiplexer
         final int length)
     {
         final Topic topic = topics.get(name);
-        if (length > maxPublicationLength() || null == topic)
+        if (length > maxPublicationLength() || null == topic || topic.options().nodeLocal())
         {
             remoteDropped.incrementAndGet();
             return;
         }
-        topic.publishLocal(text, id, buffer, offset, length);
+        topic.publishRemote(text, id, buffer, offset, length);
     }
 
     /**
@@ -714,6 +793,38 @@ public final class Multiplexer
         public Builder topicPrefix(final String prefix, final TopicOptions options)
         {
             return register(prefixes, prefix, new Target(prefix, null, options, true));
+        }
+
+        /**
+         * A topic whose subscribers may also send: a channel opened on it subscribes to the topic, and what its client
+         * sends goes to the handler (open, messages and close per channel, on the channel's loop, as for a service),
+         * which decides what to publish to the topic, after checking it. Messages a client sends on a plain topic's
+         * channel are ignored. A chat room built this way works across a cluster, since its messages travel as
+         * publications.
+         *
+         * @param name    topic name.
+         * @param options topic options.
+         * @param handler gets open, messages and close for every channel opened on the topic.
+         * @return this.
+         */
+        public Builder topic(final String name, final TopicOptions options, final WebSocketHandler handler)
+        {
+            return register(exact, name, new Target(name, Objects.requireNonNull(handler, "handler"), options, false));
+        }
+
+        /**
+         * Topics under a prefix, as {@link #topicPrefix(String, TopicOptions)}, whose subscribers may send, as
+         * {@link #topic(String, TopicOptions, WebSocketHandler)}.
+         *
+         * @param prefix  e.g. {@code rooms.}
+         * @param options options of every topic under the prefix.
+         * @param handler gets open, messages and close for every channel opened under the prefix.
+         * @return this.
+         */
+        public Builder topicPrefix(final String prefix, final TopicOptions options, final WebSocketHandler handler)
+        {
+            return register(prefixes, prefix,
+                new Target(prefix, Objects.requireNonNull(handler, "handler"), options, true));
         }
 
         /**

@@ -196,7 +196,7 @@ final class MuxSession
             return;
         }
         Topic topic = null;
-        if (null == target.service())
+        if (null != target.topicOptions())
         {
             topic = multiplexer.acquireTopic(name, target);
             if (null == topic)
@@ -253,7 +253,7 @@ final class MuxSession
         }
 
         Topic topic = null;
-        if (null == target.service())
+        if (null != target.topicOptions())
         {
             topic = multiplexer.acquireTopic(name, target);
             if (null == topic)
@@ -329,7 +329,7 @@ final class MuxSession
                 }
             }
         }
-        else
+        if (null != channel.service)
         {
             try
             {
@@ -624,6 +624,22 @@ final class MuxSession
     private void refuse(final int channelId, final int code, final String reason)
     {
         writeCodeAndReason(BinaryMuxDescriptor.REFUSED, channelId, code, reason);
+    }
+
+    /**
+     * Tell a binary-protocol subscriber that its topic may have missed publications before what comes next; the text
+     * protocol has no such message (docs/protocol.md). Loop thread.
+     *
+     * @return true if a GAP was sent.
+     */
+    boolean sendGap(final MuxChannel channel, final int code, final String reason)
+    {
+        if (!binary)
+        {
+            return false;
+        }
+        writeCodeAndReason(BinaryMuxDescriptor.GAP, channel.channelId, code, reason);
+        return true;
     }
 
     private void sendError(final int channelId, final int code, final String reason)

@@ -12,6 +12,7 @@ import io.wsmux.codec.FrameEncoder;
 import io.wsmux.codec.Opcode;
 import io.wsmux.codec.deflate.DeflateNegotiation;
 import io.wsmux.codec.deflate.MessageDeflater;
+import io.wsmux.codec.mux.BinaryMuxDescriptor;
 import io.wsmux.codec.mux.JsEscape;
 import io.wsmux.codec.mux.TextMuxEncoder;
 import io.wsmux.transport.IoLoop;
@@ -84,7 +85,7 @@ public final class Topic
         this.reclaimDelayNs = target.reclaimDelayNs();
         this.multiplexer = multiplexer;
         this.loops = loops;
-        this.trackPublications = null != multiplexer.cluster() && options.lastValue();
+        this.trackPublications = null != multiplexer.cluster() && !options.nodeLocal() && options.lastValue();
         final byte[] escaped = JsEscape.escape(name).getBytes(StandardCharsets.US_ASCII);
         this.escapedName = escaped;
         final UnsafeBuffer prefix = new UnsafeBuffer(new byte[TextMuxEncoder.messagePrefixLength(escaped.length)]);
@@ -123,22 +124,51 @@ public final class Topic
     {
         final int loops = interested ? interestedLoops.incrementAndGet() : interestedLoops.decrementAndGet();
         final ClusterBus cluster = multiplexer.cluster();
-        if (null != cluster && (interested ? 1 == loops : 0 == loops))
+        if (null != cluster && !options.nodeLocal() && (interested ? 1 == loops : 0 == loops))
         {
             cluster.interestChanged(name, interestedLoops::get);
             if (interested && options.lastValue())
             {
-                // The first subscriber here: the latest value may have been published on another node.
-                final long seen = publications.get();
-                cluster.fetchLastValue(name, (topic, text, id, buffer, offset, length) ->
-                {
-                    // Not if this node has it already as its last value, nor if something newer came meanwhile.
-                    if (id != lastPublicationId && publications.get() == seen)
-                    {
-                        publishLocal(text, id, buffer, offset, length);
-                    }
-                });
+                fetchClusterLastValue(cluster); // the first subscriber here: it may have been published elsewhere
             }
+        }
+    }
+
+    /**
+     * Ask the cluster for the latest value published to this topic on any node, and deliver it here unless this node
+     * has it already as its last value, or something newer reached it meanwhile. Cold path.
+     */
+    private void fetchClusterLastValue(final ClusterBus cluster)
+    {
+        final long seen = publications.get();
+        cluster.fetchLastValue(name, (topic, text, id, buffer, offset, length) ->
+        {
+            if (id != lastPublicationId && publications.get() == seen)
+            {
+                publishLocal(text, id, buffer, offset, length);
+            }
+        });
+    }
+
+    /**
+     * The cluster's link was lost for a while and is back: tell this node's binary-protocol subscribers, on their
+     * loops, and take the cluster's latest value if it has one this node missed. The bus's thread; cold path.
+     */
+    void reportClusterGap()
+    {
+        for (int i = 0; i < loops.length; i++)
+        {
+            final LoopTopic loopTopic = loopTopics[i];
+            if (loopTopic.subscriberCount > 0)
+            {
+                loops[i].execute(() -> multiplexer.gapMessagesSent(loopTopic.reportGap(
+                    BinaryMuxDescriptor.CODE_CLUSTER_GAP, "publications of other nodes may be missing")));
+            }
+        }
+        final ClusterBus cluster = multiplexer.cluster();
+        if (null != cluster && options.lastValue())
+        {
+            fetchClusterLastValue(cluster);
         }
     }
 
@@ -203,13 +233,28 @@ public final class Topic
                 length + ", max=" + multiplexer.maxPublicationLength());
         }
         final ClusterBus cluster = multiplexer.cluster();
-        if (null != cluster)
+        if (null != cluster && !options.nodeLocal())
         {
             final long id = ThreadLocalRandom.current().nextLong();
             cluster.publish(name, text, id, buffer, offset, length); // never blocks; counts what it drops
             return publishLocal(text, id, buffer, offset, length);
         }
         return publishLocal(text, 0, buffer, offset, length);
+    }
+
+    /**
+     * Deliver another node's publication here, unless this node has it already as its last value: the cluster's
+     * latest value, looked up for a first subscriber or after a gap, may overtake the same publication arriving live.
+     */
+    void publishRemote(
+        final boolean text, final long id, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (trackPublications && id == lastPublicationId)
+        {
+            multiplexer.remoteDuplicate();
+            return;
+        }
+        publishLocal(text, id, buffer, offset, length);
     }
 
     /**

@@ -18,9 +18,12 @@ import java.time.Duration;
  * @param compress       whether publications are compressed for subscribers that negotiated permessage-deflate (once
  *                       per publication, when at least {@code wsmux.deflate.min.length} long); false for payloads that
  *                       are compressed already.
+ * @param nodeLocal      in a cluster, keep this topic's publications on the node that makes them (a node's own
+ *                       statistics, say); false (the default) shares them with every node.
  */
 public record TopicOptions(
-    boolean lastValue, boolean conflate, int maxRate, long reclaimDelayNs, int maxTopics, boolean compress)
+    boolean lastValue, boolean conflate, int maxRate, long reclaimDelayNs, int maxTopics, boolean compress,
+    boolean nodeLocal)
 {
     /** For {@link #reclaimDelayNs} and {@link #maxTopics}: the server's setting. */
     public static final int SERVER_DEFAULT = -1;
@@ -38,6 +41,7 @@ public record TopicOptions(
      * @param reclaimDelayNs idle time before a topic under a prefix is removed, 0 never, or {@link #SERVER_DEFAULT}.
      * @param maxTopics      topics under a prefix, at least 1, or {@link #SERVER_DEFAULT}.
      * @param compress       compress publications for subscribers that negotiated permessage-deflate.
+     * @param nodeLocal      in a cluster, keep publications on this node.
      */
     public TopicOptions
     {
@@ -64,7 +68,24 @@ public record TopicOptions(
      */
     public TopicOptions(final boolean lastValue, final boolean conflate, final int maxRate)
     {
-        this(lastValue, conflate, maxRate, SERVER_DEFAULT, SERVER_DEFAULT, true);
+        this(lastValue, conflate, maxRate, SERVER_DEFAULT, SERVER_DEFAULT, true, false);
+    }
+
+    /**
+     * Options shared across a cluster.
+     *
+     * @param lastValue      a new subscriber first receives the latest message.
+     * @param conflate       keep only the latest pending message for a slow subscriber.
+     * @param maxRate        messages per second per subscriber, 0 for no limit.
+     * @param reclaimDelayNs idle time before a topic under a prefix is removed, 0 never, or {@link #SERVER_DEFAULT}.
+     * @param maxTopics      topics under a prefix, at least 1, or {@link #SERVER_DEFAULT}.
+     * @param compress       compress publications for subscribers that negotiated permessage-deflate.
+     */
+    public TopicOptions(
+        final boolean lastValue, final boolean conflate, final int maxRate, final long reclaimDelayNs,
+        final int maxTopics, final boolean compress)
+    {
+        this(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, compress, false);
     }
 
     /**
@@ -80,7 +101,7 @@ public record TopicOptions(
         final boolean lastValue, final boolean conflate, final int maxRate, final long reclaimDelayNs,
         final int maxTopics)
     {
-        this(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, true);
+        this(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, true, false);
     }
 
     /**
@@ -90,7 +111,7 @@ public record TopicOptions(
      */
     public TopicOptions withCompression(final boolean compress)
     {
-        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, compress);
+        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, compress, nodeLocal);
     }
 
     /**
@@ -99,7 +120,7 @@ public record TopicOptions(
      */
     public TopicOptions withMaxRate(final int maxRate)
     {
-        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, compress);
+        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, compress, nodeLocal);
     }
 
     /**
@@ -113,7 +134,7 @@ public record TopicOptions(
         {
             throw new IllegalArgumentException("reclaim delay must be >= 0: delay=" + delay);
         }
-        return new TopicOptions(lastValue, conflate, maxRate, delay.toNanos(), maxTopics, compress);
+        return new TopicOptions(lastValue, conflate, maxRate, delay.toNanos(), maxTopics, compress, nodeLocal);
     }
 
     /**
@@ -122,6 +143,16 @@ public record TopicOptions(
      */
     public TopicOptions withMaxTopics(final int maxTopics)
     {
-        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, compress);
+        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, compress, nodeLocal);
+    }
+
+    /**
+     * @param nodeLocal true to keep this topic's publications on the node that makes them, in a cluster (each node's
+     *                  subscribers see only their node's); false to share them with every node.
+     * @return these options with that choice.
+     */
+    public TopicOptions withNodeLocal(final boolean nodeLocal)
+    {
+        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, compress, nodeLocal);
     }
 }

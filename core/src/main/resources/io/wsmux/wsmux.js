@@ -28,6 +28,8 @@
  *                            or the WebSocket closing (its code and reason).
  *  - onrefused(code, reason) the channel never opened: binary REFUSED (403, 404, 413, 429, ...) or the WebSocket
  *                            closed first (its code and reason). Messages queued for it are dropped.
+ *  - ongap(code, reason)     binary only: the channel's topic may have missed publications before the next message
+ *                            (503: the server's node lost its cluster link for a while); the channel stays open.
  * Exactly one of onclose and onrefused is called per channel; ch.close() before the channel opened calls onclose.
  * Client callbacks: onopen(), onclose(code, reason), onerror(error): the WebSocket's error event, or an Error
  * (with .code, .channelId and .channel) for an ERROR message from the server.
@@ -54,6 +56,7 @@
     const TYPE_SERVER_BINARY = 0x84;
     const TYPE_CLOSED = 0x85;
     const TYPE_ERROR = 0x86;
+    const TYPE_GAP = 0x87;
     const HEADER_LENGTH = 5;
     const CODE_LENGTH = 2;
     const MAX_NAME_LENGTH = 0xFFFF;
@@ -121,6 +124,7 @@
             this.onmessage = options.onmessage || null;
             this.onclose = options.onclose || null;
             this.onrefused = options.onrefused || null;
+            this.ongap = options.ongap || null;
             this._queue = [];
             this._wireName = null;
         }
@@ -219,7 +223,7 @@
          * Open a channel: a service or a topic on the server.
          *
          * @param name    the channel name, unescaped (e.g. 'chat room', 'prices.EURUSD').
-         * @param options { maxRate, onopen, onmessage, onclose, onrefused }.
+         * @param options { maxRate, onopen, onmessage, onclose, onrefused, ongap }.
          * @return the Channel.
          */
         channel(name, options)
@@ -584,8 +588,16 @@
                     break;
                 }
 
-                default:
+                case TYPE_GAP:
+                    // The channel's topic may have missed publications (the server's node lost its cluster link).
+                    if (channel instanceof Channel && OPEN === channel.readyState)
+                    {
+                        fire(channel, 'ongap', Client._codeAndReason(view, buffer));
+                    }
                     break;
+
+                default:
+                    break; // server messages of later extensions are ignored (docs/protocol.md)
             }
         }
 

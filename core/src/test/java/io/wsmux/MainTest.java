@@ -50,7 +50,15 @@ class MainTest
         assertEquals(Main.EXIT_USAGE, run(new Properties(), "--bogus"));
 
         assertEquals("wsmux: --bogus is not an option: use stat, --mode, --port, --admin-port, --bind, --threads, " +
-            "--tls-port, --tls-cert, --tls-key, --tls-keystore, --cluster, --node or --help", errorLine());
+            "--tls-port, --tls-cert, --tls-key, --tls-keystore, --cluster, --node, --no-feed or --help", errorLine());
+    }
+
+    @Test
+    void shouldRejectNoFeedOutsideTheDemo()
+    {
+        assertEquals(Main.EXIT_USAGE, run(new Properties(), "--mode", "echo", "--no-feed"));
+
+        assertEquals("wsmux: --no-feed applies to --mode demo only (mode echo has no price feed)", errorLine());
     }
 
     @Test

@@ -54,6 +54,18 @@ public interface ChannelListener
     }
 
     /**
+     * The channel's topic may have missed publications before the next message: the server's node lost its link to
+     * the cluster for a while (code 503). The channel stays open; what follows is live again.
+     *
+     * @param channel the channel.
+     * @param code    why (docs/protocol.md, GAP).
+     * @param reason  in words.
+     */
+    default void onGap(final MuxClientChannel channel, final int code, final String reason)
+    {
+    }
+
+    /**
      * The channel is closed.
      *
      * @param channel the channel.

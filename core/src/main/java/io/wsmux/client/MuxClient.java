@@ -400,10 +400,15 @@ public final class MuxClient
             case BinaryMuxDescriptor.REFUSED:
             case BinaryMuxDescriptor.CLOSED:
             case BinaryMuxDescriptor.ERROR:
+            case BinaryMuxDescriptor.GAP:
                 onCodeAndReason(type, id, buffer, offset, length);
                 break;
 
             default:
+                if ((type & 0xFF) > (BinaryMuxDescriptor.GAP & 0xFF))
+                {
+                    break; // a server message of a later extension: ignored, as docs/protocol.md asks of clients
+                }
                 fail("unknown message " + typeName(type) + " on channel " + id);
                 break;
         }
@@ -473,6 +478,14 @@ public final class MuxClient
         {
             listener.onError(this, id, code, reason);
         }
+        else if (BinaryMuxDescriptor.GAP == type)
+        {
+            if (MuxClientChannel.STATE_OPEN == state)
+            {
+                channel.listener.onGap(channel, code, reason);
+            }
+            // else stale: for a channel closed meanwhile, or for an earlier user of the id.
+        }
         else if (BinaryMuxDescriptor.REFUSED == type)
         {
             if (MuxClientChannel.STATE_OPENING == state || MuxClientChannel.STATE_CLOSING == state)
@@ -511,6 +524,8 @@ public final class MuxClient
                 return "CLOSED";
             case BinaryMuxDescriptor.ERROR:
                 return "ERROR";
+            case BinaryMuxDescriptor.GAP:
+                return "GAP";
             default:
                 return String.format("type 0x%02x", type & 0xFF);
         }

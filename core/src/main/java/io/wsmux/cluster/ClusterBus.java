@@ -27,6 +27,15 @@ public interface ClusterBus extends AutoCloseable
          * @param length of the message.
          */
         void onRemotePublication(String topic, boolean text, long id, DirectBuffer buffer, int offset, int length);
+
+        /**
+         * The link to the other nodes was lost for a while and is back: publications they made meanwhile may be
+         * missing here. Called once per loss, once the link is back, on the bus's thread and before any publication
+         * received after it.
+         */
+        default void onGap()
+        {
+        }
     }
 
     /**
@@ -97,6 +106,11 @@ public interface ClusterBus extends AutoCloseable
      * @return publications that could not be sent (the buffer was full while disconnected) and were dropped.
      */
     long dropped();
+
+    /**
+     * @return how many times the link was lost and came back (each reported to the receiver as a gap).
+     */
+    long gaps();
 
     /**
      * @return true while connected to the messaging system.

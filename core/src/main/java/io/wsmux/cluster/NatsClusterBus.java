@@ -68,9 +68,20 @@ public final class NatsClusterBus implements ClusterBus
     private final UnsafeBuffer lastValueBuffer = new UnsafeBuffer(new byte[0]); // the interest thread only
     private volatile boolean streamReady; // written by the interest thread only
     private boolean streamWarned; // the interest thread only
-    private Receiver receiver;
+    private volatile Receiver receiver;
+    private final Link link;
+    /** Losses of the link reported to the receiver; written under {@link #gapLock}. */
+    private volatile long reportedLosses;
+    private final Object gapLock = new Object();
     /** Subjects subscribed, one per topic with subscribers here: changed on the interest thread only. */
     private final Set<String> interests = ConcurrentHashMap.newKeySet();
+    /**
+     * Topics whose interest changed and waits for the interest thread, and topics whose last value is to be looked
+     * up: at most one task per topic waits, however often clients come and go, so the thread's queue is bounded by
+     * the topics that exist (which the topic limits bound).
+     */
+    private final ConcurrentHashMap<String, IntSupplier> pendingInterest = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Receiver> pendingFetches = new ConcurrentHashMap<>();
     /** Subscribes and unsubscribes, in order, off the I/O loops (jnats takes locks). */
     private final ExecutorService interestThread = Executors.newSingleThreadExecutor((task) ->
     {
@@ -79,9 +90,10 @@ public final class NatsClusterBus implements ClusterBus
         return thread;
     });
 
-    private NatsClusterBus(final Connection connection, final String prefix)
+    private NatsClusterBus(final Connection connection, final String prefix, final Link link)
     {
         this.connection = connection;
+        this.link = link;
         this.prefix = prefix;
         this.streamName = prefix.replace('.', '_') + "_last";
     }
@@ -100,7 +112,7 @@ public final class NatsClusterBus implements ClusterBus
     public static NatsClusterBus connect(
         final String[] urls, final String node, final String prefix, final long bufferLength) throws IOException
     {
-        final AtomicBoolean lost = new AtomicBoolean();
+        final Link link = new Link();
         final Options options = new Options.Builder()
             .servers(urls)
             .connectionName(node)
@@ -109,7 +121,7 @@ public final class NatsClusterBus implements ClusterBus
             .reconnectWait(Duration.ofMillis(250))
             .reconnectBufferSize(bufferLength)
             .discardMessagesWhenOutgoingQueueFull()
-            .connectionListener((connection, event) -> onConnectionEvent(connection, event, lost))
+            .connectionListener(link)
             .errorListener(new ErrorListener()
             {
                 @Override
@@ -127,7 +139,9 @@ public final class NatsClusterBus implements ClusterBus
             .build();
         try
         {
-            return new NatsClusterBus(Nats.connectReconnectOnConnect(options), prefix);
+            final NatsClusterBus bus = new NatsClusterBus(Nats.connectReconnectOnConnect(options), prefix, link);
+            link.bus = bus;
+            return bus;
         }
         catch (final InterruptedException ex)
         {
@@ -137,28 +151,42 @@ public final class NatsClusterBus implements ClusterBus
     }
 
     /**
-     * One line on stderr when the connection to NATS is lost, comes back or closes: what an operator needs, without
-     * a line per reconnect attempt.
+     * The state of the link to NATS, told by jnats's connection events: one line on stderr when it is lost and when
+     * it is back (what an operator needs, without a line per reconnect attempt), and a count of losses, which the bus
+     * reports to its receiver as gaps once the link is back.
      */
-    private static void onConnectionEvent(
-        final Connection connection, final ConnectionListener.Events event, final AtomicBoolean lost)
+    private static final class Link implements ConnectionListener
     {
-        switch (event)
+        private final AtomicBoolean lost = new AtomicBoolean();
+        private final AtomicLong losses = new AtomicLong();
+        private volatile NatsClusterBus bus;
+
+        @Override
+        public void connectionEvent(final Connection connection, final Events event)
         {
-            case DISCONNECTED:
-                if (!lost.compareAndSet(false, true))
-                {
-                    break; // each failed attempt reports it again
-                }
-                System.err.println("wsmux: cluster: lost NATS (" + connection.getOptions().getConnectionName() +
-                    "); local delivery goes on, publications for the other nodes are buffered; reconnecting");
-                break;
-            case RECONNECTED:
-                lost.set(false);
-                System.err.println("wsmux: cluster: reconnected to NATS at " + connection.getConnectedUrl());
-                break;
-            default:
-                break;
+            switch (event)
+            {
+                case DISCONNECTED:
+                    if (!lost.compareAndSet(false, true))
+                    {
+                        break; // each failed attempt reports it again
+                    }
+                    losses.incrementAndGet();
+                    System.err.println("wsmux: cluster: lost NATS (" + connection.getOptions().getConnectionName() +
+                        "); local delivery goes on, publications for the other nodes are buffered; reconnecting");
+                    break;
+                case RECONNECTED:
+                    lost.set(false);
+                    System.err.println("wsmux: cluster: reconnected to NATS at " + connection.getConnectedUrl());
+                    final NatsClusterBus current = bus;
+                    if (null != current)
+                    {
+                        current.reportGap();
+                    }
+                    break;
+                default:
+                    break;
+            }
         }
     }
 
@@ -189,13 +217,24 @@ public final class NatsClusterBus implements ClusterBus
     @Override
     public void interestChanged(final String topic, final IntSupplier subscribed)
     {
+        if (null != pendingInterest.put(topic, subscribed))
+        {
+            return; // a change of this topic waits already: it reads the count when it runs
+        }
         try
         {
-            interestThread.execute(() -> updateInterest(topic, subscribed));
+            interestThread.execute(() ->
+            {
+                final IntSupplier latest = pendingInterest.remove(topic);
+                if (null != latest)
+                {
+                    updateInterest(topic, latest);
+                }
+            });
         }
         catch (final RejectedExecutionException ex)
         {
-            // Closed: nothing to receive any more.
+            pendingInterest.remove(topic); // closed: nothing to receive any more
         }
     }
 
@@ -245,13 +284,24 @@ public final class NatsClusterBus implements ClusterBus
     @Override
     public void fetchLastValue(final String topic, final Receiver receiver)
     {
+        if (null != pendingFetches.putIfAbsent(topic, receiver))
+        {
+            return; // a look-up of this topic waits already: it delivers the same last value
+        }
         try
         {
-            interestThread.execute(() -> lastValue(topic, receiver));
+            interestThread.execute(() ->
+            {
+                final Receiver waiting = pendingFetches.remove(topic);
+                if (null != waiting)
+                {
+                    lastValue(topic, waiting);
+                }
+            });
         }
         catch (final RejectedExecutionException ex)
         {
-            // Closed.
+            pendingFetches.remove(topic); // closed
         }
     }
 
@@ -359,8 +409,31 @@ public final class NatsClusterBus implements ClusterBus
         }
     }
 
+    /**
+     * Tell the receiver of a loss of the link, once it is back: from jnats's connection thread when it reconnects, or
+     * from the dispatcher's thread if a message received after the reconnect comes first, so that the gap is always
+     * reported before any publication that follows it. Cold path: runs once per loss.
+     */
+    private void reportGap()
+    {
+        synchronized (gapLock)
+        {
+            final long losses = link.losses.get();
+            if (losses == reportedLosses || !isConnected() || null == receiver)
+            {
+                return;
+            }
+            reportedLosses = losses;
+            receiver.onGap();
+        }
+    }
+
     private void onMessage(final Message message)
     {
+        if (link.losses.get() != reportedLosses)
+        {
+            reportGap(); // no-op while still disconnected (messages received before the loss drain first)
+        }
         final byte[] data = message.getData();
         if (null == data || data.length < HEADER_LENGTH)
         {
@@ -393,6 +466,12 @@ public final class NatsClusterBus implements ClusterBus
     public long dropped()
     {
         return dropped.get();
+    }
+
+    @Override
+    public long gaps()
+    {
+        return reportedLosses;
     }
 
     @Override

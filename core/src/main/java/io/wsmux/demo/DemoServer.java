@@ -12,8 +12,10 @@ import io.wsmux.WsmuxSettings;
 
 /**
  * The demo server: the page at {@code /}, the multiplexed endpoint {@code /mux} with the channels {@code echo},
- * {@code chat}, {@code prices.<SYMBOL>} (last value and conflation) and {@code stats}, a price feed and a stats
- * publisher. Uses only the public API. Not thread safe: start and close from one thread.
+ * {@code chat} (a topic its members publish to), {@code prices.<SYMBOL>} (last value and conflation) and
+ * {@code stats} (this node's own, never shared in a cluster), a price feed and a stats publisher. In a cluster
+ * ({@code wsmux.cluster.nats.url}) chat and prices are shared by every node, so one node may run the feed for all.
+ * Uses only the public API. Not thread safe: start and close from one thread.
  */
 public final class DemoServer implements AutoCloseable
 {
@@ -28,13 +30,13 @@ public final class DemoServer implements AutoCloseable
     private final Thread feedThread;
     private final Thread statsThread;
 
-    private DemoServer(final WsmuxSettings settings) throws IOException
+    private DemoServer(final WsmuxSettings settings, final boolean runFeed) throws IOException
     {
         multiplexer = Multiplexer.builder()
             .service("echo", new EchoHandler())
-            .service("chat", chat)
+            .topic("chat", TopicOptions.RELIABLE, chat)
             .topicPrefix("prices.", TopicOptions.LATEST)
-            .topic("stats", TopicOptions.LATEST)
+            .topic("stats", TopicOptions.LATEST.withNodeLocal(true))
             .build();
         server = WsmuxServer.builder(settings)
             .mux("/mux", multiplexer)
@@ -44,14 +46,23 @@ public final class DemoServer implements AutoCloseable
             .resource("/style.css", "text/css; charset=utf-8", resource("style.css"))
             .build()
             .start();
-        feed = new PriceFeed(multiplexer, PRICE_UPDATES_PER_SECOND);
+        chat.room(multiplexer.topic("chat"));
         stats = new StatsPublisher(server, multiplexer.topic("stats"));
-        feedThread = new Thread(feed, "demo-price-feed");
         statsThread = new Thread(stats, "demo-stats");
-        feedThread.setDaemon(true);
         statsThread.setDaemon(true);
-        feedThread.start();
         statsThread.start();
+        if (runFeed)
+        {
+            feed = new PriceFeed(multiplexer, PRICE_UPDATES_PER_SECOND);
+            feedThread = new Thread(feed, "demo-price-feed");
+            feedThread.setDaemon(true);
+            feedThread.start();
+        }
+        else
+        {
+            feed = null;
+            feedThread = null;
+        }
     }
 
     /**
@@ -63,7 +74,20 @@ public final class DemoServer implements AutoCloseable
      */
     public static DemoServer start(final WsmuxSettings settings) throws IOException
     {
-        return new DemoServer(settings);
+        return new DemoServer(settings, true);
+    }
+
+    /**
+     * Start the demo, with or without its price feed: in a cluster one node's feed serves the prices of all.
+     *
+     * @param settings server settings (port, bind address, threads, cluster).
+     * @param runFeed  false to publish no prices from this node (they come from another node of the cluster).
+     * @return the running demo.
+     * @throws IOException if the port cannot be bound.
+     */
+    public static DemoServer start(final WsmuxSettings settings, final boolean runFeed) throws IOException
+    {
+        return new DemoServer(settings, runFeed);
     }
 
     private static byte[] resource(final String name)
@@ -112,12 +136,18 @@ public final class DemoServer implements AutoCloseable
     @Override
     public void close()
     {
-        feed.stop();
+        if (null != feed)
+        {
+            feed.stop();
+        }
         stats.stop();
         statsThread.interrupt();
         try
         {
-            feedThread.join(1000);
+            if (null != feedThread)
+            {
+                feedThread.join(1000);
+            }
             statsThread.join(1000);
         }
         catch (final InterruptedException ex)

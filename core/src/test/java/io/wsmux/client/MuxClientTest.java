@@ -106,6 +106,14 @@ class MuxClientTest
                     {
                         sendCode(connection, 0x86, id, 410, "channel not open");
                     }
+                    else if (0x03 == type && "gap-me".equals(
+                        buffer.getStringWithoutLengthUtf8(offset + 5, length - 5)))
+                    {
+                        sendCode(connection, 0x87, id, 503, "publications of other nodes may be missing");
+                        sendCode(connection, 0x9A, id, 1, "a later extension's message");
+                        final byte[] after = "after the gap".getBytes(StandardCharsets.UTF_8);
+                        send(connection, 0x83, id, new UnsafeBuffer(after), 0, after.length);
+                    }
                     else if (0x03 == type && "close-me".equals(
                         buffer.getStringWithoutLengthUtf8(offset + 5, length - 5)))
                     {
@@ -196,6 +204,12 @@ class MuxClientTest
         public void onClosed(final MuxClientChannel channel, final int code, final String reason)
         {
             events.add("closed " + code + " " + reason);
+        }
+
+        @Override
+        public void onGap(final MuxClientChannel channel, final int code, final String reason)
+        {
+            events.add("gap " + code + " " + reason);
         }
 
         String next() throws InterruptedException
@@ -392,6 +406,23 @@ class MuxClientTest
         assertTrue(other.sendText("still here"));
         assertEquals("text still here", staying.next());
         assertEquals(1, mux.channelCount());
+    }
+
+    @Test
+    void shouldReportAGapAndIgnoreServerMessagesOfLaterExtensions() throws Exception
+    {
+        final MuxRecorder muxRecorder = new MuxRecorder();
+        final MuxClient mux = connect(muxRecorder);
+        final ChannelRecorder recorder = new ChannelRecorder();
+        final MuxClientChannel channel = mux.open("echo", 0, recorder);
+        assertEquals("opened 1", recorder.next());
+
+        assertTrue(channel.sendText("gap-me"));
+
+        assertEquals("gap 503 publications of other nodes may be missing", recorder.next());
+        assertEquals("text after the gap", recorder.next(), "type 0x9a is skipped, the channel stays open");
+        assertTrue(channel.isOpen());
+        assertTrue(muxRecorder.failures.isEmpty(), () -> "failed: " + muxRecorder.failures);
     }
 
     @Test

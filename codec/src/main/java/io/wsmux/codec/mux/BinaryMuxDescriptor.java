@@ -45,6 +45,11 @@ public final class BinaryMuxDescriptor
     public static final byte CLOSED = (byte)0x85;
     /** Server: a client message was malformed or not allowed. */
     public static final byte ERROR = (byte)0x86;
+    /**
+     * Server to client: {@code u16 code}, reason: the channel's topic may have missed publications here (its node lost
+     * the cluster's link for a while); the channel stays open. A client ignores server types it does not know.
+     */
+    public static final byte GAP = (byte)0x87;
 
     /** Offset of the type. */
     public static final int TYPE_OFFSET = 0;
@@ -77,6 +82,8 @@ public final class BinaryMuxDescriptor
     public static final int CODE_TOO_MANY_CHANNELS = 429;
     /** The topic prefix already holds its limit of topics and the name is not one of them. */
     public static final int CODE_TOO_MANY_TOPICS = 429;
+    /** GAP: the node lost its link to the cluster; publications other nodes made meanwhile may be missing. */
+    public static final int CODE_CLUSTER_GAP = 503;
     /** The channel was closed normally. */
     public static final int CODE_NORMAL = 1000;
     /** The channel was closed because the server is going away. */

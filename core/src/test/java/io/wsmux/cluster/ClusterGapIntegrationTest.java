@@ -1,0 +1,282 @@
+package io.wsmux.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+import io.wsmux.Multiplexer;
+import io.wsmux.TopicOptions;
+import io.wsmux.WsmuxServer;
+import io.wsmux.WsmuxSettings;
+import io.wsmux.client.ChannelListener;
+import io.wsmux.client.MuxClient;
+import io.wsmux.client.MuxClientChannel;
+import io.wsmux.client.WsmuxClient;
+import org.agrona.DirectBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * After a node loses NATS and gets it back, its binary-protocol subscribers of shared topics are told of the possible
+ * gap (GAP 503) before anything received after it; text-protocol subscribers and node-local topics get nothing; a
+ * topic with a last value takes the cluster's latest value once. Also: interest changes of many topics in a storm end
+ * in the right subscriptions.
+ */
+@Timeout(90)
+class ClusterGapIntegrationTest
+{
+    private static final long WAIT_MS = 15_000;
+
+    @TempDir
+    Path directory;
+
+    private NatsServerProcess nats;
+    private final List<WsmuxServer> nodes = new ArrayList<>();
+    private final List<Multiplexer> multiplexers = new ArrayList<>();
+    private final List<WebSocket> sockets = new ArrayList<>();
+    private WsmuxClient client;
+
+    @BeforeEach
+    void start() throws Exception
+    {
+        nats = NatsServerProcess.start(directory);
+        for (int i = 0; i < 2; i++)
+        {
+            final Multiplexer mux = Multiplexer.builder()
+                .topicPrefix("prices.", TopicOptions.RELIABLE)
+                .topicPrefix("quotes.", TopicOptions.LATEST)
+                .topic("local", TopicOptions.RELIABLE.withNodeLocal(true))
+                .build();
+            nodes.add(WsmuxServer.builder(new WsmuxSettings().port(0).ioThreads(2).clusterNatsUrl(nats.url())
+                .clusterNode("node-" + i)).mux("/mux", mux).build().start());
+            multiplexers.add(mux);
+        }
+        client = WsmuxClient.start();
+        awaitConnected(true);
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException
+    {
+        sockets.forEach(WebSocket::abort);
+        if (null != client)
+        {
+            client.close();
+        }
+        nodes.forEach(WsmuxServer::close);
+        nats.close();
+    }
+
+    @Test
+    void shouldTellBinarySubscribersOfSharedTopicsOfTheGapBeforeWhatFollowsIt() throws Exception
+    {
+        final MuxClient mux = MuxClient.connect(client, uri(1)).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        final Events prices = new Events();
+        final Events local = new Events();
+        mux.open("prices.EURUSD", prices);
+        mux.open("local", local);
+        assertEquals("opened", prices.next());
+        assertEquals("opened", local.next());
+        final TextCollector text = subscribeText(1, "prices.EURUSD");
+        await(() -> multiplexers.get(1).clusterInterests(), 1);
+
+        multiplexers.get(0).topic("prices.EURUSD").publish("before");
+        assertEquals("text before", prices.next());
+        assertEquals("msg,prices.EURUSD,before", text.next());
+
+        nats.kill();
+        awaitConnected(false);
+        multiplexers.get(1).topic("local").publish("local while down");
+        assertEquals("text local while down", local.next(), "local delivery goes on");
+        nats.restart();
+        awaitConnected(true);
+        await(() -> multiplexers.get(1).clusterGaps(), 1);
+
+        // Publish until node 1 (subscribed again by itself) receives: the GAP must come before the first of them.
+        int published = 0;
+        String first = null;
+        while (null == first)
+        {
+            assertTrue(published < 400, "node 1 receives nothing after the reconnect");
+            multiplexers.get(0).topic("prices.EURUSD").publish("after " + published++);
+            first = text.poll(25);
+        }
+        assertTrue(first.startsWith("msg,prices.EURUSD,after "), first);
+        assertEquals("gap 503 publications of other nodes may be missing", prices.next());
+        final String afterGap = prices.next();
+        assertEquals(first.substring("msg,prices.EURUSD,".length()), afterGap.substring("text ".length()),
+            "the binary and the text subscriber resume at the same publication");
+        assertNull(local.poll(200), "a node-local topic has no gap");
+        assertEquals(1, multiplexers.get(1).clusterGapMessages(), "one GAP: to the one binary subscriber");
+        assertEquals(0, multiplexers.get(0).clusterGapMessages(), "node 0 has no subscribers");
+        mux.close();
+    }
+
+    @Test
+    void shouldGiveALastValueTopicTheClustersLatestValueOnceAfterTheGap() throws Exception
+    {
+        awaitKeepsLastValues();
+        final MuxClient mux = MuxClient.connect(client, uri(1)).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        final Events quotes = new Events();
+        mux.open("quotes.EURUSD", quotes);
+        assertEquals("opened", quotes.next());
+        await(() -> multiplexers.get(1).clusterInterests(), 1);
+        multiplexers.get(0).topic("quotes.EURUSD").publish("v0");
+        assertEquals("text v0", quotes.next());
+
+        nats.kill();
+        awaitConnected(false);
+        for (int i = 1; i <= 10; i++)
+        {
+            multiplexers.get(0).topic("quotes.EURUSD").publish("during " + i); // buffered by node 0's NATS client
+        }
+        nats.restart();
+        awaitConnected(true);
+
+        // Whether node 1 got the buffered publications live or missed them, it ends with the latest value, once.
+        assertEquals("gap 503 publications of other nodes may be missing", quotes.next());
+        String last = quotes.next();
+        while (!"text during 10".equals(last))
+        {
+            assertTrue(last.startsWith("text during "), last);
+            last = quotes.next();
+        }
+        assertNull(quotes.poll(500), "the latest value twice");
+        mux.close();
+    }
+
+    @Test
+    void shouldEndWithTheRightSubscriptionsAfterAStormOfInterestChanges() throws Exception
+    {
+        final WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
+            .buildAsync(URI.create("ws://127.0.0.1:" + nodes.get(1).port() + "/mux"), new TextCollector(WAIT_MS))
+            .get(WAIT_MS, TimeUnit.MILLISECONDS);
+        sockets.add(socket);
+        for (int round = 0; round < 20; round++)
+        {
+            for (int topic = 0; topic < 100; topic++)
+            {
+                socket.sendText("sub,prices.S" + topic, true).get(WAIT_MS, TimeUnit.MILLISECONDS);
+            }
+            for (int topic = 0; topic < 100; topic++)
+            {
+                if (round < 19 || topic % 2 == 0)
+                {
+                    socket.sendText("uns,prices.S" + topic, true).get(WAIT_MS, TimeUnit.MILLISECONDS);
+                }
+            }
+        }
+        await(() -> multiplexers.get(1).topic("prices.S1").subscriberCount(), 1);
+        await(() -> multiplexers.get(1).clusterInterests(), 50);
+
+        // The 50 topics it still follows reach it from node 0; the others do not.
+        final long received = multiplexers.get(1).clusterReceived();
+        for (int topic = 0; topic < 100; topic++)
+        {
+            multiplexers.get(0).topic("prices.S" + topic).publish("x");
+        }
+        await(() -> multiplexers.get(1).clusterReceived() - received, 50);
+        Thread.sleep(200);
+        assertEquals(received + 50, multiplexers.get(1).clusterReceived());
+    }
+
+    private URI uri(final int node)
+    {
+        return URI.create("ws://127.0.0.1:" + nodes.get(node).port() + "/mux");
+    }
+
+    private TextCollector subscribeText(final int node, final String topic) throws Exception
+    {
+        final TextCollector collector = new TextCollector(WAIT_MS);
+        final WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
+            .buildAsync(uri(node), collector).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        sockets.add(socket);
+        final int before = multiplexers.get(node).topic(topic).subscriberCount();
+        socket.sendText("sub," + topic, true).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        await(() -> multiplexers.get(node).topic(topic).subscriberCount(), before + 1);
+        return collector;
+    }
+
+    private void awaitConnected(final boolean connected) throws InterruptedException
+    {
+        for (final Multiplexer mux : multiplexers)
+        {
+            await(() -> mux.isClusterConnected() == connected ? 1 : 0, 1);
+        }
+    }
+
+    private void awaitKeepsLastValues() throws InterruptedException
+    {
+        for (final Multiplexer mux : multiplexers)
+        {
+            await(() -> mux.clusterKeepsLastValues() ? 1 : 0, 1);
+        }
+    }
+
+    private static void await(final LongSupplier value, final long expected) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+        while (value.getAsLong() != expected)
+        {
+            assertTrue(System.nanoTime() < deadline, "value " + value.getAsLong() + ", expected " + expected);
+            Thread.sleep(2);
+        }
+    }
+
+    /** A channel's events, as text lines. */
+    private static final class Events implements ChannelListener
+    {
+        private final BlockingQueue<String> events = new LinkedBlockingQueue<>();
+
+        @Override
+        public void onOpened(final MuxClientChannel channel)
+        {
+            events.add("opened");
+        }
+
+        @Override
+        public void onText(
+            final MuxClientChannel channel, final DirectBuffer buffer, final int offset, final int length)
+        {
+            events.add("text " + buffer.getStringWithoutLengthUtf8(offset, length));
+        }
+
+        @Override
+        public void onGap(final MuxClientChannel channel, final int code, final String reason)
+        {
+            events.add("gap " + code + " " + reason);
+        }
+
+        @Override
+        public void onClosed(final MuxClientChannel channel, final int code, final String reason)
+        {
+            events.add("closed " + code + " " + reason);
+        }
+
+        String next() throws InterruptedException
+        {
+            final String event = events.poll(WAIT_MS, TimeUnit.MILLISECONDS);
+            assertTrue(null != event, "nothing within " + WAIT_MS + " ms");
+            return event;
+        }
+
+        String poll(final long ms) throws InterruptedException
+        {
+            return events.poll(ms, TimeUnit.MILLISECONDS);
+        }
+    }
+}
