@@ -71,7 +71,7 @@ public final class ChatService implements WebSocketHandler
      * @param max    longest prefix wanted, in bytes.
      * @return the length of the longest prefix of at most {@code max} bytes that ends at a character boundary.
      */
-    static int utf8Prefix(final DirectBuffer buffer, final int offset, final int length, final int max)
+    public static int utf8Prefix(final DirectBuffer buffer, final int offset, final int length, final int max)
     {
         if (length <= max)
         {
