@@ -686,6 +686,9 @@ public final class WsmuxServer implements AutoCloseable
             clusterBuses.add(bus);
             multiplexers.get(i).joinCluster(bus);
         }
+        final ClusterCounters sampler = new ClusterCounters(List.copyOf(multiplexers), counters);
+        final IoLoop first = loops.get(0);
+        first.execute(() -> sampler.run(first));
     }
 
     private void closeLoopsAtStart()

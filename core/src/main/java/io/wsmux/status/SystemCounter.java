@@ -148,6 +148,21 @@ public enum SystemCounter
     HANDSHAKES_FAILED_TLS_ON_PLAIN_PORT(120, "handshakes_failed_total", "reason", "tls_on_plain_port", Kind.COUNTER,
         null),
 
+    // ---- the cluster (NATS), on loop 0, sampled once a second from the cluster's buses (docs/architecture.md) ----
+    CLUSTER_PUBLISHED(121, "cluster_published_total", Kind.COUNTER,
+        "Publications sent to the other nodes of the cluster through NATS."),
+    CLUSTER_RECEIVED(122, "cluster_received_total", Kind.COUNTER,
+        "Publications received from the other nodes of the cluster."),
+    CLUSTER_DROPPED(123, "cluster_dropped_total", Kind.COUNTER,
+        "Publications for the other nodes dropped: NATS unreachable and wsmux.cluster.buffer.length full."),
+    CLUSTER_INTERESTS(124, "cluster_interests", Kind.GAUGE,
+        "Topics this node receives from the cluster now (those it has subscribers to)."),
+    CLUSTER_CONNECTED(125, "cluster_connected", Kind.GAUGE, "Connections to NATS up now (one per multiplexer)."),
+    CLUSTER_GAPS(126, "cluster_gaps_total", Kind.COUNTER,
+        "Losses of the NATS link that came back, each reported to subscribers as a gap."),
+    CLUSTER_GAP_MESSAGES(127, "cluster_gap_messages_total", Kind.COUNTER,
+        "GAP messages sent to binary-protocol subscribers after losses of the NATS link."),
+
     // ---- per topic family and loop, written directly with release stores by the owning loop ----
     TOPIC_PUBLICATIONS(100, Scope.TOPIC_FAMILY, "topic_publications_total", Kind.COUNTER,
         "Publications a loop received, by topic family."),

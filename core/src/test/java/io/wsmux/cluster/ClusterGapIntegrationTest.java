@@ -23,6 +23,7 @@ import io.wsmux.client.ChannelListener;
 import io.wsmux.client.MuxClient;
 import io.wsmux.client.MuxClientChannel;
 import io.wsmux.client.WsmuxClient;
+import io.wsmux.status.SystemCounter;
 import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -123,6 +124,15 @@ class ClusterGapIntegrationTest
         assertNull(local.poll(200), "a node-local topic has no gap");
         assertEquals(1, multiplexers.get(1).clusterGapMessages(), "one GAP: to the one binary subscriber");
         assertEquals(0, multiplexers.get(0).clusterGapMessages(), "node 0 has no subscribers");
+
+        // The same figures in the counters file (/metrics, stat), sampled once a second.
+        final WsmuxServer node = nodes.get(1);
+        await(() -> node.counter(SystemCounter.CLUSTER_GAP_MESSAGES), 1);
+        await(() -> node.counter(SystemCounter.CLUSTER_GAPS), 1);
+        await(() -> node.counter(SystemCounter.CLUSTER_CONNECTED), 1);
+        await(() -> node.counter(SystemCounter.CLUSTER_INTERESTS), 1);
+        await(() -> node.counter(SystemCounter.CLUSTER_RECEIVED), multiplexers.get(1).clusterReceived());
+        await(() -> nodes.get(0).counter(SystemCounter.CLUSTER_PUBLISHED), multiplexers.get(0).clusterPublished());
         mux.close();
     }
 
