@@ -343,6 +343,8 @@
                     appendLog($('chat-log'), data);
                 }
             },
+            // Binary protocol only: this node lost the cluster's link for a while (GAP, docs/protocol.md).
+            ongap: () => appendLog($('chat-log'), '* messages from other nodes may be missing (cluster link lost)'),
             onclose: refreshChannelCount
         });
         $('chat-form').addEventListener('submit', (event) =>
