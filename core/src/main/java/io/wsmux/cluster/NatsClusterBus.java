@@ -7,6 +7,9 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -75,10 +78,13 @@ public final class NatsClusterBus implements ClusterBus
     private final Object gapLock = new Object();
     /** Subjects subscribed, one per topic with subscribers here: changed on the interest thread only. */
     private final Set<String> interests = ConcurrentHashMap.newKeySet();
+    /** Subjects subscribed at the dispatcher (interests once NATS confirmed them): the interest thread's only. */
+    private final Set<String> subscribed = new HashSet<>();
+    private final AtomicBoolean interestDrainScheduled = new AtomicBoolean();
     /**
-     * Topics whose interest changed and waits for the interest thread, and topics whose last value is to be looked
-     * up: at most one task per topic waits, however often clients come and go, so the thread's queue is bounded by
-     * the topics that exist (which the topic limits bound).
+     * Topics whose interest changed, taken by one drain task at a time, and topics whose last value is to be looked
+     * up, one task each: however often clients come and go, what waits for the interest thread is bounded by the
+     * topics that exist (which the topic limits bound), never a growing queue of changes.
      */
     private final ConcurrentHashMap<String, IntSupplier> pendingInterest = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Receiver> pendingFetches = new ConcurrentHashMap<>();
@@ -217,43 +223,60 @@ public final class NatsClusterBus implements ClusterBus
     @Override
     public void interestChanged(final String topic, final IntSupplier subscribed)
     {
-        if (null != pendingInterest.put(topic, subscribed))
+        pendingInterest.put(topic, subscribed);
+        if (!interestDrainScheduled.compareAndSet(false, true))
         {
-            return; // a change of this topic waits already: it reads the count when it runs
+            return; // a drain waits already: it takes this change too, and reads the count when it runs
         }
         try
         {
-            interestThread.execute(() ->
-            {
-                final IntSupplier latest = pendingInterest.remove(topic);
-                if (null != latest)
-                {
-                    updateInterest(topic, latest);
-                }
-            });
+            interestThread.execute(this::drainInterest);
         }
         catch (final RejectedExecutionException ex)
         {
-            pendingInterest.remove(topic); // closed: nothing to receive any more
+            pendingInterest.clear(); // closed: nothing to receive any more
         }
     }
 
     /**
-     * On the interest thread: make the NATS subscription of a topic match this node's interest now.
+     * On the interest thread: make the NATS subscriptions of every topic whose interest changed match this node's
+     * interest now, then wait once for NATS to have them all (one round trip for a whole storm of changes) before they
+     * count as interests.
      */
-    private void updateInterest(final String topic, final IntSupplier subscribed)
+    private void drainInterest()
     {
-        final boolean wanted = subscribed.getAsInt() > 0;
-        final String subject = subject(prefix, topic);
-        if (wanted && !interests.contains(subject))
+        interestDrainScheduled.set(false); // changes from now on schedule another drain (this one may take them)
+        final List<String> added = new ArrayList<>();
+        for (final String topic : pendingInterest.keySet())
         {
-            dispatcher.subscribe(subject);
-            flushQuietly(); // in place at NATS before it counts as an interest
-            interests.add(subject);
+            final IntSupplier latest = pendingInterest.remove(topic);
+            if (null == latest)
+            {
+                continue;
+            }
+            final boolean wanted = latest.getAsInt() > 0;
+            final String subject = subject(prefix, topic);
+            if (wanted && subscribed.add(subject))
+            {
+                dispatcher.subscribe(subject);
+                added.add(subject);
+            }
+            else if (!wanted && subscribed.remove(subject))
+            {
+                interests.remove(subject);
+                dispatcher.unsubscribe(subject);
+            }
         }
-        else if (!wanted && interests.remove(subject))
+        if (!added.isEmpty())
         {
-            dispatcher.unsubscribe(subject);
+            flushQuietly(); // in place at NATS before they count as interests
+            for (final String subject : added)
+            {
+                if (subscribed.contains(subject))
+                {
+                    interests.add(subject);
+                }
+            }
         }
     }
 

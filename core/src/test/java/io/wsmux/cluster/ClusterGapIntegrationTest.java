@@ -191,7 +191,25 @@ class ClusterGapIntegrationTest
             }
         }
         await(() -> multiplexers.get(1).topic("prices.S1").subscriberCount(), 1);
-        await(() -> multiplexers.get(1).clusterInterests(), 50);
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+        while (50 != multiplexers.get(1).clusterInterests())
+        {
+            if (System.nanoTime() > deadline)
+            {
+                final StringBuilder subscribed = new StringBuilder();
+                for (int topic = 0; topic < 100; topic++)
+                {
+                    final int count = multiplexers.get(1).topic("prices.S" + topic).subscriberCount();
+                    if (count != topic % 2)
+                    {
+                        subscribed.append(" S").append(topic).append('=').append(count);
+                    }
+                }
+                throw new AssertionError("interests " + multiplexers.get(1).clusterInterests() +
+                    ", expected 50; topics with unexpected subscriber counts:" + subscribed);
+            }
+            Thread.sleep(2);
+        }
 
         // The 50 topics it still follows reach it from node 0; the others do not.
         final long received = multiplexers.get(1).clusterReceived();
