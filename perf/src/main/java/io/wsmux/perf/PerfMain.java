@@ -10,6 +10,7 @@ import io.wsmux.perf.load.LoadGenerator;
  * The perf jar's entry point: {@code java -jar wsmux-perf.jar echo|fanout|connections|handshakes [options]} runs the
  * load generator, {@code compare [--quick] [--deflate | --tls]} the side-by-side comparison with Netty,
  * {@code fanout-compare [options]} the fan-out comparison with Netty epoll and uWebSockets ({@link FanOutComparison}),
+ * {@code cluster-compare [options]} fan-out over a three-node cluster against one node ({@link ClusterComparison}),
  * {@code help} or {@code --help} prints what each takes ({@link #usage}), anything else goes to JMH
  * ({@code java -jar wsmux-perf.jar 'io.wsmux.perf' -prof gc}).
  */
@@ -22,7 +23,8 @@ public final class PerfMain
     }
 
     /**
-     * @param args a load scenario and its options, {@code compare}, {@code fanout-compare}, or JMH's arguments.
+     * @param args a load scenario and its options, {@code compare}, {@code fanout-compare}, {@code cluster-compare},
+     *             or JMH's arguments.
      * @throws Exception on failure.
      */
     public static void main(final String[] args) throws Exception
@@ -43,6 +45,10 @@ public final class PerfMain
         {
             FanOutComparison.main(Arrays.copyOfRange(args, 1, args.length));
         }
+        else if (args.length > 0 && "cluster-compare".equals(args[0]))
+        {
+            ClusterComparison.main(Arrays.copyOfRange(args, 1, args.length));
+        }
         else
         {
             org.openjdk.jmh.Main.main(args);
@@ -61,6 +67,10 @@ public final class PerfMain
         out.println("                                     the load generator (echo --help lists every option)");
         out.println("  compare [--quick] [--deflate|--tls]  wsmux vs Netty, interleaved rounds (compare --help)");
         out.println("  fanout-compare [options]           fan-out, wsmux vs Netty epoll and uWS (see its --help)");
+        out.println("  cluster-compare [options]          fan-out over three nodes joined by NATS vs one node, in");
+        out.println("                                     the same run (nats-server needed; see its --help)");
+        out.println("  fanout ... --subscriber-urls A,B,C subscribers spread over a cluster's nodes, per-node");
+        out.println("                                     deliveries and latency (echo --help)");
         out.println("  help, --help                       this text");
         out.println("  anything else                      JMH, e.g. 'io.wsmux.perf' -prof gc (JMH's options: -h)");
         out.println();

@@ -53,8 +53,39 @@ final class Connector
         final long timeoutNs,
         final Errors errors)
     {
+        return openAll(clients, (i) -> uri, subprotocol, count, handlers, sources, concurrency, timeoutNs, errors);
+    }
+
+    /**
+     * Open connections, each to its own URL, and wait until each is open or has failed (failures are counted in
+     * errors).
+     *
+     * @param clients     the loops.
+     * @param uris        where connection i connects.
+     * @param subprotocol to ask for, or null.
+     * @param count       how many.
+     * @param handlers    the handler of connection i.
+     * @param sources     source addresses, empty for any.
+     * @param concurrency handshakes in progress at once.
+     * @param timeoutNs   how long one connection may take, as for {@link #openAll(LoadClients, URI, String, int,
+     *                    IntFunction, InetSocketAddress[], int, long, Errors)}.
+     * @param errors      where failures are counted.
+     * @return connection i, or null where it failed.
+     */
+    WebSocketClientConnection[] openAll(
+        final LoadClients clients,
+        final IntFunction<URI> uris,
+        final String subprotocol,
+        final int count,
+        final IntFunction<ClientHandler> handlers,
+        final InetSocketAddress[] sources,
+        final int concurrency,
+        final long timeoutNs,
+        final Errors errors)
+    {
         final WebSocketClientConnection[] connections = new WebSocketClientConnection[count];
-        open(connections, (i, source) -> clients.clientFor(i).connect(uri, subprotocol, handlers.apply(i), source),
+        open(connections,
+            (i, source) -> clients.clientFor(i).connect(uris.apply(i), subprotocol, handlers.apply(i), source),
             sources, concurrency, timeoutNs, errors);
         return connections;
     }

@@ -1,6 +1,7 @@
 package io.wsmux.perf.load;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.HdrHistogram.Histogram;
@@ -41,6 +42,10 @@ import org.HdrHistogram.Histogram;
  * @param latency               publish-to-receive latency in the measured window.
  * @param histogram             the latencies, in nanoseconds.
  * @param errors                errors by kind (missing, duplicates, outOfOrder among them).
+ * @param probes                probes published to see the subscriptions take effect (they travel as publications
+ *                              do, through a cluster too).
+ * @param nodes                 with subscribers on several URLs ({@code --subscriber-urls}), what each received, in
+ *                              their order; else empty.
  */
 public record FanOutResult(
     String label,
@@ -73,7 +78,9 @@ public record FanOutResult(
     WireStats wire,
     LatencySummary latency,
     Histogram histogram,
-    ErrorCounts errors) implements ScenarioResult
+    ErrorCounts errors,
+    long probes,
+    List<FanOutNodeResult> nodes) implements ScenarioResult
 {
     @Override
     public String scenario()
@@ -115,6 +122,41 @@ public record FanOutResult(
         fields.put("wireBytesPerMessage", wire.wireBytesPerMessage());
         fields.put("compressionRatio", wire.compressionRatio());
         fields.put("deliveredInOrder", errors.deliveredInOrder());
+        if (!nodes.isEmpty())
+        {
+            fields.put("nodes", nodes.size());
+            fields.put("probes", probes);
+            fields.put("crossNodeShare", crossNodeShare());
+            for (int i = 0; i < nodes.size(); i++)
+            {
+                final FanOutNodeResult node = nodes.get(i);
+                final String prefix = "node" + (i + 1);
+                fields.put(prefix + "Url", node.url());
+                fields.put(prefix + "Subscribers", node.subscribers());
+                fields.put(prefix + "Subscribed", node.subscribed());
+                fields.put(prefix + "Deliveries", node.deliveries());
+                fields.put(prefix + "DeliveriesPerSecond", node.deliveriesPerSecond());
+                fields.put(prefix + "P50Us", node.latency().p50Us());
+                fields.put(prefix + "P99Us", node.latency().p99Us());
+                fields.put(prefix + "P999Us", node.latency().p999Us());
+            }
+        }
         return fields;
+    }
+
+    /**
+     * @return with subscribers on several URLs, the share of the measured window's deliveries made on URLs other
+     *     than the publisher's (that crossed nodes); 0 without deliveries or URLs.
+     */
+    public double crossNodeShare()
+    {
+        long total = 0;
+        long crossing = 0;
+        for (final FanOutNodeResult node : nodes)
+        {
+            total += node.deliveries();
+            crossing += node.publisherNode() ? 0 : node.deliveries();
+        }
+        return 0 == total ? 0 : (double)crossing / total;
     }
 }

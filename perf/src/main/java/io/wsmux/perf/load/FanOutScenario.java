@@ -1,13 +1,18 @@
 package io.wsmux.perf.load;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntFunction;
 
 import io.wsmux.client.ClientHandler;
 import io.wsmux.client.WebSocketClientConnection;
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.SingleWriterRecorder;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -43,8 +48,14 @@ import org.agrona.concurrent.UnsafeBuffer;
  * under {@code --sockjs-prefix} ({@link XhrStreamingSession}), sends its {@code sub,bench.<t>} by xhr_send once
  * the {@code o} frame arrived, and checks every message of the {@code a[...]} frames exactly as a WebSocket
  * subscriber checks its text messages; the publisher stays on its WebSocket, on a loop of its own, and the
- * subscribers run on {@code --client-threads} xhr-streaming loops. Not thread safe: {@link #run} owns the run on
- * the calling thread.
+ * subscribers run on {@code --client-threads} xhr-streaming loops.
+ * <p>
+ * With {@code --subscriber-urls} the subscribers connect to several URLs, the nodes of a cluster, split evenly in
+ * order ({@link LoadOptions#subscriberNode(int)}), the publisher to {@code --publisher-url} (or {@code --url}); each
+ * subscriber then counts its deliveries and records its latencies per node ({@link FanOutNodes}), and the result
+ * reports every node beside the totals.
+ * <p>
+ * Not thread safe: {@link #run} owns the run on the calling thread.
  */
 public final class FanOutScenario
 {
@@ -75,6 +86,10 @@ public final class FanOutScenario
         final int subscriberCount = options.subscribers();
         final int topics = options.topics();
         final Subscriber[] subscribers = new Subscriber[subscriberCount];
+        final List<URI> subscriberUrls = options.subscriberUrls();
+        final FanOutNodes nodes = run.nodes;
+        final IntFunction<URI> subscriberUrl =
+            null == nodes ? (i) -> options.url() : (i) -> subscriberUrls.get(options.subscriberNode(i));
         final Publisher publisher = new Publisher(run);
         final boolean xhrStreaming = options.xhrStreaming();
         final int scratchLength = options.payloadLength() + PUBLISH_PREFIX.length() + 32;
@@ -94,6 +109,7 @@ public final class FanOutScenario
         int subscribed = 0;
         long expectedDeliveries = 0;
         long wireBytesStart = 0;
+        long probes = 0;
         final Progress progress = Progress.start(options.quiet(), "fanout", () -> run.phase, "deliveries/s",
             subscriberLoops::received, subscriberLoops::openConnections, errors::total);
         try
@@ -101,7 +117,7 @@ public final class FanOutScenario
             if (xhrStreaming)
             {
                 final XhrStreamingSession[] sessions = connector.openAll(sockJs, subscriberCount,
-                    (i) -> subscribers[i] = new Subscriber(i, i % topics, sockJs.forSession(i), run),
+                    (i) -> subscribers[i] = new Subscriber(i, i % topics, sockJs.forSession(i), run, 0, 0),
                     options.sourceSocketAddresses(), options.connectConcurrency(), options.connectTimeoutNs(),
                     errors);
                 for (int i = 0; i < subscriberCount; i++)
@@ -111,9 +127,10 @@ public final class FanOutScenario
             }
             else
             {
-                final WebSocketClientConnection[] connections = connector.openAll(clients, options.url(), null,
+                final WebSocketClientConnection[] connections = connector.openAll(clients, subscriberUrl, null,
                     subscriberCount,
-                    (i) -> subscribers[i] = new Subscriber(i, i % topics, clients.forConnection(i), run),
+                    (i) -> subscribers[i] = new Subscriber(i, i % topics, clients.forConnection(i), run,
+                        options.subscriberNode(i), i % options.clientThreads()),
                     options.sourceSocketAddresses(), options.connectConcurrency(), options.connectTimeoutNs(),
                     errors);
                 for (int i = 0; i < subscriberCount; i++)
@@ -138,7 +155,7 @@ public final class FanOutScenario
                         Thread.yield(); // the loop's command ring is full
                     }
                 }
-                awaitSubscriptions(run, publisherConnection, opened, options.subscribeTimeoutNs());
+                probes = awaitSubscriptions(run, publisherConnection, opened, options.subscribeTimeoutNs());
                 subscribed = run.subscribed.get();
                 if (subscribed < opened)
                 {
@@ -160,6 +177,10 @@ public final class FanOutScenario
                     run, subscriberLoops, publisher, publisherConnection, subscribedPerTopic, published, marks);
             }
             histogram = subscriberLoops.intervalHistogram();
+            if (null != nodes)
+            {
+                nodes.addHistogramsTo(histogram); // the subscribers recorded per node only
+            }
 
             run.phase = "drain";
             final long drainDeadlineNs = System.nanoTime() + options.drainTimeoutNs();
@@ -206,6 +227,8 @@ public final class FanOutScenario
 
         final long measuredNs = marks[2] - marks[0];
         final long deliveries = marks[3] - marks[1];
+        final List<FanOutNodeResult> nodeResults = null == nodes ? List.of() :
+            nodeResults(nodes, subscribers, subscriberUrls.size(), measuredNs);
         return new FanOutResult(
             options.label(),
             options.url().toString(),
@@ -238,13 +261,33 @@ public final class FanOutScenario
                 WireStats.NONE,
             LatencySummary.of(histogram),
             histogram,
-            new ErrorCounts(errors.snapshot()));
+            new ErrorCounts(errors.snapshot()),
+            probes,
+            nodeResults);
+    }
+
+    private static List<FanOutNodeResult> nodeResults(
+        final FanOutNodes nodes, final Subscriber[] subscribers, final int nodeCount, final long measuredNs)
+    {
+        final int[] perNode = new int[nodeCount];
+        final int[] subscribedPerNode = new int[nodeCount];
+        for (final Subscriber subscriber : subscribers)
+        {
+            if (null != subscriber)
+            {
+                perNode[subscriber.node]++;
+                subscribedPerNode[subscriber.node] += subscriber.subscribed ? 1 : 0;
+            }
+        }
+        return nodes.results(perNode, subscribedPerNode, measuredNs);
     }
 
     /**
      * Publish probes to every topic until every open subscriber has seen one, or the timeout.
+     *
+     * @return probes published.
      */
-    private static void awaitSubscriptions(
+    private static long awaitSubscriptions(
         final FanOutRun run, final WebSocketClientConnection publisher, final int opened, final long timeoutNs)
     {
         final long deadlineNs = System.nanoTime() + timeoutNs;
@@ -265,6 +308,7 @@ public final class FanOutScenario
             }
             Sleeps.ms(PROBE_INTERVAL_MS);
         }
+        return probeNumber * run.topics;
     }
 
     /**
@@ -322,6 +366,10 @@ public final class FanOutScenario
             {
                 measuring = true;
                 clients.intervalHistogram(); // drop the warm-up's latencies
+                if (null != run.nodes)
+                {
+                    run.nodes.startWindow();
+                }
                 marks[0] = nowNs;
                 marks[1] = clients.received();
                 marks[4] = publishedCount;
@@ -340,6 +388,14 @@ public final class FanOutScenario
                     marks[1] = marks[3];
                     marks[4] = marks[5];
                     run.cpuStart = run.cpuEnd;
+                }
+                if (null != run.nodes)
+                {
+                    if (!measuring)
+                    {
+                        run.nodes.startWindow();
+                    }
+                    run.nodes.endWindow();
                 }
                 return expected;
             }
@@ -413,6 +469,8 @@ public final class FanOutScenario
         /** Times in payloads are nanoTime minus this, so never negative. */
         final long baseNs = System.nanoTime();
         final AtomicInteger subscribed = new AtomicInteger();
+        /** With subscribers on several URLs, their deliveries and latencies per node; else null. */
+        final FanOutNodes nodes;
         volatile double periodNs;
         volatile long startRelativeNs;
         volatile boolean closing;
@@ -435,6 +493,8 @@ public final class FanOutScenario
             this.template = Payloads.template(payloadLength);
             this.filler = Filler.of(options.payloadKind(), Payloads.FANOUT_HEADER_LENGTH, payloadLength);
             this.deflate = options.deflate();
+            this.nodes = options.subscriberUrls().isEmpty() ? null :
+                new FanOutNodes(options.subscriberUrls(), options.publisherUrl(), options.clientThreads());
         }
     }
 
@@ -487,19 +547,29 @@ public final class FanOutScenario
     {
         final int index;
         final int topic;
+        /** The index of the URL it connected to, 0 with one. */
+        final int node;
         final FanOutRun run;
         final LoadClient client;
         final UnsafeBuffer prefix;
         final SequenceTracker tracker = new SequenceTracker();
+        /** With subscribers on several URLs: its loop's deliveries and latencies on its node; else null. */
+        final AtomicLong nodeReceived;
+        final SingleWriterRecorder nodeRecorder;
         /** Data publications received. */
         long received;
         Throwable lastError;
         volatile boolean subscribed;
 
-        Subscriber(final int index, final int topic, final LoadClient client, final FanOutRun run)
+        Subscriber(
+            final int index, final int topic, final LoadClient client, final FanOutRun run, final int node,
+            final int loop)
         {
             this.index = index;
             this.topic = topic;
+            this.node = node;
+            this.nodeReceived = null == run.nodes ? null : run.nodes.received(loop, node);
+            this.nodeRecorder = null == run.nodes ? null : run.nodes.recorder(loop, node);
             this.client = client;
             this.run = run;
             this.prefix = ascii("msg," + TOPIC_PREFIX + topic + ",");
@@ -560,6 +630,10 @@ public final class FanOutScenario
             }
             check(buffer, payloadOffset, payloadLength, nowNs);
             LoadClient.increment(client.received);
+            if (null != nodeReceived)
+            {
+                LoadClient.increment(nodeReceived);
+            }
         }
 
         private void check(final DirectBuffer buffer, final int offset, final int length, final long nowNs)
@@ -611,7 +685,14 @@ public final class FanOutScenario
                     return;
                 }
             }
-            client.recordLatency(nowNs - run.baseNs - timeNs);
+            if (null == nodeRecorder)
+            {
+                client.recordLatency(nowNs - run.baseNs - timeNs);
+            }
+            else
+            {
+                nodeRecorder.recordValue(LoadClient.trackable(nowNs - run.baseNs - timeNs));
+            }
         }
 
         private void unexpected(final DirectBuffer buffer, final int offset, final int length)

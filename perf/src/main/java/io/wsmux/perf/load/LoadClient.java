@@ -58,7 +58,16 @@ final class LoadClient implements AutoCloseable
      */
     void recordLatency(final long latencyNs)
     {
-        recorder.recordValue(Math.min(Math.max(latencyNs, 0), HIGHEST_TRACKABLE_NS));
+        recorder.recordValue(trackable(latencyNs));
+    }
+
+    /**
+     * @param latencyNs a latency.
+     * @return it within what the recorders track: 0 .. {@link #HIGHEST_TRACKABLE_NS}.
+     */
+    static long trackable(final long latencyNs)
+    {
+        return Math.min(Math.max(latencyNs, 0), HIGHEST_TRACKABLE_NS);
     }
 
     /**

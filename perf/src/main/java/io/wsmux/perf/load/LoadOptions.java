@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -116,6 +117,7 @@ public final class LoadOptions
     private String scenario;
     private URI url = URI.create(URL_DEFAULT);
     private URI publisherUrl;
+    private List<URI> subscriberUrls = List.of();
     private long durationNs = DURATION_DEFAULT_NS;
     private long warmupNs = WARMUP_DEFAULT_NS;
     private int clientThreads = CLIENT_THREADS_DEFAULT;
@@ -214,6 +216,9 @@ public final class LoadOptions
                 case "--publisher-url":
                     publisherUrl(URI.create(value));
                     break;
+                case "--subscriber-urls":
+                    subscriberUrls(urls(option, value));
+                    break;
                 case "--duration":
                     durationNs(SystemUtil.parseDuration(option, value));
                     break;
@@ -311,6 +316,20 @@ public final class LoadOptions
         }
     }
 
+    private static List<URI> urls(final String option, final String value)
+    {
+        final List<URI> urls = new ArrayList<>();
+        for (final String item : value.split(",", -1))
+        {
+            if (item.isBlank())
+            {
+                throw new IllegalArgumentException(option + " has an empty item: " + value);
+            }
+            urls.add(URI.create(item.trim()));
+        }
+        return urls;
+    }
+
     /**
      * Check every value and fill in the defaults that depend on the scenario.
      *
@@ -373,6 +392,8 @@ public final class LoadOptions
             sockJsPrefix.indexOf('?') < 0,
             "sockjs-prefix must start with '/' and not end with one: sockJsPrefix=" + sockJsPrefix);
 
+        check(subscriberUrls.isEmpty() || FANOUT.equals(scenario),
+            "subscriber-urls is for fanout only, not " + scenario);
         if (ECHO.equals(scenario))
         {
             check(payloadLength >= Payloads.ECHO_HEADER_LENGTH && payloadLength <= 16 * 1024 * 1024,
@@ -388,6 +409,18 @@ public final class LoadOptions
                 "topics must be 1..min(subscribers, 256): topics=" + topics + ", subscribers=" + subscribers);
             check(window >= 1, "window must be >= 1: window=" + window);
             check(subscribeTimeoutNs > 0, "subscribe-timeout must be > 0: subscribeTimeoutNs=" + subscribeTimeoutNs);
+            check(subscriberUrls.size() <= subscribers,
+                "subscriber-urls: at most one URL per subscriber: subscriberUrls=" + subscriberUrls.size() +
+                ", subscribers=" + subscribers);
+            check(subscriberUrls.isEmpty() || WEBSOCKET.equals(transport),
+                "subscriber-urls is for WebSocket subscribers, not with transport=" + transport);
+            for (final URI subscriberUrl : subscriberUrls)
+            {
+                // One TLS setting for the run, made from --url: every subscriber URL speaks the same scheme.
+                check(url.getScheme().equalsIgnoreCase(subscriberUrl.getScheme()) && null != subscriberUrl.getHost(),
+                    "subscriber-urls must be " + url.getScheme().toLowerCase(Locale.ROOT) + "://host[:port]/path " +
+                    "like url: " + subscriberUrl);
+            }
         }
         else if (HANDSHAKES.equals(scenario))
         {
@@ -528,6 +561,15 @@ public final class LoadOptions
         out.println("fanout: text multiplex protocol against `java -jar wsmux.jar --mode fanout` (or alike)");
         out.println("  --publisher-url URL       where the publisher connects (default --url): another node of a");
         out.println("                            cluster (--cluster), to measure deliveries across nodes");
+        out.println("  --subscriber-urls LIST    where the subscribers connect instead of --url, comma separated: the");
+        out.println("                            nodes of a cluster, an even split in order (subscriber i of C to URL");
+        out.println("                            number 1 + i * U / C of U), the publisher on --publisher-url. RESULT");
+        out.println("                            then adds nodes, probes (subscription probes published: they travel");
+        out.println("                            as publications do), crossNodeShare (the share of deliveries on URLs");
+        out.println("                            other than the publisher's) and, for URL number k, nodekUrl,");
+        out.println("                            nodekSubscribers, nodekSubscribed, nodekDeliveries,");
+        out.println("                            nodekDeliveriesPerSecond, nodekP50Us, nodekP99Us, nodekP999Us;");
+        out.println("                            latency and deliveries overall are over every URL");
         out.println("  --subscribers C           subscriber connections, subscriber i on topic bench.<i % T> (100);");
         out.println("                            with --transport xhr-streaming SockJS sessions whose sub,... goes");
         out.println("                            by xhr_send; the publisher stays on its WebSocket (--url)");
@@ -625,6 +667,38 @@ public final class LoadOptions
     {
         this.publisherUrl = publisherUrl;
         return this;
+    }
+
+    /**
+     * @return where the fan-out subscribers connect, in order ({@code --subscriber-urls}); empty for all on
+     *     {@link #url()}.
+     */
+    public List<URI> subscriberUrls()
+    {
+        return subscriberUrls;
+    }
+
+    /**
+     * @param subscriberUrls where the fan-out subscribers connect (the nodes of a cluster, say), split evenly in
+     *                       order: subscriber i of S on URL {@code i * N / S}; empty for all on {@link #url()}.
+     *                       The RESULT then reports deliveries and latency per URL.
+     * @return this.
+     */
+    public LoadOptions subscriberUrls(final List<URI> subscriberUrls)
+    {
+        this.subscriberUrls = List.copyOf(subscriberUrls);
+        return this;
+    }
+
+    /**
+     * @param subscriber a subscriber's number, 0 .. subscribers - 1.
+     * @return the index in {@link #subscriberUrls()} of the URL it connects to (0 without them): an even split in
+     *     order, so that every node has subscribers of every topic (a round robin would put all of topic t on node
+     *     t when there are as many topics as nodes).
+     */
+    public int subscriberNode(final int subscriber)
+    {
+        return subscriberUrls.isEmpty() ? 0 : (int)((long)subscriber * subscriberUrls.size() / subscribers);
     }
 
     /**
@@ -1220,6 +1294,8 @@ public final class LoadOptions
         return "LoadOptions{" +
             "scenario=" + scenario +
             ", url=" + url +
+            ", publisherUrl=" + publisherUrl +
+            ", subscriberUrls=" + subscriberUrls +
             ", durationNs=" + durationNs +
             ", warmupNs=" + warmupNs +
             ", clientThreads=" + clientThreads +

@@ -1,11 +1,13 @@
 package io.wsmux.perf.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.URI;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.wsmux.EchoHandler;
@@ -282,6 +284,54 @@ class LoadGeneratorSmokeTest
             assertEquals(0, result.errors().total(), result.errors()::toString);
             assertEquals(2, result.processes());
             assertEquals(200, result.opened());
+        }
+    }
+
+    /**
+     * Subscribers over two URLs that reach the same server (127.0.0.1 and 127.0.0.2, the server on every address):
+     * each URL counts as a node of its own, the second one's deliveries as crossing nodes.
+     */
+    @Test
+    void shouldReportDeliveriesAndLatencyPerSubscriberUrl() throws IOException
+    {
+        try (WsmuxServer server = fanOutServer(new WsmuxSettings().port(0).bindAddress("0.0.0.0")))
+        {
+            final URI first = url(server);
+            final URI second = URI.create("ws://127.0.0.2:" + server.port() + "/");
+            final FanOutResult result = FanOutScenario.run(new LoadOptions()
+                .url(first)
+                .subscriberUrls(List.of(first, second))
+                .subscribers(20)
+                .topics(2)
+                .rate(500)
+                .clientThreads(2)
+                .warmupNs(WARMUP_NS)
+                .durationNs(DURATION_NS)
+                .quiet(true));
+
+            assertEquals(0, result.errors().total(), result.errors()::toString);
+            assertEquals(result.expectedDeliveries(), result.received());
+            assertEquals(2, result.nodes().size());
+            assertTrue(result.probes() >= 2, result::toString);
+            long deliveries = 0;
+            for (final FanOutNodeResult node : result.nodes())
+            {
+                assertEquals(10, node.subscribers(), node::toString);
+                assertEquals(10, node.subscribed(), node::toString);
+                assertTrue(node.deliveries() > 0, node::toString);
+                assertTrue(node.latency().count() > 0, node::toString);
+                deliveries += node.deliveries();
+            }
+            assertTrue(result.nodes().get(0).publisherNode());
+            assertFalse(result.nodes().get(1).publisherNode());
+            // The per-node counts are read a moment apart from the total: allow a few deliveries of difference.
+            assertTrue(Math.abs(deliveries - result.deliveries()) <= 20, deliveries + " vs " + result);
+            assertEquals(result.latency().count(), result.nodes().get(0).latency().count() +
+                result.nodes().get(1).latency().count());
+            assertTrue(result.crossNodeShare() > 0.3 && result.crossNodeShare() < 0.7, result::toString);
+            final String line = ResultFormat.line(result);
+            assertTrue(line.contains(" nodes=2 ") && line.contains(" node2Url=" + second + " ") &&
+                line.contains(" node2DeliveriesPerSecond=") && line.contains(" node1P999Us="), line);
         }
     }
 

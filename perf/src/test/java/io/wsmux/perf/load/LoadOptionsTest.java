@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -144,6 +146,58 @@ class LoadOptionsTest
     }
 
     @Test
+    void shouldSplitSubscribersEvenlyOverTheSubscriberUrlsInOrder()
+    {
+        final LoadOptions options = LoadOptions.parse(new String[] {"fanout", "--subscribers", "10",
+            "--publisher-url", "ws://127.0.0.1:1/", "--subscriber-urls",
+            "ws://127.0.0.1:1/, ws://127.0.0.1:2/,ws://h:3/"}).conclude();
+
+        assertEquals(List.of(URI.create("ws://127.0.0.1:1/"), URI.create("ws://127.0.0.1:2/"),
+            URI.create("ws://h:3/")), options.subscriberUrls());
+        final int[] perNode = new int[3];
+        for (int i = 0; i < 10; i++)
+        {
+            perNode[options.subscriberNode(i)]++;
+        }
+        assertEquals(List.of(4, 3, 3), List.of(perNode[0], perNode[1], perNode[2]));
+        assertEquals(0, options.subscriberNode(0));
+        assertEquals(2, options.subscriberNode(9));
+    }
+
+    @Test
+    void shouldKeepEverySubscriberOnTheUrlWithoutSubscriberUrls()
+    {
+        final LoadOptions options = LoadOptions.parse(new String[] {"fanout", "--subscribers", "7"}).conclude();
+
+        assertEquals(List.of(), options.subscriberUrls());
+        for (int i = 0; i < 7; i++)
+        {
+            assertEquals(0, options.subscriberNode(i));
+        }
+    }
+
+    @Test
+    void shouldRejectSubscriberUrlsThatCannotBeUsed()
+    {
+        assertEquals("subscriber-urls is for fanout only, not echo", conclusion("echo", "--subscriber-urls",
+            "ws://127.0.0.1:1/"));
+        assertEquals("subscriber-urls is for WebSocket subscribers, not with transport=xhr-streaming",
+            conclusion("fanout", "--transport", "xhr-streaming", "--subscriber-urls", "ws://127.0.0.1:1/"));
+        assertEquals("subscriber-urls: at most one URL per subscriber: subscriberUrls=3, subscribers=2",
+            conclusion("fanout", "--subscribers", "2", "--subscriber-urls", "ws://a:1/,ws://b:1/,ws://c:1/"));
+        assertEquals("subscriber-urls must be ws://host[:port]/path like url: wss://a:1/",
+            conclusion("fanout", "--subscriber-urls", "ws://a:1/,wss://a:1/"));
+        final IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
+            () -> LoadOptions.parse(new String[] {"fanout", "--subscriber-urls", "ws://a:1/,,ws://b:1/"}));
+        assertEquals("--subscriber-urls has an empty item: ws://a:1/,,ws://b:1/", empty.getMessage());
+    }
+
+    private static String conclusion(final String... args)
+    {
+        return assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse(args).conclude()).getMessage();
+    }
+
+    @Test
     void shouldDescribeTheTransportInTheUsage()
     {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -157,6 +211,7 @@ class LoadOptionsTest
         assertTrue(usage.contains("--tls-protocol P"), usage);
         assertTrue(usage.contains("--tls-cipher S"), usage);
         assertTrue(usage.contains("handshakes: C connections at once"), usage);
+        assertTrue(usage.contains("--subscriber-urls LIST"), usage);
         for (final String line : usage.split("\n"))
         {
             assertTrue(line.length() <= 120, line);
