@@ -18,7 +18,8 @@ import org.agrona.DirectBuffer;
  * +---------------+---------------+---------------+---------------+---------------+-------+-------+-----------
  * |     type      |                 channel id (u32, big-endian)                  | nameLength    | name ...
  * +---------------+---------------+---------------+---------------+---------------+-------+-------+-----------
- *  OPEN (0x01):          u16 nameLength, name (nameLength bytes), then optionally u32 maxRate
+ *  OPEN (0x01):          u16 nameLength, name (nameLength bytes), then optionally u32 maxRate, then optionally
+ *                        u8 flags and, with RECOVER, u64 epoch and u64 offset (docs/protocol.md, positions)
  *  CLOSE (0x02):         nothing more is read
  *  TEXT (0x03), BINARY (0x04): payload to the end of the message
  * </pre>
@@ -57,6 +58,9 @@ public final class BinaryMuxFlyweight
     /** An OPEN for channel id 0, which is reserved; ERROR 400 on channel 0. */
     public static final int RESERVED_CHANNEL_ID = 5;
 
+    /** Marks RECOVER without its 16 bytes (outside the flags byte, so never valid). */
+    private static final int INCOMPLETE_FLAGS = 0x100;
+
     private static final String[] ERROR_TEXTS =
     {
         null,
@@ -74,6 +78,10 @@ public final class BinaryMuxFlyweight
     private int nameOffset;
     private int nameLength;
     private int maxRate;
+    /** OPEN flags, with {@link #INCOMPLETE_FLAGS} set when RECOVER lacks its fields. */
+    private int openFlags;
+    private long recoverEpoch;
+    private long recoverOffset;
     private int payloadOffset;
     private int payloadLength;
 
@@ -94,6 +102,9 @@ public final class BinaryMuxFlyweight
         nameOffset = offset;
         nameLength = 0;
         maxRate = 0;
+        openFlags = 0;
+        recoverEpoch = 0;
+        recoverOffset = 0;
         payloadOffset = offset + length;
         payloadLength = 0;
 
@@ -281,6 +292,59 @@ public final class BinaryMuxFlyweight
         {
             maxRate = buffer.getInt(offset + rateOffset, ByteOrder.BIG_ENDIAN);
         }
+        final int flagsOffset = rateOffset + Integer.BYTES;
+        if (length > flagsOffset)
+        {
+            openFlags = buffer.getByte(offset + flagsOffset) & 0xFF;
+            if ((openFlags & BinaryMuxDescriptor.OPEN_RECOVER) != 0)
+            {
+                if (length >= flagsOffset + 1 + 2 * Long.BYTES)
+                {
+                    recoverEpoch = buffer.getLong(offset + flagsOffset + 1, ByteOrder.BIG_ENDIAN);
+                    recoverOffset = buffer.getLong(offset + flagsOffset + 1 + Long.BYTES, ByteOrder.BIG_ENDIAN);
+                }
+                else
+                {
+                    openFlags |= INCOMPLETE_FLAGS;
+                }
+            }
+        }
         return OK;
+    }
+
+    /**
+     * An OPEN's extension flags ({@link BinaryMuxDescriptor#OPEN_POSITIONS}, {@link BinaryMuxDescriptor#OPEN_RECOVER});
+     * see {@link #openFlagsValid()}.
+     *
+     * @return the flags byte, 0 when absent or unless an OPEN was wrapped {@link #OK}.
+     */
+    public int openFlags()
+    {
+        return openFlags & 0xFF;
+    }
+
+    /**
+     * @return false when the OPEN's flags set a reserved bit, or ask to recover without the epoch and offset: the
+     * caller refuses the channel (400).
+     */
+    public boolean openFlagsValid()
+    {
+        return 0 == (openFlags & ~(BinaryMuxDescriptor.OPEN_POSITIONS | BinaryMuxDescriptor.OPEN_RECOVER));
+    }
+
+    /**
+     * @return the epoch to recover from, with {@link BinaryMuxDescriptor#OPEN_RECOVER}; 0 otherwise.
+     */
+    public long recoverEpoch()
+    {
+        return recoverEpoch;
+    }
+
+    /**
+     * @return the offset to resume after, with {@link BinaryMuxDescriptor#OPEN_RECOVER}; 0 otherwise.
+     */
+    public long recoverOffset()
+    {
+        return recoverOffset;
     }
 }

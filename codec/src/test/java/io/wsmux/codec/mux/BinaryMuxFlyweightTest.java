@@ -7,8 +7,10 @@ import static io.wsmux.codec.mux.BinaryMuxFlyweight.SHORT_HEADER;
 import static io.wsmux.codec.mux.BinaryMuxFlyweight.SHORT_OPEN;
 import static io.wsmux.codec.mux.BinaryMuxFlyweight.UNKNOWN_TYPE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -81,10 +83,59 @@ class BinaryMuxFlyweightTest
     }
 
     @Test
-    void shouldReadFirstFourBytesAfterNameAsMaxRateAndIgnoreTheRest()
+    void shouldReadFirstFourBytesAfterNameAsMaxRateAndTheNextAsFlags()
     {
         assertEquals(OK, wrap(message(0x01, 0, 0, 0, 9, 0, 1, 'a', 0, 0, 1, 0, 0x55)));
         assertEquals(256, flyweight.maxRate());
+        assertEquals(0x55, flyweight.openFlags());
+        assertFalse(flyweight.openFlagsValid(), "reserved bits set: the server refuses the channel with 400");
+    }
+
+    @Test
+    void shouldReadAnOpenThatAsksForPositions()
+    {
+        assertEquals(OK, wrap(message(0x01, 0, 0, 0, 9, 0, 1, 'a', 0, 0, 0, 0, BinaryMuxDescriptor.OPEN_POSITIONS)));
+        assertEquals(BinaryMuxDescriptor.OPEN_POSITIONS, flyweight.openFlags());
+        assertTrue(flyweight.openFlagsValid());
+        assertEquals(0, flyweight.recoverEpoch());
+    }
+
+    @Test
+    void shouldReadAnOpenThatAsksToRecoverAsTheWriterWritesIt()
+    {
+        final byte[] name = "prices.EURUSD".getBytes(StandardCharsets.UTF_8);
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[OFFSET + 7 + name.length + 4 + 1 + 16]);
+        final int length = BinaryMuxDescriptor.writeOpenAt(buffer, OFFSET, 7, new UnsafeBuffer(name), 0, name.length, 5,
+            BinaryMuxDescriptor.OPEN_POSITIONS | BinaryMuxDescriptor.OPEN_RECOVER, -42L, 1L << 40);
+
+        assertEquals(buffer.capacity() - OFFSET, length);
+        assertEquals(OK, wrap(buffer));
+        assertEquals(5, flyweight.maxRate());
+        assertEquals(3, flyweight.openFlags());
+        assertTrue(flyweight.openFlagsValid());
+        assertEquals(-42L, flyweight.recoverEpoch());
+        assertEquals(1L << 40, flyweight.recoverOffset());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = { 0, 1, 8, 15 })
+    void shouldRefuseToRecoverWithoutTheWholePosition(final int positionBytes)
+    {
+        final int[] bytes = new int[8 + 4 + 1 + positionBytes];
+        System.arraycopy(new int[] { 0x01, 0, 0, 0, 9, 0, 1, 'a', 0, 0, 0, 0, BinaryMuxDescriptor.OPEN_RECOVER }, 0,
+            bytes, 0, 13);
+        assertEquals(OK, wrap(message(bytes)));
+        assertFalse(flyweight.openFlagsValid());
+        assertEquals(BinaryMuxDescriptor.OPEN_RECOVER, flyweight.openFlags());
+    }
+
+    @Test
+    void shouldFindTheWholeOffsetFromItsLow32Bits()
+    {
+        assertEquals(6, BinaryMuxDescriptor.offsetFrom(5, 6));
+        assertEquals(0x1_0000_0002L, BinaryMuxDescriptor.offsetFrom(0xFFFF_FFF0L, 2), "across a wrap");
+        assertEquals(0x2_0000_0010L, BinaryMuxDescriptor.offsetFrom(0x2_0000_0001L, 0x10));
+        assertEquals(0x1_7FFF_FFFFL, BinaryMuxDescriptor.offsetFrom(0x1_0000_0000L, 0x7FFF_FFFF));
     }
 
     @Test
@@ -196,6 +247,7 @@ class BinaryMuxFlyweightTest
         assertEquals(0, flyweight.channelId());
         assertEquals(0, flyweight.nameLength());
         assertEquals(0, flyweight.maxRate());
+        assertEquals(0, flyweight.openFlags());
         assertEquals(OFFSET + 1, flyweight.payloadOffset());
     }
 }
