@@ -142,6 +142,8 @@ final class LoopContext implements ConnectionFactory
     long recoveriesFailed;
     /** Of those, the ones whose replay would not have fit the outbound budget. */
     long recoveriesTooLarge;
+    /** GAP 507 sent: runs of publications dropped for a binary subscriber over its budget. */
+    long gapsOverBudget;
     long protocolReplyOverflows;
     /** Bytes of messages being assembled on this loop now (at most {@link #assemblyBudget}). */
     long assemblyBytes;
@@ -322,6 +324,7 @@ final class LoopContext implements ConnectionFactory
         publish(counters, SystemCounter.RECOVERED_PUBLICATIONS, recoveredPublications);
         publish(counters, SystemCounter.RECOVERIES_FAILED, recoveriesFailed);
         publish(counters, SystemCounter.RECOVERIES_TOO_LARGE, recoveriesTooLarge);
+        publish(counters, SystemCounter.GAPS_OVER_BUDGET, gapsOverBudget);
     }
 
     private static void publish(final AtomicCounter[] counters, final SystemCounter counter, final long value)

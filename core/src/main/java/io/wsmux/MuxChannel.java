@@ -32,6 +32,8 @@ final class MuxChannel implements Connection
     long lastSentNs = Long.MIN_VALUE / 2;
     Publication pending;
     boolean pendingListed;
+    /** A publication for it was dropped and GAP 507 sent; cleared when one gets through. */
+    boolean inGap;
     /** Asked for positions on a topic with a history: its messages are tagged with their offsets. */
     boolean positions;
     /** Publications up to this offset were replayed or are before the channel's cut: skipped when they arrive. */

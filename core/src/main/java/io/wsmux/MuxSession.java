@@ -30,6 +30,9 @@ final class MuxSession
     private static final String MAX_RATE_PARAMETER = "?maxRate=";
     private static final int MAX_REASON_LENGTH = 1024;
 
+    private static final UnsafeBuffer DROPPED_REASON = new UnsafeBuffer(
+        "publications dropped: the connection was over its outbound budget".getBytes(StandardCharsets.UTF_8));
+
     final MuxCarrier connection;
     final Multiplexer multiplexer;
     final LoopContext context;
@@ -476,6 +479,21 @@ final class MuxSession
         }
     }
 
+    /**
+     * A publication for a binary subscriber was dropped (its connection over its outbound budget): tell it, once per
+     * run of drops, with a GAP 507 right behind what it did get (a protocol reply, within the budget's headroom), so
+     * that a client with positions can recover. Called during deliveries: it writes without catching up the batch.
+     */
+    private void reportDropped(final MuxChannel channel)
+    {
+        channel.inGap = true;
+        context.gapsOverBudget++;
+        final MutableDirectBuffer scratch = context.muxScratch;
+        final int length = BinaryMuxDescriptor.writeCodeAndReason(scratch, 0, BinaryMuxDescriptor.GAP,
+            channel.channelId, BinaryMuxDescriptor.CODE_DROPPED_GAP, DROPPED_REASON, 0, DROPPED_REASON.capacity());
+        connection.sendProtocolMessage(Opcode.BINARY, scratch, 0, length);
+    }
+
     private void sendOpenedAt(final int channelId, final int recovery, final long epoch, final long position)
     {
         final MutableDirectBuffer scratch = context.muxScratch;
@@ -741,7 +759,14 @@ final class MuxSession
                 BinaryMuxDescriptor.writeHeader(scratch, 0,
                 publication.text ? BinaryMuxDescriptor.SERVER_TEXT : BinaryMuxDescriptor.SERVER_BINARY,
                 channel.channelId);
-            connection.sendPublication(Opcode.BINARY, scratch, 0, prefixLength, publication);
+            if (connection.sendPublication(Opcode.BINARY, scratch, 0, prefixLength, publication))
+            {
+                channel.inGap = false;
+            }
+            else if (!channel.inGap && connection.isOpen())
+            {
+                reportDropped(channel);
+            }
         }
         else if (channel.sharedTextFrame && connection.sharesFrames())
         {

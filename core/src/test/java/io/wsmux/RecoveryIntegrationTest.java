@@ -353,6 +353,113 @@ class RecoveryIntegrationTest
         socket.abort();
     }
 
+    @Test
+    void shouldTellASubscriberThatPublicationsWereDroppedAndLetItRecoverThem() throws Exception
+    {
+        start(new WsmuxSettings().outboundBudget(64 * 1024).outboundOverflow(WsmuxSettings.OverflowPolicy.DROP));
+        final BlockingQueue<byte[]> frames = new LinkedBlockingQueue<>();
+        final WebSocket[] holder = new WebSocket[1];
+        final WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
+            .subprotocols(BinaryMuxDescriptor.SUBPROTOCOL)
+            .buildAsync(uri(), new WebSocket.Listener()
+            {
+                private java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
+
+                @Override
+                public void onOpen(final WebSocket webSocket)
+                {
+                    webSocket.request(1); // OPENED only: then the test stops reading
+                }
+
+                @Override
+                public CompletionStage<?> onBinary(final WebSocket webSocket, final ByteBuffer data, final boolean last)
+                {
+                    final byte[] bytes = new byte[data.remaining()];
+                    data.get(bytes);
+                    partial.write(bytes, 0, bytes.length);
+                    if (last)
+                    {
+                        frames.add(partial.toByteArray());
+                        partial = new java.io.ByteArrayOutputStream();
+                    }
+                    if (null != holder[0] || !last)
+                    {
+                        webSocket.request(1);
+                    }
+                    return null;
+                }
+            }).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        final byte[] name = "h.drop".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        final org.agrona.concurrent.UnsafeBuffer open = new org.agrona.concurrent.UnsafeBuffer(new byte[64]);
+        final int openLength = BinaryMuxDescriptor.writeOpenAt(open, 0, 1, new org.agrona.concurrent.UnsafeBuffer(name),
+            0, name.length, 0, BinaryMuxDescriptor.OPEN_POSITIONS, 0, 0);
+        socket.sendBinary(ByteBuffer.wrap(open.byteArray(), 0, openLength), true).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        final byte[] opened = frames.poll(WAIT_MS, TimeUnit.MILLISECONDS);
+        assertTrue(null != opened && BinaryMuxDescriptor.OPENED == opened[0], "no OPENED");
+
+        // The client reads nothing now: the kernel's buffers fill, then the budget, then the server drops.
+        final String payload = "y".repeat(1000);
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+        int published = 0;
+        while (0 == server.counter(SystemCounter.GAPS_OVER_BUDGET))
+        {
+            assertTrue(System.nanoTime() < deadline, "no drop after " + published + " publications");
+            for (int i = 0; i < 100; i++)
+            {
+                mux.topic("h.drop").publish(payload);
+            }
+            published += 100;
+            Thread.sleep(1);
+        }
+        holder[0] = socket;
+        socket.request(1);
+
+        // Offsets one by one, then GAP 507, then later offsets: the hole is announced, not silent.
+        long last = 0;
+        boolean gap = false;
+        while (!gap)
+        {
+            final byte[] frame = frames.poll(WAIT_MS, TimeUnit.MILLISECONDS);
+            assertTrue(null != frame, "no GAP after " + last);
+            if (BinaryMuxDescriptor.GAP == frame[0])
+            {
+                assertEquals(BinaryMuxDescriptor.CODE_DROPPED_GAP, ((frame[5] & 0xFF) << 8) | (frame[6] & 0xFF));
+                gap = true;
+            }
+            else
+            {
+                assertEquals(BinaryMuxDescriptor.TEXT_AT, frame[0]);
+                final long offset = BinaryMuxDescriptor.offsetFrom(last, ByteBuffer.wrap(frame, 5, 4).getInt());
+                assertEquals(last + 1, offset, "a hole before the GAP");
+                last = offset;
+            }
+        }
+        socket.abort();
+
+        // Recovering from the last offset it had: exactly the rest if the history (100) and the budget (about 64 of
+        // these) hold it, else NOT_RECOVERED and nothing, never a part.
+        final long epoch = epochOf("h.drop");
+        final Events events = new Events();
+        connection.recover("h.drop", 0, epoch, last, events);
+        assertEquals("opened", events.next());
+        final String[] recovery = events.next().split(" ");
+        assertEquals(published, Long.parseLong(recovery[3]));
+        if (RECOVERY_RECOVERED == Integer.parseInt(recovery[1]))
+        {
+            for (long offset = last + 1; offset <= published; offset++)
+            {
+                assertEquals("text " + payload + " @" + offset, events.next());
+            }
+        }
+        else
+        {
+            assertEquals(RECOVERY_NOT_RECOVERED, Integer.parseInt(recovery[1]));
+            assertTrue(published - last > 100 || 1 == server.counter(SystemCounter.RECOVERIES_TOO_LARGE),
+                "not recovered though the history and the budget held it");
+        }
+        assertNull(events.poll(100));
+    }
+
     private long epochOf(final String topic) throws Exception
     {
         final Events events = new Events();

@@ -171,6 +171,8 @@ public enum SystemCounter
         "Recoveries answered NOT_RECOVERED because the replay would not fit the outbound budget."),
     RECOVERED_PUBLICATIONS(133, "recovered_publications_total", Kind.COUNTER,
         "Publications replayed to recovering subscribers."),
+    GAPS_OVER_BUDGET(134, "gaps_total", "reason", "over_budget", Kind.COUNTER,
+        "GAP messages sent to binary subscribers, by reason: publications dropped over the outbound budget."),
 
     // ---- per topic family and loop, written directly with release stores by the owning loop ----
     TOPIC_PUBLICATIONS(100, Scope.TOPIC_FAMILY, "topic_publications_total", Kind.COUNTER,
