@@ -341,7 +341,7 @@ public final class Main
     {
         echoMode(settings);
         final WsmuxServer server = WsmuxServer.builder(settings).anyPath(new EchoHandler()).build().start();
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "wsmux-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> drainThenClose(server, server), "wsmux-shutdown"));
         out.println("wsmux echo server listening on ws://" + server.address().getHostString() + ":" +
             server.port() + "/ (any path, " + settings.ioThreads() + " I/O threads); Ctrl-C stops it");
         announceTls(server, out);
@@ -352,7 +352,8 @@ public final class Main
         throws IOException
     {
         final DemoServer demo = DemoServer.start(settings, feed);
-        Runtime.getRuntime().addShutdownHook(new Thread(demo::close, "wsmux-shutdown"));
+        Runtime.getRuntime().addShutdownHook(
+            new Thread(() -> drainThenClose(demo.server(), demo), "wsmux-shutdown"));
         final WsmuxServer server = demo.server();
         out.println("wsmux demo: open http://" + server.address().getHostString() + ":" + server.port() +
             "/ in a browser (" + settings.ioThreads() + " I/O threads, multiplexed endpoint /mux); Ctrl-C stops it");
@@ -367,6 +368,23 @@ public final class Main
             out.println("wsmux demo: no price feed here (--no-feed): prices come from another node of the cluster");
         }
         announceAdmin(server, out);
+    }
+
+    /**
+     * On SIGTERM (a rolling deploy): drain over {@code wsmux.drain.period} (clients told 1012 to reconnect elsewhere,
+     * a few at a time), then close.
+     */
+    private static void drainThenClose(final WsmuxServer server, final AutoCloseable closing)
+    {
+        server.drain();
+        try
+        {
+            closing.close();
+        }
+        catch (final Exception ex)
+        {
+            System.err.println("wsmux: closing: " + ex);
+        }
     }
 
     private static void announceTls(final WsmuxServer server, final PrintStream out)
@@ -414,7 +432,7 @@ public final class Main
             .anyPath(new EchoHandler())
             .build()
             .start();
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "wsmux-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> drainThenClose(server, server), "wsmux-shutdown"));
         out.println("wsmux fanout server listening on ws://" + server.address().getHostString() + ":" +
             server.port() + "/ and SockJS under /sockjs (topics bench.*, publish with " +
             "msg,publish.<topic>,<payload>; " + settings.ioThreads() + " I/O threads)");
@@ -451,7 +469,7 @@ public final class Main
     private static void startSockJsTest(final WsmuxSettings settings, final PrintStream out) throws IOException
     {
         final WsmuxServer server = sockJsTestServer(settings).start();
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "wsmux-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> drainThenClose(server, server), "wsmux-shutdown"));
         out.println("wsmux SockJS test server listening on http://" + server.address().getHostString() + ":" +
             server.port() + "/ (/echo, /disabled_websocket_echo, /cookie_needed_echo, /close; " +
             settings.ioThreads() + " I/O threads)");

@@ -44,6 +44,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 final class WsConnection extends MessageAssembler implements MuxCarrier, FrameHandler, HandshakeRequest
 {
+    /** The reason of a drain's close. */
+    static final String DRAIN_REASON = "service restart";
     static final int STATE_HANDSHAKE = 0;
     static final int STATE_OPEN = 1;
     static final int STATE_CLOSE_SENT = 2;
@@ -904,6 +906,23 @@ final class WsConnection extends MessageAssembler implements MuxCarrier, FrameHa
         {
             state = STATE_CLOSED;
             close(null);
+        }
+    }
+
+    /**
+     * A drain reached this connection: a WebSocket is asked to reconnect elsewhere (1012 "service restart"); an HTTP
+     * request or a handshake in progress is closed as at shutdown. Loop thread.
+     */
+    void onDrain()
+    {
+        if (STATE_OPEN == state)
+        {
+            final UnsafeBuffer reason = new UnsafeBuffer(LoopContext.utf8(DRAIN_REASON));
+            startClose(CloseCode.SERVICE_RESTART, DRAIN_REASON, reason, 0, reason.capacity());
+        }
+        else
+        {
+            onShutdown();
         }
     }
 

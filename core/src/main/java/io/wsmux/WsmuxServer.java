@@ -28,6 +28,7 @@ import io.wsmux.transport.ConnectionLimiter;
 import io.wsmux.transport.IdleMode;
 import io.wsmux.transport.IoLoop;
 import io.wsmux.transport.IoLoopConfig;
+import io.wsmux.transport.LoopTask;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
@@ -79,6 +80,7 @@ public final class WsmuxServer implements AutoCloseable
     private WsmuxCounters counters;
     private AdminServer admin;
     private volatile boolean accepting;
+    private boolean draining;
     private boolean started;
     private boolean closed;
 
@@ -593,6 +595,113 @@ public final class WsmuxServer implements AutoCloseable
     {
         return counter(SystemCounter.CHANNEL_MESSAGES_IN) + counter(SystemCounter.CHANNEL_MESSAGES_OUT) +
             counter(SystemCounter.DELIVERIES);
+    }
+
+    /**
+     * Drain for a rolling deploy, over {@code wsmux.drain.period}: see {@link #drain(long)}.
+     *
+     * @return true if every connection closed within the period and the shutdown timeout after it.
+     */
+    public boolean drain()
+    {
+        return drain(settings.drainPeriodNs());
+    }
+
+    /**
+     * Drain for a rolling deploy: stop accepting (on every port; {@code /health} answers 503 from now on, so a load
+     * balancer takes the node out), then close the WebSocket connections with 1012 "service restart", spread evenly
+     * over the period, loop by loop, so that their clients reconnect to the other nodes gradually rather than all at
+     * once; SockJS sessions end at the end of the period. Returns once none is left, or the period and
+     * {@code wsmux.shutdown.timeout} have passed. Call {@link #close()} afterwards (it closes what remains). Blocks the
+     * caller; not on an I/O thread.
+     *
+     * @param periodNs over how long, 0 for all at once.
+     * @return true if every connection closed in time.
+     */
+    public boolean drain(final long periodNs)
+    {
+        synchronized (this)
+        {
+            if (closed || !started || draining)
+            {
+                return 0 == limiter.open();
+            }
+            draining = true;
+            accepting = false;
+        }
+        for (final IoLoop loop : loops)
+        {
+            loop.execute(() ->
+            {
+                loop.closeListener();
+                new Drainer(loop, periodNs).start();
+            });
+        }
+        final long deadlineNs = System.nanoTime() + periodNs + settings.shutdownTimeoutNs();
+        while (limiter.open() > 0 && System.nanoTime() - deadlineNs < 0)
+        {
+            try
+            {
+                Thread.sleep(5);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return 0 == limiter.open();
+    }
+
+    /**
+     * Closes one loop's connections with 1012 a few at a time, evenly over the drain period, on the loop's timer; then
+     * ends the loop's SockJS sessions. Loop thread.
+     */
+    private final class Drainer implements LoopTask
+    {
+        private static final long TICK_NS = 10_000_000L;
+
+        private final IoLoop loop;
+        private final long periodNs;
+        private final List<WsConnection> connections = new ArrayList<>();
+        private long startNs;
+        private int next;
+
+        Drainer(final IoLoop loop, final long periodNs)
+        {
+            this.loop = loop;
+            this.periodNs = periodNs;
+        }
+
+        void start()
+        {
+            loop.forEachConnection((connection) -> connections.add((WsConnection)connection));
+            startNs = loop.nowNs();
+            run(loop);
+        }
+
+        @Override
+        public void run(final IoLoop loop)
+        {
+            final long elapsedNs = loop.nowNs() - startNs;
+            final int total = connections.size();
+            final int due = periodNs <= 0 || elapsedNs >= periodNs ? total :
+                (int)Math.min(total, (long)Math.ceil((double)total * (elapsedNs + TICK_NS) / periodNs));
+            while (next < due)
+            {
+                connections.get(next++).onDrain();
+            }
+            if (next < total)
+            {
+                loop.scheduleTask(this, loop.nowNs() + TICK_NS);
+                return;
+            }
+            for (final SockJsEndpoint endpoint : sockJsEndpoints)
+            {
+                endpoint.sessions.values().stream().filter((session) -> session.loop == loop)
+                    .forEach(SockJsSession::onShutdown);
+            }
+        }
     }
 
     /**

@@ -393,6 +393,14 @@ public final class WsmuxSettings
     /** Default shutdown timeout. */
     public static final long SHUTDOWN_TIMEOUT_DEFAULT_NS = TimeUnit.SECONDS.toNanos(5);
 
+    /**
+     * Over how long {@link WsmuxServer#drain()} spreads its closes (1012 "service restart"), so that the clients of a
+     * node leaving a rolling deploy reconnect to the others gradually, not all at once.
+     */
+    public static final String DRAIN_PERIOD_PROP_NAME = "wsmux.drain.period";
+    /** Default drain period. */
+    public static final long DRAIN_PERIOD_DEFAULT_NS = TimeUnit.SECONDS.toNanos(10);
+
     /** Timer wheel tick: deadline precision (rounded up to a power of two nanoseconds). */
     public static final String TIMER_TICK_PROP_NAME = "wsmux.timer.tick";
     /** Default tick: about 16.8 ms. */
@@ -521,6 +529,7 @@ public final class WsmuxSettings
     private int sockJsMaxSessions;
     private long httpIdleTimeoutNs;
     private long shutdownTimeoutNs;
+    private long drainPeriodNs;
     private long timerTickNs;
     private boolean tcpNoDelay;
     private int socketSendBuffer;
@@ -622,6 +631,7 @@ public final class WsmuxSettings
         deflateClientContextTakeover =
             parser.bool(DEFLATE_CLIENT_CONTEXT_TAKEOVER_PROP_NAME, DEFLATE_CLIENT_CONTEXT_TAKEOVER_DEFAULT);
         shutdownTimeoutNs = parser.duration(SHUTDOWN_TIMEOUT_PROP_NAME, SHUTDOWN_TIMEOUT_DEFAULT_NS);
+        drainPeriodNs = parser.duration(DRAIN_PERIOD_PROP_NAME, DRAIN_PERIOD_DEFAULT_NS);
         timerTickNs = parser.duration(TIMER_TICK_PROP_NAME, TIMER_TICK_DEFAULT_NS);
         tcpNoDelay = parser.bool(TCP_NODELAY_PROP_NAME, TCP_NODELAY_DEFAULT);
         socketSendBuffer = parser.size(SOCKET_SEND_BUFFER_PROP_NAME, SOCKET_SEND_BUFFER_DEFAULT);
@@ -774,6 +784,8 @@ public final class WsmuxSettings
             "deflateLevel", deflateLevel);
         check(shutdownTimeoutNs >= 0, SHUTDOWN_TIMEOUT_PROP_NAME, "a duration of at least 0",
             "shutdownTimeoutNs", shutdownTimeoutNs);
+        check(drainPeriodNs >= 0 && drainPeriodNs <= TimeUnit.HOURS.toNanos(1), DRAIN_PERIOD_PROP_NAME,
+            "a duration from 0 to 1h", "drainPeriodNs", drainPeriodNs);
         check(timerTickNs >= 1000 && timerTickNs <= TimeUnit.SECONDS.toNanos(1), TIMER_TICK_PROP_NAME,
             "a duration in [1us, 1s]", "timerTickNs", timerTickNs);
         timerTickNs = BitUtil.findNextPositivePowerOfTwo(timerTickNs);
@@ -1489,6 +1501,19 @@ public final class WsmuxSettings
         return this;
     }
 
+    /** @return over how long {@link WsmuxServer#drain()} spreads its closes. */
+    public long drainPeriodNs()
+    {
+        return drainPeriodNs;
+    }
+
+    /** @param drainPeriodNs over how long a drain spreads its closes, 0 for all at once. @return this. */
+    public WsmuxSettings drainPeriodNs(final long drainPeriodNs)
+    {
+        this.drainPeriodNs = drainPeriodNs;
+        return this;
+    }
+
     /** @return timer tick. */
     public long timerTickNs()
     {
@@ -1892,6 +1917,7 @@ public final class WsmuxSettings
             ", " + DEFLATE_SERVER_CONTEXT_TAKEOVER_PROP_NAME + "=" + deflateServerContextTakeover +
             ", " + DEFLATE_CLIENT_CONTEXT_TAKEOVER_PROP_NAME + "=" + deflateClientContextTakeover +
             ", " + SHUTDOWN_TIMEOUT_PROP_NAME + "=" + shutdownTimeoutNs + "ns" +
+            ", " + DRAIN_PERIOD_PROP_NAME + "=" + drainPeriodNs + "ns" +
             ", " + TIMER_TICK_PROP_NAME + "=" + timerTickNs + "ns" +
             ", " + TCP_NODELAY_PROP_NAME + "=" + tcpNoDelay +
             ", " + SOCKET_SEND_BUFFER_PROP_NAME + "=" + socketSendBuffer +

@@ -82,6 +82,7 @@ class WsmuxSettingsTest
         BAD_VALUES.put(WsmuxSettings.SOCKJS_MAX_SESSIONS_PROP_NAME, "many");
         BAD_VALUES.put(WsmuxSettings.HTTP_IDLE_TIMEOUT_PROP_NAME, "idle");
         BAD_VALUES.put(WsmuxSettings.SHUTDOWN_TIMEOUT_PROP_NAME, "1.5s");
+        BAD_VALUES.put(WsmuxSettings.DRAIN_PERIOD_PROP_NAME, "2h");
         BAD_VALUES.put(WsmuxSettings.TIMER_TICK_PROP_NAME, "-1ms");
         BAD_VALUES.put(WsmuxSettings.TCP_NODELAY_PROP_NAME, "on");
         BAD_VALUES.put(WsmuxSettings.SOCKET_SEND_BUFFER_PROP_NAME, "-1");
