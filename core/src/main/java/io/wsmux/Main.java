@@ -540,6 +540,8 @@ public final class Main
         out.println("  --count N       print N screens, then exit (default: until the server stops or Ctrl-C)");
         out.println("Every mode speaks permessage-deflate (compression) with clients that offer it, as browsers do;");
         out.println("-Dwsmux.deflate=false turns it off (wsmux.deflate.* properties tune it).");
+        out.println("On SIGTERM the server drains: it stops accepting and closes its connections with 1012 (service");
+        out.println("restart) spread over wsmux.drain.period (default 10s), so clients reconnect elsewhere gradually.");
         out.println("Every other setting is a wsmux.* system property: see docs/tuning.md.");
     }
 
