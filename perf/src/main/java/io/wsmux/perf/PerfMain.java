@@ -49,6 +49,10 @@ public final class PerfMain
         {
             ClusterComparison.main(Arrays.copyOfRange(args, 1, args.length));
         }
+        else if (args.length > 0 && "recovery-latency".equals(args[0]))
+        {
+            RecoveryLatency.main(Arrays.copyOfRange(args, 1, args.length));
+        }
         else
         {
             org.openjdk.jmh.Main.main(args);
@@ -71,6 +75,8 @@ public final class PerfMain
         out.println("                                     the same run (nats-server needed; see its --help)");
         out.println("  fanout ... --subscriber-urls A,B,C subscribers spread over a cluster's nodes, per-node");
         out.println("                                     deliveries and latency (echo --help)");
+        out.println("  recovery-latency [--messages 100]  one client recovering N messages on an idle server, again");
+        out.println("                                     and again: p50/p99/p99.9 (issue 17; --help)");
         out.println("  help, --help                       this text");
         out.println("  anything else                      JMH, e.g. 'io.wsmux.perf' -prof gc (JMH's options: -h)");
         out.println();
