@@ -36,7 +36,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The publish → fan-out path end to end: one operation publishes a 64-byte text message to a topic with N
  * subscribers (text protocol, real loopback sockets, one I/O thread) and waits until every subscriber's socket
- * has received it.
+ * has received it; with {@code history=true} the topic also keeps its last 1,000 publications (docs/protocol.md,
+ * positions and recovery), so the two rows of a size give what a history costs per publication.
  * <p>
  * Allocation: {@code -prof gc} counts every thread, and the drain thread standing in for the N clients reads
  * through the JDK 17 epoll selector, which boxes each ready file descriptor into an {@code Integer} (16 B per
@@ -55,6 +56,10 @@ public class FanOutBenchmark
 {
     @Param({ "100", "1000" })
     int subscribers;
+
+    /** With a history (1,000 publications): what positions and recovery cost each publication (issue 17). */
+    @Param({ "false", "true" })
+    boolean history;
 
     private final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
     private final AtomicLong received = new AtomicLong();
@@ -82,7 +87,8 @@ public class FanOutBenchmark
     @Setup(Level.Trial)
     public void setup() throws IOException
     {
-        final Multiplexer mux = Multiplexer.builder().topic("bench", TopicOptions.RELIABLE).build();
+        final Multiplexer mux = Multiplexer.builder().topic("bench", history ?
+            TopicOptions.RELIABLE.withHistory(1000, java.time.Duration.ZERO) : TopicOptions.RELIABLE).build();
         server = WsmuxServer.builder(new WsmuxSettings().port(0).ioThreads(1).outboundBudget(16 << 20))
             .mux("/mux", mux).build().start();
         topic = mux.topic("bench");
