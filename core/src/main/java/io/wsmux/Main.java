@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
+import io.wsmux.cluster.NatsUrls;
 import io.wsmux.demo.DemoServer;
 import io.wsmux.sockjs.SockJsOptions;
 import io.wsmux.status.CountersFile;
@@ -360,8 +361,8 @@ public final class Main
         }
         if (!server.settings().clusterNatsUrl().isEmpty())
         {
-            out.println("wsmux: in the cluster at " + server.settings().clusterNatsUrl() + " (topics shared " +
-                "through NATS, subjects " + server.settings().clusterSubjectPrefix() + ".<topic>)");
+            out.println("wsmux: in the cluster at " + NatsUrls.redact(server.settings().clusterNatsUrl()) +
+                " (topics shared through NATS, subjects " + server.settings().clusterSubjectPrefix() + ".<topic>)");
         }
     }
 

@@ -19,6 +19,7 @@ import javax.net.ssl.SSLContext;
 
 import io.wsmux.cluster.ClusterBus;
 import io.wsmux.cluster.NatsClusterBus;
+import io.wsmux.cluster.NatsUrls;
 import io.wsmux.codec.mux.BinaryMuxDescriptor;
 import io.wsmux.sockjs.SockJsOptions;
 import io.wsmux.status.AdminServer;
@@ -680,8 +681,8 @@ public final class WsmuxServer implements AutoCloseable
             catch (final IOException | RuntimeException ex)
             {
                 closeLoopsAtStart();
-                throw new IOException("cannot join the cluster at " + settings.clusterNatsUrl() + " (" +
-                    WsmuxSettings.CLUSTER_NATS_URL_PROP_NAME + "): " + ex.getMessage(), ex);
+                throw new IOException("cannot join the cluster at " + NatsUrls.redact(settings.clusterNatsUrl()) +
+                    " (" + WsmuxSettings.CLUSTER_NATS_URL_PROP_NAME + "): " + ex.getMessage(), ex);
             }
             clusterBuses.add(bus);
             multiplexers.get(i).joinCluster(bus);

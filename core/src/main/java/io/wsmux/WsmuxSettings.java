@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLParameters;
 
+import io.wsmux.cluster.NatsUrls;
 import io.wsmux.status.CountersFileDescriptor;
 import io.wsmux.transport.IdleMode;
 import io.wsmux.transport.tls.TlsClientAuth;
@@ -806,7 +807,7 @@ public final class WsmuxSettings
         for (final String url : ServerTls.list(clusterNatsUrl))
         {
             check(url.startsWith("nats://") || url.startsWith("tls://"), CLUSTER_NATS_URL_PROP_NAME,
-                "nats:// or tls:// URLs, comma separated", "clusterNatsUrl", clusterNatsUrl);
+                "nats:// or tls:// URLs, comma separated", "clusterNatsUrl", NatsUrls.redact(clusterNatsUrl));
         }
         check(clusterNode.matches("[A-Za-z0-9_.:-]*"), CLUSTER_NODE_PROP_NAME,
             "letters, digits and - _ . : only", "clusterNode", clusterNode);
@@ -1915,7 +1916,7 @@ public final class WsmuxSettings
             ", " + TLS_RELOAD_INTERVAL_PROP_NAME + "=" + tlsReloadIntervalNs + "ns" +
             ", " + TLS_HANDSHAKE_THREADS_PROP_NAME + "=" + tlsHandshakeThreads +
             ", " + TLS_SESSION_CACHE_SIZE_PROP_NAME + "=" + tlsSessionCacheSize +
-            ", " + CLUSTER_NATS_URL_PROP_NAME + "=" + clusterNatsUrl +
+            ", " + CLUSTER_NATS_URL_PROP_NAME + "=" + NatsUrls.redact(clusterNatsUrl) +
             ", " + CLUSTER_NODE_PROP_NAME + "=" + clusterNode +
             ", " + CLUSTER_SUBJECT_PREFIX_PROP_NAME + "=" + clusterSubjectPrefix +
             ", " + CLUSTER_BUFFER_LENGTH_PROP_NAME + "=" + clusterBufferLength +

@@ -449,6 +449,23 @@ class WsmuxSettingsTest
         assertFalse(settings.printConfiguration());
     }
 
+    @Test
+    void shouldNotPrintNatsCredentials()
+    {
+        final WsmuxSettings settings = new WsmuxSettings(new Properties())
+            .clusterNatsUrl("nats://wsmux:s3cret@127.0.0.1:4222,nats://t0ken@127.0.0.1:4223");
+
+        final String text = settings.conclude().toString();
+        assertTrue(text.contains(WsmuxSettings.CLUSTER_NATS_URL_PROP_NAME +
+            "=nats://***@127.0.0.1:4222,nats://***@127.0.0.1:4223"), text);
+        assertFalse(text.contains("s3cret") || text.contains("t0ken"), text);
+
+        final String error = assertThrows(WsmuxConfigurationException.class,
+            () -> settings.clusterNatsUrl("http://wsmux:s3cret@127.0.0.1:4222").conclude()).getMessage();
+        assertTrue(error.contains("http://***@127.0.0.1:4222"), error);
+        assertFalse(error.contains("s3cret"), error);
+    }
+
     private static Properties properties(final String name, final String value)
     {
         final Properties properties = new Properties();

@@ -155,7 +155,8 @@ public final class NatsClusterBus implements ClusterBus
                 break;
             case RECONNECTED:
                 lost.set(false);
-                System.err.println("wsmux: cluster: reconnected to NATS at " + connection.getConnectedUrl());
+                System.err.println("wsmux: cluster: reconnected to NATS at " +
+                    NatsUrls.redact(connection.getConnectedUrl()));
                 break;
             default:
                 break;
