@@ -101,6 +101,10 @@ class WsmuxSettingsTest
         BAD_VALUES.put(WsmuxSettings.TLS_HANDSHAKE_THREADS_PROP_NAME, "-1");
         BAD_VALUES.put(WsmuxSettings.TLS_SESSION_CACHE_SIZE_PROP_NAME, "0");
         BAD_VALUES.put(WsmuxSettings.CLUSTER_NATS_URL_PROP_NAME, "http://127.0.0.1:4222");
+        BAD_VALUES.put(WsmuxSettings.CLUSTER_NATS_CREDENTIALS_PROP_NAME, "/etc/nats/no-cluster.creds"); // no URL
+        BAD_VALUES.put(WsmuxSettings.CLUSTER_NATS_TLS_CA_PROP_NAME, "/etc/nats/no-cluster-ca.pem");
+        BAD_VALUES.put(WsmuxSettings.CLUSTER_NATS_TLS_CERT_PROP_NAME, "/etc/nats/no-cluster-client.pem");
+        BAD_VALUES.put(WsmuxSettings.CLUSTER_NATS_TLS_KEY_PROP_NAME, "/etc/nats/no-cluster-client.key");
         BAD_VALUES.put(WsmuxSettings.CLUSTER_NODE_PROP_NAME, "node a");
         BAD_VALUES.put(WsmuxSettings.CLUSTER_SUBJECT_PREFIX_PROP_NAME, "wsmux.>");
         BAD_VALUES.put(WsmuxSettings.CLUSTER_BUFFER_LENGTH_PROP_NAME, "8 MB");

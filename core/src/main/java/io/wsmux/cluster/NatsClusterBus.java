@@ -22,7 +22,6 @@ import io.nats.client.ConnectionListener;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
-import io.nats.client.ErrorListener;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -87,47 +86,38 @@ public final class NatsClusterBus implements ClusterBus
     }
 
     /**
-     * Connect to NATS; when no server answers yet, keep trying in the background (publications are buffered
-     * meanwhile).
+     * Connect to NATS; blocks until a server accepts the connection, or until jnats gives up (it closes a connection
+     * that a server refused twice with the same authentication error): {@link NatsClusterLink} calls it on a thread
+     * of its own.
      *
-     * @param urls         {@code nats://host:port} URLs of the cluster's NATS servers (credentials may be in them).
+     * @param options      the servers, credentials and TLS, and where errors are reported.
      * @param node         this node's name, the connection's name in NATS's monitoring.
      * @param prefix       first token(s) of every subject.
      * @param bufferLength bytes buffered while disconnected.
      * @return the bus.
-     * @throws IOException if the URLs are unusable.
+     * @throws IOException if interrupted while connecting.
      */
     public static NatsClusterBus connect(
-        final String[] urls, final String node, final String prefix, final long bufferLength) throws IOException
+        final NatsConnectionOptions options, final String node, final String prefix, final long bufferLength)
+        throws IOException
     {
-        final AtomicBoolean lost = new AtomicBoolean();
-        final Options options = new Options.Builder()
-            .servers(urls)
+        final AtomicBoolean lost = new AtomicBoolean(true); // nothing to lose before the first connection
+        final Options natsOptions = options.builder() // servers, credentials, TLS; errors to the options' listener
             .connectionName(node)
             .noEcho()
             .maxReconnects(-1)
             .reconnectWait(Duration.ofMillis(250))
             .reconnectBufferSize(bufferLength)
             .discardMessagesWhenOutgoingQueueFull()
-            .connectionListener((connection, event) -> onConnectionEvent(connection, event, lost))
-            .errorListener(new ErrorListener()
+            .connectionListener((connection, event) ->
             {
-                @Override
-                public void exceptionOccurred(final Connection connection, final Exception ex)
-                {
-                    // Each failed reconnect attempt: the connection events above say what matters, once.
-                }
-
-                @Override
-                public void messageDiscarded(final Connection connection, final Message message)
-                {
-                    // Counted where publish() sees the full queue.
-                }
+                onConnectionEvent(connection, event, lost);
+                options.onConnectionEvent(connection, event);
             })
             .build();
         try
         {
-            return new NatsClusterBus(Nats.connectReconnectOnConnect(options), prefix);
+            return new NatsClusterBus(Nats.connectReconnectOnConnect(natsOptions), prefix);
         }
         catch (final InterruptedException ex)
         {
@@ -145,6 +135,9 @@ public final class NatsClusterBus implements ClusterBus
     {
         switch (event)
         {
+            case CONNECTED:
+                lost.set(false);
+                break;
             case DISCONNECTED:
                 if (!lost.compareAndSet(false, true))
                 {
