@@ -490,6 +490,10 @@ public final class Main
         out.println("                  node reaches the subscribers of every node (property wsmux.cluster.nats.url;");
         out.println("                  start nats-server first, e.g. nats-server -a 127.0.0.1 -p 4222 -js)");
         out.println("  --node NAME     this node's name in the cluster (default wsmux-<pid>, wsmux.cluster.node)");
+        out.println("                  NATS credentials: user:password@ or a token in the URL, or");
+        out.println("                  -Dwsmux.cluster.nats.credentials=FILE (.creds or NKey seed); TLS:");
+        out.println("                  -Dwsmux.cluster.nats.tls.ca=FILE (or a tls:// URL), mutual TLS with");
+        out.println("                  -Dwsmux.cluster.nats.tls.cert=FILE -Dwsmux.cluster.nats.tls.key=FILE");
         out.println("stat: a live table of a running server's counters, read from its counters file");
         out.println("  --pid N         the server's process id (default: the only server in the directory)");
         out.println("  --dir DIR       where the counters files are (default wsmux.counters.dir: /dev/shm or tmp)");
