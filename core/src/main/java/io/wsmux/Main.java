@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
+import io.wsmux.cluster.NatsUrls;
 import io.wsmux.demo.DemoServer;
 import io.wsmux.sockjs.SockJsOptions;
 import io.wsmux.status.CountersFile;
@@ -401,8 +402,8 @@ public final class Main
     {
         if (!server.settings().clusterNatsUrl().isEmpty())
         {
-            out.println("wsmux: in the cluster at " + server.settings().clusterNatsUrl() + " (topics shared " +
-                "through NATS, subjects " + server.settings().clusterSubjectPrefix() + ".<topic>)");
+            out.println("wsmux: in the cluster at " + NatsUrls.redact(server.settings().clusterNatsUrl()) +
+                " (topics shared through NATS, subjects " + server.settings().clusterSubjectPrefix() + ".<topic>)");
         }
     }
 
@@ -530,6 +531,10 @@ public final class Main
         out.println("                  node reaches the subscribers of every node (property wsmux.cluster.nats.url;");
         out.println("                  start nats-server first, e.g. nats-server -a 127.0.0.1 -p 4222 -js)");
         out.println("  --node NAME     this node's name in the cluster (default wsmux-<pid>, wsmux.cluster.node)");
+        out.println("                  NATS credentials: user:password@ or a token in the URL, or");
+        out.println("                  -Dwsmux.cluster.nats.credentials=FILE (.creds or NKey seed); TLS:");
+        out.println("                  -Dwsmux.cluster.nats.tls.ca=FILE (or a tls:// URL), mutual TLS with");
+        out.println("                  -Dwsmux.cluster.nats.tls.cert=FILE -Dwsmux.cluster.nats.tls.key=FILE");
         out.println("  --no-feed       demo only: run no price feed on this node; in a cluster the prices come from");
         out.println("                  the node that runs it (chat and prices are shared, stats are per node)");
         out.println("stat: a live table of a running server's counters, read from its counters file");

@@ -379,6 +379,17 @@ public final class Multiplexer
     }
 
     /**
+     * @return why this node's connection to its cluster's NATS last failed (NATS refused the credentials, the TLS
+     *         handshake failed, NATS unreachable before the first connection), one line; null when connected since,
+     *         and on a single node.
+     */
+    public String clusterLastError()
+    {
+        final ClusterBus bus = cluster;
+        return null == bus ? null : bus.lastError();
+    }
+
+    /**
      * @return publications from other nodes this node did not deliver: too long, or their topic gone here meanwhile.
      */
     public long remoteDropped()

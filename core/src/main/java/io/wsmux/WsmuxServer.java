@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,8 @@ import java.nio.charset.StandardCharsets;
 import javax.net.ssl.SSLContext;
 
 import io.wsmux.cluster.ClusterBus;
-import io.wsmux.cluster.NatsClusterBus;
+import io.wsmux.cluster.NatsClusterLink;
+import io.wsmux.cluster.NatsConnectionOptions;
 import io.wsmux.codec.mux.BinaryMuxDescriptor;
 import io.wsmux.sockjs.SockJsOptions;
 import io.wsmux.status.AdminServer;
@@ -62,6 +64,8 @@ import org.agrona.concurrent.status.CountersReader;
 public final class WsmuxServer implements AutoCloseable
 {
     private static final int TICKS_PER_WHEEL = 512;
+    /** Longest the start waits for the cluster connections' first outcome (jnats's connection timeout is 2 s). */
+    private static final long CLUSTER_FIRST_OUTCOME_WAIT_NS = TimeUnit.SECONDS.toNanos(3);
 
     private final WsmuxSettings settings;
     private final Map<String, Endpoint> endpoints;
@@ -74,6 +78,7 @@ public final class WsmuxServer implements AutoCloseable
     private final List<IoLoop> loops = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
     private final ServerTls tls;
+    private final NatsConnectionOptions clusterOptions;
     private final List<ClusterBus> clusterBuses = new ArrayList<>();
     private InetSocketAddress address;
     private InetSocketAddress tlsAddress;
@@ -107,6 +112,8 @@ public final class WsmuxServer implements AutoCloseable
             this.tls = null != builder.tlsContext ?
                 ServerTls.of(settings, builder.tlsContext) : ServerTls.open(settings);
         }
+        // Loaded now too: a missing or malformed credentials or TLS file fails the build with one line.
+        this.clusterOptions = settings.clusterNatsUrl().isEmpty() ? null : ClusterConnection.options(settings);
     }
 
     /**
@@ -259,11 +266,7 @@ public final class WsmuxServer implements AutoCloseable
             }
             catch (final IOException ex)
             {
-                for (final IoLoop loop : loops)
-                {
-                    loop.onClose();
-                }
-                counters.close();
+                closeLoopsAtStart(); // and the cluster's links, whose threads would go on otherwise
                 throw new IOException("cannot listen on " + settings.adminBindAddress() + ":" + settings.adminPort() +
                     " (" + WsmuxSettings.ADMIN_PORT_PROP_NAME + "): " + ex.getMessage(), ex);
             }
@@ -770,30 +773,35 @@ public final class WsmuxServer implements AutoCloseable
 
     /**
      * Connect each multiplexer to the cluster's NATS: one connection each, the second and later ones under a subject
-     * prefix of their own so that their topics do not mix. When no NATS server answers yet, the connections keep
-     * trying in the background and the server starts anyway.
+     * prefix of their own so that their topics do not mix. The connections are made in the background; the start
+     * waits a moment for their first outcome, so that a node whose NATS answers starts connected, while one whose
+     * NATS is unreachable or refuses it starts anyway (one line on stderr says why) and keeps trying.
      */
-    private void joinCluster() throws IOException
+    private void joinCluster()
     {
-        final String[] urls = ServerTls.list(settings.clusterNatsUrl()).toArray(new String[0]);
         final String node = settings.clusterNode().isEmpty() ?
             "wsmux-" + ProcessHandle.current().pid() : settings.clusterNode();
+        final List<NatsClusterLink> links = new ArrayList<>();
         for (int i = 0; i < multiplexers.size(); i++)
         {
             final String prefix = settings.clusterSubjectPrefix() + (0 == i ? "" : ".mux" + i);
-            final ClusterBus bus;
-            try
+            final NatsClusterLink link =
+                NatsClusterLink.open(clusterOptions, node, prefix, settings.clusterBufferLength());
+            clusterBuses.add(link);
+            links.add(link);
+            multiplexers.get(i).joinCluster(link);
+        }
+        final long deadlineNs = System.nanoTime() + CLUSTER_FIRST_OUTCOME_WAIT_NS;
+        try
+        {
+            for (final NatsClusterLink link : links)
             {
-                bus = NatsClusterBus.connect(urls, node, prefix, settings.clusterBufferLength());
+                link.awaitFirstOutcome(deadlineNs - System.nanoTime());
             }
-            catch (final IOException | RuntimeException ex)
-            {
-                closeLoopsAtStart();
-                throw new IOException("cannot join the cluster at " + settings.clusterNatsUrl() + " (" +
-                    WsmuxSettings.CLUSTER_NATS_URL_PROP_NAME + "): " + ex.getMessage(), ex);
-            }
-            clusterBuses.add(bus);
-            multiplexers.get(i).joinCluster(bus);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
         }
         final ClusterCounters sampler = new ClusterCounters(List.copyOf(multiplexers), counters);
         final IoLoop first = loops.get(0);

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLParameters;
 
+import io.wsmux.cluster.NatsUrls;
 import io.wsmux.status.CountersFileDescriptor;
 import io.wsmux.transport.IdleMode;
 import io.wsmux.transport.tls.TlsClientAuth;
@@ -369,6 +370,22 @@ public final class WsmuxSettings
      * in them: {@code nats://user:password@host:4222}). Empty: a single node, and nothing of NATS is loaded.
      */
     public static final String CLUSTER_NATS_URL_PROP_NAME = "wsmux.cluster.nats.url";
+    /**
+     * Credentials file for NATS: a {@code .creds} file as {@code nsc} writes it (a user JWT and the user's NKey seed)
+     * or a file holding just a user's NKey seed ({@code SU...}, for a server that lists the user's public NKey).
+     * Read again at each (re)connection. Empty: none (a user and password, or a token, may still be in the URLs).
+     */
+    public static final String CLUSTER_NATS_CREDENTIALS_PROP_NAME = "wsmux.cluster.nats.credentials";
+    /**
+     * PEM file of the CA certificates the NATS servers' certificates must chain to; empty: the JDK's default trust
+     * store. Setting it, a client certificate or any {@code tls://} URL makes the connection TLS (TLSv1.3 or
+     * TLSv1.2), the server's host name checked against its certificate.
+     */
+    public static final String CLUSTER_NATS_TLS_CA_PROP_NAME = "wsmux.cluster.nats.tls.ca";
+    /** PEM file of this node's client certificate chain, leaf first, for NATS servers that verify clients. */
+    public static final String CLUSTER_NATS_TLS_CERT_PROP_NAME = "wsmux.cluster.nats.tls.cert";
+    /** PEM file of the private key of {@link #CLUSTER_NATS_TLS_CERT_PROP_NAME}, PKCS#8 unencrypted. */
+    public static final String CLUSTER_NATS_TLS_KEY_PROP_NAME = "wsmux.cluster.nats.tls.key";
     /** This node's name in the cluster (NATS's connection name); default the host name and process id. */
     public static final String CLUSTER_NODE_PROP_NAME = "wsmux.cluster.node";
     /** First token(s) of the cluster's NATS subjects: topic {@code prices.EURUSD} is {@code <prefix>.prices.EURUSD}. */
@@ -554,6 +571,10 @@ public final class WsmuxSettings
     private int tlsHandshakeThreads;
     private int tlsSessionCacheSize;
     private String clusterNatsUrl;
+    private String clusterNatsCredentials;
+    private String clusterNatsTlsCa;
+    private String clusterNatsTlsCert;
+    private String clusterNatsTlsKey;
     private String clusterNode;
     private String clusterSubjectPrefix;
     private int clusterBufferLength;
@@ -661,6 +682,10 @@ public final class WsmuxSettings
         tlsHandshakeThreads = parser.integer(TLS_HANDSHAKE_THREADS_PROP_NAME, TLS_HANDSHAKE_THREADS_DEFAULT);
         tlsSessionCacheSize = parser.integer(TLS_SESSION_CACHE_SIZE_PROP_NAME, TLS_SESSION_CACHE_SIZE_DEFAULT);
         clusterNatsUrl = parser.string(CLUSTER_NATS_URL_PROP_NAME, "").trim();
+        clusterNatsCredentials = parser.string(CLUSTER_NATS_CREDENTIALS_PROP_NAME, "").trim();
+        clusterNatsTlsCa = parser.string(CLUSTER_NATS_TLS_CA_PROP_NAME, "").trim();
+        clusterNatsTlsCert = parser.string(CLUSTER_NATS_TLS_CERT_PROP_NAME, "").trim();
+        clusterNatsTlsKey = parser.string(CLUSTER_NATS_TLS_KEY_PROP_NAME, "").trim();
         clusterNode = parser.string(CLUSTER_NODE_PROP_NAME, "").trim();
         clusterSubjectPrefix = parser.string(CLUSTER_SUBJECT_PREFIX_PROP_NAME, CLUSTER_SUBJECT_PREFIX_DEFAULT).trim();
         clusterBufferLength = parser.size(CLUSTER_BUFFER_LENGTH_PROP_NAME, CLUSTER_BUFFER_LENGTH_DEFAULT);
@@ -818,7 +843,7 @@ public final class WsmuxSettings
         for (final String url : ServerTls.list(clusterNatsUrl))
         {
             check(url.startsWith("nats://") || url.startsWith("tls://"), CLUSTER_NATS_URL_PROP_NAME,
-                "nats:// or tls:// URLs, comma separated", "clusterNatsUrl", clusterNatsUrl);
+                "nats:// or tls:// URLs, comma separated", "clusterNatsUrl", NatsUrls.redact(clusterNatsUrl));
         }
         check(clusterNode.matches("[A-Za-z0-9_.:-]*"), CLUSTER_NODE_PROP_NAME,
             "letters, digits and - _ . : only", "clusterNode", clusterNode);
@@ -829,9 +854,22 @@ public final class WsmuxSettings
             "clusterBufferLength", clusterBufferLength);
         if (clusterNatsUrl.isEmpty())
         {
-            check(clusterNode.isEmpty(), CLUSTER_NODE_PROP_NAME, "used with " + CLUSTER_NATS_URL_PROP_NAME,
-                "clusterNode", clusterNode);
+            final String needsUrl = "used with " + CLUSTER_NATS_URL_PROP_NAME;
+            check(clusterNode.isEmpty(), CLUSTER_NODE_PROP_NAME, needsUrl, "clusterNode", clusterNode);
+            check(clusterNatsCredentials.isEmpty(), CLUSTER_NATS_CREDENTIALS_PROP_NAME, needsUrl,
+                "clusterNatsCredentials", clusterNatsCredentials);
+            check(clusterNatsTlsCa.isEmpty(), CLUSTER_NATS_TLS_CA_PROP_NAME, needsUrl, "clusterNatsTlsCa",
+                clusterNatsTlsCa);
+            check(clusterNatsTlsCert.isEmpty(), CLUSTER_NATS_TLS_CERT_PROP_NAME, needsUrl, "clusterNatsTlsCert",
+                clusterNatsTlsCert);
+            check(clusterNatsTlsKey.isEmpty(), CLUSTER_NATS_TLS_KEY_PROP_NAME, needsUrl, "clusterNatsTlsKey",
+                clusterNatsTlsKey);
         }
+        // A certificate without its key (or the reverse) cannot be presented: refuse it rather than connect without.
+        check(clusterNatsTlsKey.isEmpty() || !clusterNatsTlsCert.isEmpty(), CLUSTER_NATS_TLS_CERT_PROP_NAME,
+            "set with " + CLUSTER_NATS_TLS_KEY_PROP_NAME, "clusterNatsTlsCert", clusterNatsTlsCert);
+        check(clusterNatsTlsCert.isEmpty() || !clusterNatsTlsKey.isEmpty(), CLUSTER_NATS_TLS_KEY_PROP_NAME,
+            "set with " + CLUSTER_NATS_TLS_CERT_PROP_NAME, "clusterNatsTlsKey", clusterNatsTlsKey);
     }
 
     private void concludeTls()
@@ -1830,6 +1868,58 @@ public final class WsmuxSettings
         return this;
     }
 
+    /** @return {@link #CLUSTER_NATS_CREDENTIALS_PROP_NAME}, or empty. */
+    public String clusterNatsCredentials()
+    {
+        return clusterNatsCredentials;
+    }
+
+    /** @param clusterNatsCredentials {@link #CLUSTER_NATS_CREDENTIALS_PROP_NAME}. @return this. */
+    public WsmuxSettings clusterNatsCredentials(final String clusterNatsCredentials)
+    {
+        this.clusterNatsCredentials = clusterNatsCredentials;
+        return this;
+    }
+
+    /** @return {@link #CLUSTER_NATS_TLS_CA_PROP_NAME}, or empty. */
+    public String clusterNatsTlsCa()
+    {
+        return clusterNatsTlsCa;
+    }
+
+    /** @param clusterNatsTlsCa {@link #CLUSTER_NATS_TLS_CA_PROP_NAME}. @return this. */
+    public WsmuxSettings clusterNatsTlsCa(final String clusterNatsTlsCa)
+    {
+        this.clusterNatsTlsCa = clusterNatsTlsCa;
+        return this;
+    }
+
+    /** @return {@link #CLUSTER_NATS_TLS_CERT_PROP_NAME}, or empty. */
+    public String clusterNatsTlsCert()
+    {
+        return clusterNatsTlsCert;
+    }
+
+    /** @param clusterNatsTlsCert {@link #CLUSTER_NATS_TLS_CERT_PROP_NAME}. @return this. */
+    public WsmuxSettings clusterNatsTlsCert(final String clusterNatsTlsCert)
+    {
+        this.clusterNatsTlsCert = clusterNatsTlsCert;
+        return this;
+    }
+
+    /** @return {@link #CLUSTER_NATS_TLS_KEY_PROP_NAME}, or empty. */
+    public String clusterNatsTlsKey()
+    {
+        return clusterNatsTlsKey;
+    }
+
+    /** @param clusterNatsTlsKey {@link #CLUSTER_NATS_TLS_KEY_PROP_NAME}. @return this. */
+    public WsmuxSettings clusterNatsTlsKey(final String clusterNatsTlsKey)
+    {
+        this.clusterNatsTlsKey = clusterNatsTlsKey;
+        return this;
+    }
+
     /** @return {@link #CLUSTER_NODE_PROP_NAME}, empty for the default. */
     public String clusterNode()
     {
@@ -1941,7 +2031,11 @@ public final class WsmuxSettings
             ", " + TLS_RELOAD_INTERVAL_PROP_NAME + "=" + tlsReloadIntervalNs + "ns" +
             ", " + TLS_HANDSHAKE_THREADS_PROP_NAME + "=" + tlsHandshakeThreads +
             ", " + TLS_SESSION_CACHE_SIZE_PROP_NAME + "=" + tlsSessionCacheSize +
-            ", " + CLUSTER_NATS_URL_PROP_NAME + "=" + clusterNatsUrl +
+            ", " + CLUSTER_NATS_URL_PROP_NAME + "=" + NatsUrls.redact(clusterNatsUrl) +
+            ", " + CLUSTER_NATS_CREDENTIALS_PROP_NAME + "=" + clusterNatsCredentials +
+            ", " + CLUSTER_NATS_TLS_CA_PROP_NAME + "=" + clusterNatsTlsCa +
+            ", " + CLUSTER_NATS_TLS_CERT_PROP_NAME + "=" + clusterNatsTlsCert +
+            ", " + CLUSTER_NATS_TLS_KEY_PROP_NAME + "=" + clusterNatsTlsKey +
             ", " + CLUSTER_NODE_PROP_NAME + "=" + clusterNode +
             ", " + CLUSTER_SUBJECT_PREFIX_PROP_NAME + "=" + clusterSubjectPrefix +
             ", " + CLUSTER_BUFFER_LENGTH_PROP_NAME + "=" + clusterBufferLength +

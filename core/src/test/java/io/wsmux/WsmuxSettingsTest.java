@@ -102,6 +102,10 @@ class WsmuxSettingsTest
         BAD_VALUES.put(WsmuxSettings.TLS_HANDSHAKE_THREADS_PROP_NAME, "-1");
         BAD_VALUES.put(WsmuxSettings.TLS_SESSION_CACHE_SIZE_PROP_NAME, "0");
         BAD_VALUES.put(WsmuxSettings.CLUSTER_NATS_URL_PROP_NAME, "http://127.0.0.1:4222");
+        BAD_VALUES.put(WsmuxSettings.CLUSTER_NATS_CREDENTIALS_PROP_NAME, "/etc/nats/no-cluster.creds"); // no URL
+        BAD_VALUES.put(WsmuxSettings.CLUSTER_NATS_TLS_CA_PROP_NAME, "/etc/nats/no-cluster-ca.pem");
+        BAD_VALUES.put(WsmuxSettings.CLUSTER_NATS_TLS_CERT_PROP_NAME, "/etc/nats/no-cluster-client.pem");
+        BAD_VALUES.put(WsmuxSettings.CLUSTER_NATS_TLS_KEY_PROP_NAME, "/etc/nats/no-cluster-client.key");
         BAD_VALUES.put(WsmuxSettings.CLUSTER_NODE_PROP_NAME, "node a");
         BAD_VALUES.put(WsmuxSettings.CLUSTER_SUBJECT_PREFIX_PROP_NAME, "wsmux.>");
         BAD_VALUES.put(WsmuxSettings.CLUSTER_BUFFER_LENGTH_PROP_NAME, "8 MB");
@@ -448,6 +452,23 @@ class WsmuxSettingsTest
         assertEquals(16 << 20, settings.maxMessageLength());
         assertEquals(32 << 20, settings.outboundBudget());
         assertFalse(settings.printConfiguration());
+    }
+
+    @Test
+    void shouldNotPrintNatsCredentials()
+    {
+        final WsmuxSettings settings = new WsmuxSettings(new Properties())
+            .clusterNatsUrl("nats://wsmux:s3cret@127.0.0.1:4222,nats://t0ken@127.0.0.1:4223");
+
+        final String text = settings.conclude().toString();
+        assertTrue(text.contains(WsmuxSettings.CLUSTER_NATS_URL_PROP_NAME +
+            "=nats://***@127.0.0.1:4222,nats://***@127.0.0.1:4223"), text);
+        assertFalse(text.contains("s3cret") || text.contains("t0ken"), text);
+
+        final String error = assertThrows(WsmuxConfigurationException.class,
+            () -> settings.clusterNatsUrl("http://wsmux:s3cret@127.0.0.1:4222").conclude()).getMessage();
+        assertTrue(error.contains("http://***@127.0.0.1:4222"), error);
+        assertFalse(error.contains("s3cret"), error);
     }
 
     private static Properties properties(final String name, final String value)

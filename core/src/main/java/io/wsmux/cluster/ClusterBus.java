@@ -118,6 +118,15 @@ public interface ClusterBus extends AutoCloseable
     boolean isConnected();
 
     /**
+     * @return why connecting to the messaging system last failed (credentials refused, a TLS handshake failed, not
+     *         reachable), one line; null when connected since, or never failed.
+     */
+    default String lastError()
+    {
+        return null;
+    }
+
+    /**
      * Disconnect. Publications not yet sent may be lost.
      */
     @Override

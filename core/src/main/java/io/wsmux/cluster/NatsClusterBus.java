@@ -25,7 +25,6 @@ import io.nats.client.ConnectionListener;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
-import io.nats.client.ErrorListener;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -105,47 +104,38 @@ public final class NatsClusterBus implements ClusterBus
     }
 
     /**
-     * Connect to NATS; when no server answers yet, keep trying in the background (publications are buffered
-     * meanwhile).
+     * Connect to NATS; blocks until a server accepts the connection, or until jnats gives up (it closes a connection
+     * that a server refused twice with the same authentication error): {@link NatsClusterLink} calls it on a thread
+     * of its own.
      *
-     * @param urls         {@code nats://host:port} URLs of the cluster's NATS servers (credentials may be in them).
+     * @param options      the servers, credentials and TLS, and where errors are reported.
      * @param node         this node's name, the connection's name in NATS's monitoring.
      * @param prefix       first token(s) of every subject.
      * @param bufferLength bytes buffered while disconnected.
      * @return the bus.
-     * @throws IOException if the URLs are unusable.
+     * @throws IOException if interrupted while connecting.
      */
     public static NatsClusterBus connect(
-        final String[] urls, final String node, final String prefix, final long bufferLength) throws IOException
+        final NatsConnectionOptions options, final String node, final String prefix, final long bufferLength)
+        throws IOException
     {
         final Link link = new Link();
-        final Options options = new Options.Builder()
-            .servers(urls)
+        final Options natsOptions = options.builder() // servers, credentials, TLS; errors to the options' listener
             .connectionName(node)
             .noEcho()
             .maxReconnects(-1)
             .reconnectWait(Duration.ofMillis(250))
             .reconnectBufferSize(bufferLength)
             .discardMessagesWhenOutgoingQueueFull()
-            .connectionListener(link)
-            .errorListener(new ErrorListener()
+            .connectionListener((connection, event) ->
             {
-                @Override
-                public void exceptionOccurred(final Connection connection, final Exception ex)
-                {
-                    // Each failed reconnect attempt: the connection events above say what matters, once.
-                }
-
-                @Override
-                public void messageDiscarded(final Connection connection, final Message message)
-                {
-                    // Counted where publish() sees the full queue.
-                }
+                link.connectionEvent(connection, event);
+                options.onConnectionEvent(connection, event);
             })
             .build();
         try
         {
-            final NatsClusterBus bus = new NatsClusterBus(Nats.connectReconnectOnConnect(options), prefix, link);
+            final NatsClusterBus bus = new NatsClusterBus(Nats.connectReconnectOnConnect(natsOptions), prefix, link);
             link.bus = bus;
             return bus;
         }
@@ -163,7 +153,7 @@ public final class NatsClusterBus implements ClusterBus
      */
     private static final class Link implements ConnectionListener
     {
-        private final AtomicBoolean lost = new AtomicBoolean();
+        private final AtomicBoolean lost = new AtomicBoolean(true); // nothing to lose before the first connection
         private final AtomicLong losses = new AtomicLong();
         private volatile NatsClusterBus bus;
 
@@ -172,10 +162,13 @@ public final class NatsClusterBus implements ClusterBus
         {
             switch (event)
             {
+                case CONNECTED:
+                    lost.set(false);
+                    break;
                 case DISCONNECTED:
                     if (!lost.compareAndSet(false, true))
                     {
-                        break; // each failed attempt reports it again
+                        break; // each failed attempt reports it again; nothing to lose before the first connection
                     }
                     losses.incrementAndGet();
                     System.err.println("wsmux: cluster: lost NATS (" + connection.getOptions().getConnectionName() +
@@ -183,7 +176,8 @@ public final class NatsClusterBus implements ClusterBus
                     break;
                 case RECONNECTED:
                     lost.set(false);
-                    System.err.println("wsmux: cluster: reconnected to NATS at " + connection.getConnectedUrl());
+                    System.err.println("wsmux: cluster: reconnected to NATS at " +
+                        NatsUrls.redact(connection.getConnectedUrl()));
                     final NatsClusterBus current = bus;
                     if (null != current)
                     {
