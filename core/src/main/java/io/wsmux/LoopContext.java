@@ -135,6 +135,15 @@ final class LoopContext implements ConnectionFactory
     final long[] closes = new long[CLOSE_CLASSES];
     long muxErrors;
     long muxIgnoredMessages;
+    /** Subscriptions that recovered from a position (docs/protocol.md), the publications they replayed. */
+    long recoveries;
+    long recoveredPublications;
+    /** Subscriptions that asked to recover and could not: the history had moved on, or another epoch. */
+    long recoveriesFailed;
+    /** Of those, the ones whose replay would not have fit the outbound budget. */
+    long recoveriesTooLarge;
+    /** GAP 507 sent: runs of publications dropped for a binary subscriber over its budget. */
+    long gapsOverBudget;
     long protocolReplyOverflows;
     /** Bytes of messages being assembled on this loop now (at most {@link #assemblyBudget}). */
     long assemblyBytes;
@@ -311,6 +320,11 @@ final class LoopContext implements ConnectionFactory
         publish(counters, SystemCounter.CONFLATED_RATE, conflatedRate);
         publish(counters, SystemCounter.THROTTLED, throttled);
         publish(counters, SystemCounter.DROPPED_OVER_BUDGET, droppedMessages);
+        publish(counters, SystemCounter.RECOVERIES, recoveries);
+        publish(counters, SystemCounter.RECOVERED_PUBLICATIONS, recoveredPublications);
+        publish(counters, SystemCounter.RECOVERIES_FAILED, recoveriesFailed);
+        publish(counters, SystemCounter.RECOVERIES_TOO_LARGE, recoveriesTooLarge);
+        publish(counters, SystemCounter.GAPS_OVER_BUDGET, gapsOverBudget);
     }
 
     private static void publish(final AtomicCounter[] counters, final SystemCounter counter, final long value)

@@ -493,6 +493,14 @@ public final class Multiplexer
         topics.remove(topic.name(), topic);
         topic.target().topicCount.decrementAndGet();
         reclaimedTopics.incrementAndGet();
+        final TopicHistory history = topic.history;
+        if (null != history)
+        {
+            synchronized (history)
+            {
+                history.clear(); // its publications go back to the pool; the name's next topic starts a new epoch
+            }
+        }
     }
 
     Target resolve(final String name)

@@ -32,6 +32,12 @@ final class MuxChannel implements Connection
     long lastSentNs = Long.MIN_VALUE / 2;
     Publication pending;
     boolean pendingListed;
+    /** A publication for it was dropped and GAP 507 sent; cleared when one gets through. */
+    boolean inGap;
+    /** Asked for positions on a topic with a history: its messages are tagged with their offsets. */
+    boolean positions;
+    /** Publications up to this offset were replayed or are before the channel's cut: skipped when they arrive. */
+    long skipThrough = -1;
     boolean open = true;
     private Object attachment;
 
@@ -69,9 +75,9 @@ final class MuxChannel implements Connection
      */
     boolean deliver(final Publication publication, final long nowNs)
     {
-        if (!open || (!publication.text && !session.binary))
+        if (!open || (!publication.text && !session.binary) || publication.offset <= skipThrough)
         {
-            return false; // the text protocol carries no binary messages
+            return false; // the text protocol carries no binary messages; the cut of a recovery passed it
         }
         if (minIntervalNs > 0 && nowNs - lastSentNs < minIntervalNs)
         {

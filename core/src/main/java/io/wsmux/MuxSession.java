@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 import io.wsmux.codec.CloseCode;
+import io.wsmux.codec.FrameDescriptor;
 import io.wsmux.codec.Opcode;
 import io.wsmux.codec.Utf8Validator;
 import io.wsmux.codec.mux.BinaryMuxDescriptor;
@@ -28,6 +29,9 @@ final class MuxSession
 {
     private static final String MAX_RATE_PARAMETER = "?maxRate=";
     private static final int MAX_REASON_LENGTH = 1024;
+
+    private static final UnsafeBuffer DROPPED_REASON = new UnsafeBuffer(
+        "publications dropped: the connection was over its outbound budget".getBytes(StandardCharsets.UTF_8));
 
     final MuxCarrier connection;
     final Multiplexer multiplexer;
@@ -217,6 +221,10 @@ final class MuxSession
         final int nameOffset = message.nameOffset();
         final int nameLength = message.nameLength();
         final int maxRate = message.maxRate();
+        final int flags = message.openFlags();
+        final boolean flagsValid = message.openFlagsValid();
+        final long recoverEpoch = message.recoverEpoch();
+        final long recoverOffset = message.recoverOffset();
         if (null != findById(channelId))
         {
             sendError(channelId, BinaryMuxDescriptor.CODE_CONFLICT, "channel id already open");
@@ -231,6 +239,11 @@ final class MuxSession
         if (0 == nameLength || !Utf8Validator.isValid(buffer, nameOffset, nameLength) || maxRate < 0)
         {
             refuse(channelId, BinaryMuxDescriptor.CODE_BAD_REQUEST, "channel name empty or not UTF-8, or bad rate");
+            return;
+        }
+        if (!flagsValid)
+        {
+            refuse(channelId, BinaryMuxDescriptor.CODE_BAD_REQUEST, "unknown OPEN flags, or RECOVER with no position");
             return;
         }
         if (channelCount >= multiplexer.maxChannels())
@@ -264,10 +277,24 @@ final class MuxSession
         }
 
         catchUpBeforeWrite();
+        if (0 != flags)
+        {
+            // Positions asked for: OPENED tells the recovery and the position (open() sends it, under the history's
+            // cut for a topic with one).
+            open(name, null, channelId, target, topic, maxRate, flags, recoverEpoch, recoverOffset);
+            return;
+        }
         final MutableDirectBuffer scratch = context.muxScratch;
         final int headerLength = BinaryMuxDescriptor.writeHeader(scratch, 0, BinaryMuxDescriptor.OPENED, channelId);
         connection.sendProtocolMessage(Opcode.BINARY, scratch, 0, headerLength);
         open(name, null, channelId, target, topic, maxRate);
+    }
+
+    private void open(
+        final String name, final UnsafeBuffer wireName, final int channelId, final Multiplexer.Target target,
+        final Topic topic, final int requestedRate)
+    {
+        open(name, wireName, channelId, target, topic, requestedRate, 0, 0, 0);
     }
 
     private String authorize(final String name)
@@ -293,8 +320,15 @@ final class MuxSession
      *              service.
      */
     private void open(
-        final String name, final UnsafeBuffer wireName, final int channelId, final Multiplexer.Target target,
-        final Topic topic, final int requestedRate)
+        final String name,
+        final UnsafeBuffer wireName,
+        final int channelId,
+        final Multiplexer.Target target,
+        final Topic topic,
+        final int requestedRate,
+        final int positionFlags,
+        final long recoverEpoch,
+        final long recoverOffset)
     {
         catchUpBeforeWrite(); // a last value must not overtake what the session's other topics have pending
         final LoopTopic loopTopic = null != topic ? topic.loopTopic(connection.loopIndex()) : null;
@@ -318,16 +352,32 @@ final class MuxSession
                 sendBufferLimited = true;
                 connection.limitSendBuffer(context.conflationSendBufferLength);
             }
-            loopTopic.add(channel);
-            topicChannelsChanged(1);
-            if (null != loopTopic.lastValue)
+            final TopicHistory history = loopTopic.topic.history;
+            if (0 != positionFlags && null != history)
             {
-                loopTopic.familyCounters.lastValueHits.incrementRelease();
-                if (channel.deliver(loopTopic.lastValue, context.nowNs()))
+                subscribeAtPosition(channel, loopTopic, history, positionFlags, recoverEpoch, recoverOffset);
+            }
+            else
+            {
+                if (0 != positionFlags)
                 {
-                    loopTopic.familyCounters.deliveries.incrementRelease();
+                    sendOpenedAt(channelId, BinaryMuxDescriptor.RECOVERY_NO_HISTORY, 0, 0);
+                }
+                loopTopic.add(channel);
+                topicChannelsChanged(1);
+                if (null != loopTopic.lastValue)
+                {
+                    loopTopic.familyCounters.lastValueHits.incrementRelease();
+                    if (channel.deliver(loopTopic.lastValue, context.nowNs()))
+                    {
+                        loopTopic.familyCounters.deliveries.incrementRelease();
+                    }
                 }
             }
+        }
+        else if (0 != positionFlags)
+        {
+            sendOpenedAt(channelId, BinaryMuxDescriptor.RECOVERY_NO_HISTORY, 0, 0); // a service has no positions
         }
         if (null != channel.service)
         {
@@ -340,6 +390,115 @@ final class MuxSession
                 onServiceError(channel, ex);
             }
         }
+    }
+
+    /**
+     * Subscribe a channel that asked for positions to a topic with a history, at a consistent cut: under the
+     * history's monitor (which publishers hold while they append and hand a publication to the loops) it takes the
+     * position, the publications to replay, and joins the loop's subscribers, so that every later publication reaches
+     * this loop, and it skips those up to the cut that are still on their way here. Then OPENED with the result, the
+     * replay (or the last value), and live. A replay that would not fit the connection's outbound budget is not sent
+     * at all: NOT_RECOVERED, never a part of it. Loop thread; allocates (a reconnect, not the publication path).
+     */
+    private void subscribeAtPosition(
+        final MuxChannel channel,
+        final LoopTopic loopTopic,
+        final TopicHistory history,
+        final int flags,
+        final long recoverEpoch,
+        final long recoverOffset)
+    {
+        final boolean recover = 0 != (flags & BinaryMuxDescriptor.OPEN_RECOVER);
+        Publication[] replay = null;
+        Publication lastValue = null;
+        int recovery;
+        final long epoch;
+        final long position;
+        synchronized (history)
+        {
+            epoch = history.epoch;
+            position = history.lastOffset();
+            recovery = recover ? BinaryMuxDescriptor.RECOVERY_NOT_RECOVERED : BinaryMuxDescriptor.RECOVERY_FRESH;
+            if (recover && history.holdsAfter(recoverEpoch, recoverOffset, System.nanoTime()))
+            {
+                final int count = (int)(position - recoverOffset);
+                long bytes = 0;
+                for (long offset = recoverOffset + 1; offset <= position; offset++)
+                {
+                    bytes += BinaryMuxDescriptor.AT_PREFIX_LENGTH + FrameDescriptor.MAX_HEADER_LENGTH +
+                        history.at(offset).payloadLength;
+                }
+                if (connection.admitStaged((int)Math.min(Integer.MAX_VALUE, bytes)))
+                {
+                    recovery = BinaryMuxDescriptor.RECOVERY_RECOVERED;
+                    replay = new Publication[count];
+                    for (int i = 0; i < count; i++)
+                    {
+                        replay[i] = history.at(recoverOffset + 1 + i);
+                        replay[i].retain();
+                    }
+                }
+                else
+                {
+                    context.recoveriesTooLarge++;
+                }
+            }
+            if (null == replay && loopTopic.topic.options().lastValue())
+            {
+                lastValue = history.newest();
+                if (null != lastValue)
+                {
+                    lastValue.retain();
+                }
+            }
+            channel.positions = true;
+            channel.skipThrough = position;
+            loopTopic.add(channel);
+        }
+        topicChannelsChanged(1);
+        sendOpenedAt(channel.channelId, recovery, epoch, position);
+        if (null != replay)
+        {
+            context.recoveries++;
+            for (final Publication publication : replay)
+            {
+                sendPublication(channel, publication);
+                publication.release();
+            }
+            context.recoveredPublications += replay.length;
+        }
+        else if (recover)
+        {
+            context.recoveriesFailed++;
+        }
+        if (null != lastValue)
+        {
+            loopTopic.familyCounters.lastValueHits.incrementRelease();
+            sendPublication(channel, lastValue);
+            lastValue.release();
+        }
+    }
+
+    /**
+     * A publication for a binary subscriber was dropped (its connection over its outbound budget): tell it, once per
+     * run of drops, with a GAP 507 right behind what it did get (a protocol reply, within the budget's headroom), so
+     * that a client with positions can recover. Called during deliveries: it writes without catching up the batch.
+     */
+    private void reportDropped(final MuxChannel channel)
+    {
+        channel.inGap = true;
+        context.gapsOverBudget++;
+        final MutableDirectBuffer scratch = context.muxScratch;
+        final int length = BinaryMuxDescriptor.writeCodeAndReason(scratch, 0, BinaryMuxDescriptor.GAP,
+            channel.channelId, BinaryMuxDescriptor.CODE_DROPPED_GAP, DROPPED_REASON, 0, DROPPED_REASON.capacity());
+        connection.sendProtocolMessage(Opcode.BINARY, scratch, 0, length);
+    }
+
+    private void sendOpenedAt(final int channelId, final int recovery, final long epoch, final long position)
+    {
+        final MutableDirectBuffer scratch = context.muxScratch;
+        final int length = BinaryMuxDescriptor.writeOpenedAt(scratch, 0, channelId, recovery, epoch, position);
+        connection.sendProtocolMessage(Opcode.BINARY, scratch, 0, length);
     }
 
     private void deliverToService(
@@ -595,10 +754,19 @@ final class MuxSession
         if (binary)
         {
             final MutableDirectBuffer scratch = context.muxScratch;
-            final int prefixLength = BinaryMuxDescriptor.writeHeader(scratch, 0,
+            final int prefixLength = channel.positions ?
+                BinaryMuxDescriptor.writeAtPrefix(scratch, 0, publication.text, channel.channelId, publication.offset) :
+                BinaryMuxDescriptor.writeHeader(scratch, 0,
                 publication.text ? BinaryMuxDescriptor.SERVER_TEXT : BinaryMuxDescriptor.SERVER_BINARY,
                 channel.channelId);
-            connection.sendPublication(Opcode.BINARY, scratch, 0, prefixLength, publication);
+            if (connection.sendPublication(Opcode.BINARY, scratch, 0, prefixLength, publication))
+            {
+                channel.inGap = false;
+            }
+            else if (!channel.inGap && connection.isOpen())
+            {
+                reportDropped(channel);
+            }
         }
         else if (channel.sharedTextFrame && connection.sharesFrames())
         {

@@ -48,6 +48,8 @@ final class Publication implements LoopTask
     int deflatedFrameLength;
     int deflatedPayloadOffset;
     int deflatedPayloadLength;
+    /** Its position in its topic's history (written before it is handed to any loop); 0 without a history. */
+    long offset;
     private volatile int references;
 
     Publication(final PublicationPool pool, final int capacity)

@@ -51,6 +51,8 @@ public final class Topic
         AtomicIntegerFieldUpdater.newUpdater(Topic.class, "state");
     private static final AtomicIntegerFieldUpdater<Topic> LISTED =
         AtomicIntegerFieldUpdater.newUpdater(Topic.class, "listed");
+    /** A publishing thread's own loop, when it is one, found under the history's monitor and run after it. */
+    private static final ThreadLocal<IoLoop[]> OWN_LOOP = ThreadLocal.withInitial(() -> new IoLoop[1]);
 
     private final String name;
     /** Loops with subscribers to this topic now: the cluster receives it only while some have. */
@@ -68,6 +70,8 @@ public final class Topic
     private final LoopTopic[] loopTopics;
     private final long reclaimDelayNs;
     private final Multiplexer.Target target;
+    /** The topic's history, or null for a topic without one (docs/protocol.md, positions and recovery). */
+    final TopicHistory history;
     /** Subscribers on all loops, or RECLAIMED. */
     private volatile int state;
     /** 1 while the topic is in the reclaimer's idle queue or candidate list. */
@@ -86,6 +90,7 @@ public final class Topic
         this.multiplexer = multiplexer;
         this.loops = loops;
         this.trackPublications = null != multiplexer.cluster() && !options.nodeLocal() && options.lastValue();
+        this.history = options.hasHistory() ? new TopicHistory(options.historySize(), options.historyMaxAgeNs()) : null;
         final byte[] escaped = JsEscape.escape(name).getBytes(StandardCharsets.US_ASCII);
         this.escapedName = escaped;
         final UnsafeBuffer prefix = new UnsafeBuffer(new byte[TextMuxEncoder.messagePrefixLength(escaped.length)]);
@@ -283,7 +288,7 @@ public final class Topic
         }
 
         final boolean lastValue = options.lastValue();
-        if (!lastValue && 0 == subscriberCount())
+        if (!lastValue && null == history && 0 == subscriberCount())
         {
             return true;
         }
@@ -308,17 +313,61 @@ public final class Topic
         FrameEncoder.writeHeader(frame, publication.textFrameOffset, true, Opcode.TEXT, textLength);
         publication.deflated = compress && compress(publication, plainEnd, prefixLength);
         publication.references(1); // the publisher's own hold, released below once every loop has its own
+        publication.offset = 0;
 
+        final boolean delivered;
+        if (null == history)
+        {
+            delivered = handToLoops(publication, lastValue, null);
+        }
+        else
+        {
+            // Offsets reach every loop in order, and a recovering subscriber's cut is consistent (see MuxSession):
+            // the append and the hand-off happen under the history's monitor; this thread's own loop, if it is one,
+            // delivers after it is released.
+            final IoLoop[] ownLoop = OWN_LOOP.get();
+            synchronized (history)
+            {
+                history.append(publication, System.nanoTime());
+                delivered = handToLoops(publication, lastValue, ownLoop);
+            }
+            final IoLoop own = ownLoop[0];
+            if (null != own)
+            {
+                ownLoop[0] = null;
+                publication.run(own);
+            }
+        }
+        publication.release();
+        return delivered;
+    }
+
+    /**
+     * Hand a publication to every loop that has subscribers (every loop, for a topic with a last value or a history):
+     * to the loop's queue, or at once if this thread is that loop.
+     *
+     * @param deferOwn null to deliver on this thread's own loop at once; else its first slot gets that loop, retained,
+     *                 for the caller to run.
+     */
+    private boolean handToLoops(final Publication publication, final boolean everyLoop, final IoLoop[] deferOwn)
+    {
         boolean delivered = true;
         for (int i = 0; i < loops.length; i++)
         {
-            if (lastValue || loopTopics[i].subscriberCount > 0)
+            if (everyLoop || loopTopics[i].subscriberCount > 0)
             {
                 final IoLoop loop = loops[i];
                 publication.retain();
                 if (loop.isLoopThread())
                 {
-                    publication.run(loop);
+                    if (null == deferOwn)
+                    {
+                        publication.run(loop);
+                    }
+                    else
+                    {
+                        deferOwn[0] = loop;
+                    }
                 }
                 else if (!offer(loop, publication))
                 {
@@ -328,7 +377,6 @@ public final class Topic
                 }
             }
         }
-        publication.release();
         return delivered;
     }
 

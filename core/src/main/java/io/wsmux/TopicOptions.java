@@ -20,11 +20,17 @@ import java.time.Duration;
  *                       are compressed already.
  * @param nodeLocal      in a cluster, keep this topic's publications on the node that makes them (a node's own
  *                       statistics, say); false (the default) shares them with every node.
+ * @param historySize    publications the topic keeps for subscribers that recover after a reconnect (docs/protocol.md,
+ *                       positions and recovery); 0 (the default) keeps none and gives no positions.
+ * @param historyMaxAgeNs how long a kept publication stays recoverable, 0 for no bound but the count.
  */
 public record TopicOptions(
     boolean lastValue, boolean conflate, int maxRate, long reclaimDelayNs, int maxTopics, boolean compress,
-    boolean nodeLocal)
+    boolean nodeLocal, int historySize, long historyMaxAgeNs)
 {
+    /** Most publications a topic's history may keep. */
+    public static final int MAX_HISTORY_SIZE = 1 << 20;
+
     /** For {@link #reclaimDelayNs} and {@link #maxTopics}: the server's setting. */
     public static final int SERVER_DEFAULT = -1;
 
@@ -42,9 +48,20 @@ public record TopicOptions(
      * @param maxTopics      topics under a prefix, at least 1, or {@link #SERVER_DEFAULT}.
      * @param compress       compress publications for subscribers that negotiated permessage-deflate.
      * @param nodeLocal      in a cluster, keep publications on this node.
+     * @param historySize    publications kept for recovery, 0 for none.
+     * @param historyMaxAgeNs how long one stays recoverable, 0 for no bound but the count.
      */
     public TopicOptions
     {
+        if (historySize < 0 || historySize > MAX_HISTORY_SIZE)
+        {
+            throw new IllegalArgumentException("historySize must be 0.." + MAX_HISTORY_SIZE + ": historySize=" +
+                historySize);
+        }
+        if (historyMaxAgeNs < 0)
+        {
+            throw new IllegalArgumentException("historyMaxAgeNs must be >= 0: historyMaxAgeNs=" + historyMaxAgeNs);
+        }
         if (maxRate < 0)
         {
             throw new IllegalArgumentException("maxRate must be >= 0: maxRate=" + maxRate);
@@ -68,7 +85,7 @@ public record TopicOptions(
      */
     public TopicOptions(final boolean lastValue, final boolean conflate, final int maxRate)
     {
-        this(lastValue, conflate, maxRate, SERVER_DEFAULT, SERVER_DEFAULT, true, false);
+        this(lastValue, conflate, maxRate, SERVER_DEFAULT, SERVER_DEFAULT, true, false, 0, 0);
     }
 
     /**
@@ -85,7 +102,7 @@ public record TopicOptions(
         final boolean lastValue, final boolean conflate, final int maxRate, final long reclaimDelayNs,
         final int maxTopics, final boolean compress)
     {
-        this(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, compress, false);
+        this(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, compress, false, 0, 0);
     }
 
     /**
@@ -101,7 +118,7 @@ public record TopicOptions(
         final boolean lastValue, final boolean conflate, final int maxRate, final long reclaimDelayNs,
         final int maxTopics)
     {
-        this(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, true, false);
+        this(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, true, false, 0, 0);
     }
 
     /**
@@ -111,7 +128,8 @@ public record TopicOptions(
      */
     public TopicOptions withCompression(final boolean compress)
     {
-        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, compress, nodeLocal);
+        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, compress, nodeLocal,
+            historySize, historyMaxAgeNs);
     }
 
     /**
@@ -120,7 +138,8 @@ public record TopicOptions(
      */
     public TopicOptions withMaxRate(final int maxRate)
     {
-        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, compress, nodeLocal);
+        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, compress, nodeLocal,
+            historySize, historyMaxAgeNs);
     }
 
     /**
@@ -134,7 +153,8 @@ public record TopicOptions(
         {
             throw new IllegalArgumentException("reclaim delay must be >= 0: delay=" + delay);
         }
-        return new TopicOptions(lastValue, conflate, maxRate, delay.toNanos(), maxTopics, compress, nodeLocal);
+        return new TopicOptions(lastValue, conflate, maxRate, delay.toNanos(), maxTopics, compress, nodeLocal,
+            historySize, historyMaxAgeNs);
     }
 
     /**
@@ -143,7 +163,8 @@ public record TopicOptions(
      */
     public TopicOptions withMaxTopics(final int maxTopics)
     {
-        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, compress, nodeLocal);
+        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, compress, nodeLocal,
+            historySize, historyMaxAgeNs);
     }
 
     /**
@@ -153,6 +174,36 @@ public record TopicOptions(
      */
     public TopicOptions withNodeLocal(final boolean nodeLocal)
     {
-        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, compress, nodeLocal);
+        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, compress, nodeLocal,
+            historySize, historyMaxAgeNs);
+    }
+
+    /**
+     * Keep a history, so that a subscriber who lost its connection recovers exactly what it missed (docs/protocol.md,
+     * positions and recovery): every publication gets a position (epoch, offset), and the last {@code count}
+     * publications, none older than {@code maxAge}, stay to be replayed. One ring per topic, shared by all its
+     * subscribers; it holds the publications themselves (their pooled buffers), so size it with the publication rate.
+     *
+     * @param count  publications kept, 1 to {@link #MAX_HISTORY_SIZE}.
+     * @param maxAge how long one stays recoverable; {@link Duration#ZERO} for no bound but the count.
+     * @return these options with that history.
+     */
+    public TopicOptions withHistory(final int count, final Duration maxAge)
+    {
+        if (count < 1 || maxAge.isNegative())
+        {
+            throw new IllegalArgumentException("history needs count >= 1 and maxAge >= 0: count=" + count +
+                ", maxAge=" + maxAge);
+        }
+        return new TopicOptions(lastValue, conflate, maxRate, reclaimDelayNs, maxTopics, compress, nodeLocal, count,
+            maxAge.toNanos());
+    }
+
+    /**
+     * @return true when the topic keeps a history and gives positions.
+     */
+    public boolean hasHistory()
+    {
+        return historySize > 0;
     }
 }

@@ -54,6 +54,22 @@ public interface ChannelListener
     }
 
     /**
+     * For a channel opened with positions ({@link MuxClient#openWithPositions}, {@link MuxClient#recover}), right after
+     * {@link #onOpened}: what the server did with the position asked for. With
+     * {@link io.wsmux.codec.mux.BinaryMuxDescriptor#RECOVERY_RECOVERED}, {@code offset - } the client's offset messages
+     * follow before live ones; with {@code RECOVERY_NOT_RECOVERED} nothing was replayed (the last value follows if the
+     * topic keeps one).
+     *
+     * @param channel  the channel.
+     * @param recovery RECOVERY_NO_HISTORY, RECOVERY_FRESH, RECOVERY_RECOVERED or RECOVERY_NOT_RECOVERED.
+     * @param epoch    the topic's epoch.
+     * @param offset   the topic's current offset: its last publication's.
+     */
+    default void onRecovery(final MuxClientChannel channel, final int recovery, final long epoch, final long offset)
+    {
+    }
+
+    /**
      * The channel's topic may have missed publications before the next message: the server's node lost its link to
      * the cluster for a while (code 503). The channel stays open; what follows is live again.
      *

@@ -128,6 +128,51 @@ public final class MuxClient
      */
     public MuxClientChannel open(final String name, final int maxRate, final ChannelListener listener)
     {
+        return open(name, maxRate, 0, 0, 0, listener);
+    }
+
+    /**
+     * Open a channel that asks for positions (docs/protocol.md, positions and recovery): on a topic with a history,
+     * {@link ChannelListener#onRecovery} tells the topic's epoch and offset, and {@link MuxClientChannel#position()}
+     * gives each message's offset during its callback.
+     *
+     * @param name     the topic name.
+     * @param maxRate  at most this many messages per second, 0 for no limit.
+     * @param listener the channel's callbacks.
+     * @return the channel, opening.
+     */
+    public MuxClientChannel openWithPositions(final String name, final int maxRate, final ChannelListener listener)
+    {
+        return open(name, maxRate, BinaryMuxDescriptor.OPEN_POSITIONS, 0, 0, listener);
+    }
+
+    /**
+     * Open a channel that resumes after a position: if the topic's history still holds every publication after it,
+     * they come first, then live ({@link BinaryMuxDescriptor#RECOVERY_RECOVERED}); otherwise nothing is replayed
+     * ({@link BinaryMuxDescriptor#RECOVERY_NOT_RECOVERED}, then the last value if the topic keeps one).
+     *
+     * @param name     the topic name.
+     * @param maxRate  at most this many messages per second, 0 for no limit.
+     * @param epoch    the epoch of the last message the application has ({@link MuxClientChannel#epoch()}).
+     * @param offset   its offset ({@link MuxClientChannel#position()}).
+     * @param listener the channel's callbacks.
+     * @return the channel, opening.
+     */
+    public MuxClientChannel recover(
+        final String name, final int maxRate, final long epoch, final long offset, final ChannelListener listener)
+    {
+        return open(name, maxRate, BinaryMuxDescriptor.OPEN_POSITIONS | BinaryMuxDescriptor.OPEN_RECOVER, epoch,
+            offset, listener);
+    }
+
+    private MuxClientChannel open(
+        final String name,
+        final int maxRate,
+        final int positionFlags,
+        final long recoverEpoch,
+        final long recoverOffset,
+        final ChannelListener listener)
+    {
         if (null == listener)
         {
             throw new NullPointerException("listener");
@@ -153,6 +198,9 @@ public final class MuxClient
             final int id = ids.nextClearBit(1);
             ids.set(id);
             channel = new MuxClientChannel(this, id, name, nameBytes, maxRate, listener);
+            channel.positionFlags = positionFlags;
+            channel.recoverEpoch = recoverEpoch;
+            channel.recoverOffset = recoverOffset;
             AtomicReferenceArray<MuxClientChannel> table = channels;
             if (id >= table.length())
             {
@@ -273,8 +321,12 @@ public final class MuxClient
             finish(channel, false, MuxClientChannel.CLOSED_BY_CLIENT, CLOSED_BY_CLIENT_REASON);
             return;
         }
-        final int length = BinaryMuxDescriptor.writeOpen(
-            controlScratch, 0, channel.id, channel.nameBytes, 0, channel.nameBytes.capacity(), channel.maxRate);
+        final int length = 0 == channel.positionFlags ?
+            BinaryMuxDescriptor.writeOpen(
+            controlScratch, 0, channel.id, channel.nameBytes, 0, channel.nameBytes.capacity(), channel.maxRate) :
+            BinaryMuxDescriptor.writeOpenAt(controlScratch, 0, channel.id, channel.nameBytes, 0,
+            channel.nameBytes.capacity(), channel.maxRate, channel.positionFlags, channel.recoverEpoch,
+            channel.recoverOffset);
         channel.state = MuxClientChannel.STATE_OPENING;
         connection.sendBinary(controlScratch, 0, length);
     }
@@ -388,14 +440,24 @@ public final class MuxClient
                 onData(id, false, buffer, offset, length);
                 break;
 
+            case BinaryMuxDescriptor.TEXT_AT:
+            case BinaryMuxDescriptor.BINARY_AT:
+                onDataAt(id, BinaryMuxDescriptor.TEXT_AT == type, buffer, offset, length);
+                break;
+
             case BinaryMuxDescriptor.OPENED:
-                if (HEADER_LENGTH != length)
+            {
+                final MuxClientChannel opening = channel(id);
+                final int expected = null != opening && 0 != opening.positionFlags ?
+                    BinaryMuxDescriptor.OPENED_POSITION_LENGTH : HEADER_LENGTH;
+                if (expected != length)
                 {
-                    fail("OPENED of " + length + " bytes, expected " + HEADER_LENGTH);
+                    fail("OPENED of " + length + " bytes, expected " + expected);
                     return;
                 }
-                onOpened(id);
+                onOpened(id, buffer, offset, length);
                 break;
+            }
 
             case BinaryMuxDescriptor.REFUSED:
             case BinaryMuxDescriptor.CLOSED:
@@ -433,13 +495,60 @@ public final class MuxClient
         }
     }
 
-    private void onOpened(final long id)
+    private void onDataAt(
+        final long id, final boolean text, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length < BinaryMuxDescriptor.AT_PREFIX_LENGTH)
+        {
+            fail(typeName(text ? BinaryMuxDescriptor.TEXT_AT : BinaryMuxDescriptor.BINARY_AT) + " of " + length +
+                " bytes, shorter than its " + BinaryMuxDescriptor.AT_PREFIX_LENGTH + "-byte prefix");
+            return;
+        }
+        final int payloadOffset = offset + BinaryMuxDescriptor.AT_PREFIX_LENGTH;
+        final int payloadLength = length - BinaryMuxDescriptor.AT_PREFIX_LENGTH;
+        if (text && !Utf8Validator.isValid(buffer, payloadOffset, payloadLength))
+        {
+            fail("TEXT_AT on channel " + id + " is not valid UTF-8");
+            return;
+        }
+        final MuxClientChannel channel = channel(id);
+        if (null != channel && MuxClientChannel.STATE_OPEN == channel.state)
+        {
+            channel.position = BinaryMuxDescriptor.offsetFrom(channel.position,
+                buffer.getInt(offset + HEADER_LENGTH, ByteOrder.BIG_ENDIAN));
+            if (text)
+            {
+                channel.listener.onText(channel, buffer, payloadOffset, payloadLength);
+            }
+            else
+            {
+                channel.listener.onBinary(channel, buffer, payloadOffset, payloadLength);
+            }
+        }
+    }
+
+    private void onOpened(final long id, final DirectBuffer buffer, final int offset, final int length)
     {
         final MuxClientChannel channel = channel(id);
         final int state = null == channel ? MuxClientChannel.STATE_CLOSED : channel.state;
         if (MuxClientChannel.STATE_OPENING == state)
         {
             channel.state = MuxClientChannel.STATE_OPEN;
+            if (BinaryMuxDescriptor.OPENED_POSITION_LENGTH == length)
+            {
+                final int recovery = buffer.getByte(offset + HEADER_LENGTH) & 0xFF;
+                final long epoch = buffer.getLong(offset + HEADER_LENGTH + 1, ByteOrder.BIG_ENDIAN);
+                final long position = buffer.getLong(offset + HEADER_LENGTH + 1 + Long.BYTES, ByteOrder.BIG_ENDIAN);
+                channel.recovery = recovery;
+                channel.epoch = epoch;
+                // A recovery replays from the client's offset; otherwise what follows is after the current one,
+                // except the last value, which is the current one itself.
+                channel.position = BinaryMuxDescriptor.RECOVERY_RECOVERED == recovery ? channel.recoverOffset :
+                    Math.max(0, position - 1);
+                channel.listener.onOpened(channel);
+                channel.listener.onRecovery(channel, recovery, epoch, position);
+                return;
+            }
             channel.listener.onOpened(channel);
         }
         else if (MuxClientChannel.STATE_CLOSING == state)
@@ -526,6 +635,10 @@ public final class MuxClient
                 return "ERROR";
             case BinaryMuxDescriptor.GAP:
                 return "GAP";
+            case BinaryMuxDescriptor.TEXT_AT:
+                return "TEXT_AT";
+            case BinaryMuxDescriptor.BINARY_AT:
+                return "BINARY_AT";
             default:
                 return String.format("type 0x%02x", type & 0xFF);
         }

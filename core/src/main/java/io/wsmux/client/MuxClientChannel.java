@@ -43,6 +43,14 @@ public final class MuxClientChannel
     final UnsafeBuffer textHeader = new UnsafeBuffer(new byte[BinaryMuxDescriptor.HEADER_LENGTH]);
     final UnsafeBuffer binaryHeader = new UnsafeBuffer(new byte[BinaryMuxDescriptor.HEADER_LENGTH]);
 
+    /** OPEN's position flags and position (docs/protocol.md), set before the OPEN is written. */
+    int positionFlags;
+    long recoverEpoch;
+    long recoverOffset;
+    /** What OPENED said of positions, and the offset of the last message: written on the loop thread. */
+    volatile int recovery = -1;
+    volatile long epoch;
+    volatile long position;
     volatile int state = STATE_NEW;
     volatile boolean closeRequested;
     boolean finished;
@@ -88,6 +96,33 @@ public final class MuxClientChannel
     public int maxRate()
     {
         return maxRate;
+    }
+
+    /**
+     * @return for a channel that asked for positions, the topic's epoch (from OPENED); 0 otherwise.
+     */
+    public long epoch()
+    {
+        return epoch;
+    }
+
+    /**
+     * @return for a channel that asked for positions, the offset of the message being delivered (during
+     * {@link ChannelListener#onText}) or of the last one delivered; before the first, the offset the channel starts
+     * after. 0 otherwise.
+     */
+    public long position()
+    {
+        return position;
+    }
+
+    /**
+     * @return what OPENED said ({@link io.wsmux.codec.mux.BinaryMuxDescriptor#RECOVERY_FRESH} and the others) for a
+     * channel that asked for positions, -1 before OPENED or otherwise.
+     */
+    public int recovery()
+    {
+        return recovery;
     }
 
     /**

@@ -163,6 +163,17 @@ public enum SystemCounter
     CLUSTER_GAP_MESSAGES(127, "cluster_gap_messages_total", Kind.COUNTER,
         "GAP messages sent to binary-protocol subscribers after losses of the NATS link."),
 
+    // ---- positions and recovery (docs/protocol.md) ----
+    RECOVERIES(130, "recoveries_total", "result", "recovered", Kind.COUNTER,
+        "Subscriptions that asked to recover from a position, by result."),
+    RECOVERIES_FAILED(131, "recoveries_total", "result", "not_recovered", Kind.COUNTER, null),
+    RECOVERIES_TOO_LARGE(132, "recoveries_too_large_total", Kind.COUNTER,
+        "Recoveries answered NOT_RECOVERED because the replay would not fit the outbound budget."),
+    RECOVERED_PUBLICATIONS(133, "recovered_publications_total", Kind.COUNTER,
+        "Publications replayed to recovering subscribers."),
+    GAPS_OVER_BUDGET(134, "gaps_total", "reason", "over_budget", Kind.COUNTER,
+        "GAP messages sent to binary subscribers, by reason: publications dropped over the outbound budget."),
+
     // ---- per topic family and loop, written directly with release stores by the owning loop ----
     TOPIC_PUBLICATIONS(100, Scope.TOPIC_FAMILY, "topic_publications_total", Kind.COUNTER,
         "Publications a loop received, by topic family."),
@@ -195,7 +206,7 @@ public enum SystemCounter
         TOPIC_FAMILY
     }
 
-    private static final SystemCounter[] BY_TYPE_ID = new SystemCounter[128];
+    private static final SystemCounter[] BY_TYPE_ID = new SystemCounter[256];
 
     static
     {

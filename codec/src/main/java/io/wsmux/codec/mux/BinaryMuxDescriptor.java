@@ -106,6 +106,8 @@ public final class BinaryMuxDescriptor
     public static final int CODE_TOO_MANY_TOPICS = 429;
     /** GAP: the node lost its link to the cluster; publications other nodes made meanwhile may be missing. */
     public static final int CODE_CLUSTER_GAP = 503;
+    /** GAP: publications were dropped for this subscriber: its connection was over its outbound budget. */
+    public static final int CODE_DROPPED_GAP = 507;
     /** The channel was closed normally. */
     public static final int CODE_NORMAL = 1000;
     /** The channel was closed because the server is going away. */
