@@ -9,10 +9,13 @@
 //    within its bounds, which closes reconnect and which do not, the text protocol re-subscribing.
 // 2. With a mux path: against the real server, through a TCP proxy in this script that cuts every connection: a
 //    subscriber of a topic with history gets every one of the numbered publications exactly once, in order, through
-//    at least 20 cuts; a topic whose history is too short reports 'not-recovered'; the text protocol re-subscribes.
-//    The server must offer: service `publish` ("<topic>,<message>" publishes <message> to <topic>, answers
-//    "published"), topics with a history of at least 100,000 under `history.`, topics with a history of 5 under
-//    `small.`, topics without history under `plain.`.
+//    at least 20 cuts; a subscriber stalled until the server drops publications for it gets GAP 507, recovers, and
+//    has every message exactly once, in order; a topic whose history is too short reports 'not-recovered'; the text
+//    protocol re-subscribes. The server must offer: service `publish` ("<topic>,<message>" publishes <message> to
+//    <topic>, answers "published"), service `bulk` ("<topic>,<from>,<to>,<padLength>" publishes "<n>,<padding>" for
+//    each n, answers "published <GAP 507 sent so far>"), the `drop` overflow policy, topics with a history of at
+//    least 100,000 under `history.`, of at least 1,000 under `dropped.`, of 5 under `small.`, and without history
+//    under `plain.`.
 // Prints one line per check; exits 0 when every check passed, non-zero on the first failure or after a safety timeout.
 
 const fs = require('fs');
@@ -529,7 +532,8 @@ async function positionsAndReconnect(Wsmux)
     // mux.close() while open: onclose once, no reconnect.
     mux.close();
     const close = await mux.expectEvent('close');
-    check(1005 === close.arg.code || 1000 === close.arg.code, 'onclose after mux.close(): ' + JSON.stringify(close.arg));
+    check(1005 === close.arg.code || 1000 === close.arg.code, 'onclose after mux.close(): ' +
+        JSON.stringify(close.arg));
     const tradesClose = await trades.closes.next();
     check(Wsmux.Channel.CLOSED === trades.channel.readyState, 'trades after close: ' + JSON.stringify(tradesClose));
     await server.expectNoConnection(300, 'after mux.close()');
@@ -599,8 +603,8 @@ async function backoff(Wsmux)
         check(80 === event.arg.delayMs && code === event.arg.code && 'busy' === event.arg.reason,
             'after a WebSocket closed at once with ' + code + ': ' + JSON.stringify(event.arg));
     }
-    ok('WebSockets closed at once (1001, 1013, 1008) reconnect and keep the back-off at its cap: the attempt count resets only after ' +
-        'minUptimeMs');
+    ok('WebSockets closed at once (1001, 1013, 1008) reconnect and keep the back-off at its cap: the attempt count ' +
+        'resets only after minUptimeMs');
     mux.close();
     await mux.expectEvent('close');
     const refusedAtClose = await ch.refusals.next();
@@ -726,7 +730,8 @@ async function textProtocol(Wsmux)
 // ---- 2. the real server through a proxy that cuts ----
 
 /**
- * A TCP proxy to the server: cut() destroys every connection through it at once; hold = true refuses new ones.
+ * A TCP proxy to the server: cut() destroys every connection through it at once; hold = true refuses new ones;
+ * stall() stops reading what the server sends (its buffers and then its outbound budget fill), resume() reads again.
  */
 function cuttingProxy(targetPort)
 {
@@ -769,6 +774,21 @@ function cuttingProxy(targetPort)
         pairs.clear();
         return count;
     };
+    proxy.stall = () =>
+    {
+        for (const [downstream, upstream] of pairs)
+        {
+            upstream.unpipe(downstream);
+            upstream.pause();
+        }
+    };
+    proxy.resume = () =>
+    {
+        for (const [downstream, upstream] of pairs)
+        {
+            upstream.pipe(downstream);
+        }
+    };
     proxy.listening = new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
     proxy.close = () => server.close();
     return proxy;
@@ -797,7 +817,17 @@ async function realServer(Wsmux)
         }
     }
 
+    const bulk = channel(publisher, 'bulk');
+    async function publishBulk(topic, from, to, padLength)
+    {
+        bulk.channel.send([topic, from, to, padLength].join());
+        const reply = (await bulk.messages.next()).data;
+        check(/^published \d+$/.test(reply), 'bulk publish answered ' + reply);
+        return Number(reply.substring('published '.length));
+    }
+
     await exactlyOnceThroughCuts(Wsmux, proxy, proxyUrl, publish, publishAll);
+    await gapThroughDrops(Wsmux, proxy, proxyUrl, publishBulk);
     await notRecovered(Wsmux, proxy, proxyUrl, publishAll);
     await textThroughCuts(Wsmux, proxy, proxyUrl, publishAll);
 
@@ -882,6 +912,61 @@ async function exactlyOnceThroughCuts(Wsmux, proxy, proxyUrl, publish, publishAl
     ok(last + ' numbered messages through ' + cuts + ' cuts (' + proxy.connections + ' connections): each exactly ' +
         'once, in order, offset = number; ' + recovered.length + ' recoveries replayed ' + missed + ' messages');
     check(numbers === numbers && Wsmux.Channel.OPEN === numbers.readyState, 'the channel is open at the end');
+    mux.close();
+    await mux.expectEvent('close');
+}
+
+async function gapThroughDrops(Wsmux, proxy, proxyUrl, publishBulk)
+{
+    const topic = 'dropped.numbers';
+    const startMs = Date.now();
+    // Big messages in small batches: few of them fill the buffers, and what one batch loses fits the replay budget.
+    const PAD_LENGTH = 8000;
+    const BATCH = 20;
+    const mux = client(Wsmux, proxyUrl, { reconnect: { initialDelayMs: 5, maxDelayMs: 40 } });
+    const received = [];
+    const gaps = [];
+    const recoveries = new Inbox('onrecovery of ' + topic);
+    mux.channel(topic, {
+        positions: true,
+        onmessage: (data, offset) => received.push({ n: Number(data.substring(0, data.indexOf(','))), offset: offset }),
+        ongap: (code, reason) => gaps.push({ code: code, reason: reason }),
+        onrecovery: (recovery) => recoveries.push(recovery)
+    });
+    check('fresh' === (await recoveries.next()).status, 'first open of ' + topic);
+
+    // Stall the subscriber and publish until the server reports a drop (GAP 507 counted).
+    const gapsBefore = await publishBulk(topic, 1, 0, 0);
+    proxy.stall();
+    let published = 0;
+    for (let gapsNow = gapsBefore; gapsNow === gapsBefore; published += BATCH)
+    {
+        check(published < 20000, 'no drop after ' + published + ' publications to a stalled subscriber');
+        gapsNow = await publishBulk(topic, published + 1, published + BATCH, PAD_LENGTH);
+    }
+    proxy.resume();
+
+    const recovery = await recoveries.next(10000);
+    check('recovered' === recovery.status && 'gap' === recovery.cause && recovery.missed > 0 &&
+        published === recovery.offset, 'after GAP: ' + JSON.stringify(recovery) + ', published ' + published);
+    check(1 === gaps.length && 507 === gaps[0].code, 'ongap: ' + JSON.stringify(gaps));
+    await withTimeout((async () =>
+    {
+        while (received.length < published)
+        {
+            await sleep(5);
+        }
+    })(), 'message ' + published + ' (have ' + received.length + ')', 10000);
+    await sleep(100);
+    check(received.length === published, 'received ' + received.length + ' messages, published ' + published);
+    for (let i = 0; i < published; i++)
+    {
+        check(i + 1 === received[i].n && i + 1 === received[i].offset, 'message ' + (i + 1) + ' is ' +
+            JSON.stringify(received[i]));
+    }
+    ok(published + ' messages of 8 KB to a stalled subscriber: the server dropped some, GAP 507, the client ' +
+        're-opened with RECOVER and got the ' + recovery.missed + ' after its offset ' + (published - recovery.missed) +
+        ': each message exactly once, in order (' + (Date.now() - startMs) + ' ms)');
     mux.close();
     await mux.expectEvent('close');
 }
