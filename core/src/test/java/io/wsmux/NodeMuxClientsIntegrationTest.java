@@ -105,6 +105,12 @@ class NodeMuxClientsIntegrationTest
 
     static void runScript(final String scriptName, final String... arguments) throws Exception
     {
+        runScript(PROCESS_TIMEOUT_SECONDS, scriptName, arguments);
+    }
+
+    static void runScript(final long timeoutSeconds, final String scriptName, final String... arguments)
+        throws Exception
+    {
         final Path nodeDir = Paths.get(System.getProperty("user.dir"), "src", "test", "node").toAbsolutePath();
         final Path script = nodeDir.resolve(scriptName);
         assertTrue(Files.isRegularFile(script), () -> "missing " + script);
@@ -135,7 +141,7 @@ class NodeMuxClientsIntegrationTest
         final NodeWsInteropIntegrationTest.OutputCollector output =
             new NodeWsInteropIntegrationTest.OutputCollector(process.getInputStream());
         output.start();
-        final boolean exited = process.waitFor(PROCESS_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        final boolean exited = process.waitFor(timeoutSeconds, TimeUnit.SECONDS);
         if (!exited)
         {
             process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
@@ -144,7 +150,7 @@ class NodeMuxClientsIntegrationTest
         final String text = output.text();
         final String commandLine = String.join(" ", command);
         System.out.println("$ " + commandLine + "\n" + text);
-        assertTrue(exited, () -> commandLine + " did not exit within " + PROCESS_TIMEOUT_SECONDS + " s:\n" + text);
+        assertTrue(exited, () -> commandLine + " did not exit within " + timeoutSeconds + " s:\n" + text);
         assertEquals(0, process.exitValue(), () -> commandLine + " failed:\n" + text);
         assertTrue(text.contains("all checks passed"), () -> commandLine + ": unexpected output:\n" + text);
     }

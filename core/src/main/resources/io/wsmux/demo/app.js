@@ -64,7 +64,13 @@
             WebSocket: CountingWebSocket,
             onopen: () => onConnected(mux),
             onclose: onDisconnected,
-            onerror: () => { $('socket-state').textContent = 'error'; }
+            onerror: () => { $('socket-state').textContent = 'error'; },
+            onreconnecting: (r) =>
+            {
+                $('socket-state').textContent = 'reconnecting (closed ' + r.code + ', attempt ' + r.attempt + ' in ' +
+                    r.delayMs + ' ms)';
+            },
+            onreconnected: () => onConnected(mux)
         });
         mux.transport = 'websocket';
         $('transport-via').textContent = 'raw, /mux';
