@@ -141,7 +141,8 @@ class DemoClusterIntegrationTest
         {
             assertTrue(prices.next().startsWith("msg,prices.EURUSD,EURUSD,"));
         }
-        assertTrue(nodeB.multiplexer().clusterReceived() >= 5, "node b's prices come from node a through NATS");
+        // The first may be the cluster's last value, looked up in JetStream; the others came live through NATS.
+        assertTrue(nodeB.multiplexer().clusterReceived() >= 4, "node b's prices come from node a through NATS");
 
         final TextCollector stats = subscribe(nodeB, "stats");
         final String first = stats.next();
