@@ -3,6 +3,7 @@ package io.wsmux;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +22,8 @@ import org.agrona.DirectBuffer;
  */
 public final class Main
 {
+    /** Publications each {@code history.*} topic of {@code --mode fanout} keeps for recovering subscribers. */
+    public static final int FANOUT_HISTORY = 1000;
     /** Echo mode's frame and message limits (each unless its property is set): 16 MiB, as conformance suites send. */
     public static final int ECHO_MESSAGE_LIMIT = 16 * 1024 * 1024;
 
@@ -419,6 +422,7 @@ public final class Main
         final Multiplexer[] holder = new Multiplexer[1];
         holder[0] = Multiplexer.builder()
             .topicPrefix("bench.", TopicOptions.RELIABLE)
+            .topicPrefix("history.", TopicOptions.RELIABLE.withHistory(FANOUT_HISTORY, Duration.ofMinutes(5)))
             .servicePrefix("publish.", new PublishService(holder))
             .build();
         return holder[0];
@@ -435,7 +439,7 @@ public final class Main
             .start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> drainThenClose(server, server), "wsmux-shutdown"));
         out.println("wsmux fanout server listening on ws://" + server.address().getHostString() + ":" +
-            server.port() + "/ and SockJS under /sockjs (topics bench.*, publish with " +
+            server.port() + "/ and SockJS under /sockjs (topics bench.* and history.*, publish with " +
             "msg,publish.<topic>,<payload>; " + settings.ioThreads() + " I/O threads)");
         announceTls(server, out);
         announceAdmin(server, out);
@@ -510,7 +514,8 @@ public final class Main
         out.println("                  (each unless its property is set: wsmux.max.frame.length,");
         out.println("                  wsmux.max.message.length, wsmux.outbound.budget)");
         out.println("  --mode fanout   the perf suite's fan-out server: text multiplex protocol at / and the same");
-        out.println("                  channels over SockJS under /sockjs (every transport); topics bench.*, and");
+        out.println("                  channels over SockJS under /sockjs (every transport); topics bench.*,");
+        out.println("                  history.* (each keeps its last 1,000 publications for recovery), and");
         out.println("                  publish.<topic> channels that publish what they receive");
         out.println("  --mode sockjs-test  what the SockJS protocol suite expects: /echo (response limit 4096),");
         out.println("                  /disabled_websocket_echo, /cookie_needed_echo, /close (3000 \"Go away!\")");

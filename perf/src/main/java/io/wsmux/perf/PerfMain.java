@@ -53,6 +53,10 @@ public final class PerfMain
         {
             RecoveryLatency.main(Arrays.copyOfRange(args, 1, args.length));
         }
+        else if (args.length > 0 && "recover-storm".equals(args[0]))
+        {
+            RecoverStorm.main(Arrays.copyOfRange(args, 1, args.length));
+        }
         else
         {
             org.openjdk.jmh.Main.main(args);
@@ -77,6 +81,9 @@ public final class PerfMain
         out.println("                                     deliveries and latency (echo --help)");
         out.println("  recovery-latency [--messages 100]  one client recovering N messages on an idle server, again");
         out.println("                                     and again: p50/p99/p99.9 (issue 17; --help)");
+        out.println("  recover-storm --url ws://HOST:PORT/ [--clients 10000]");
+        out.println("                                     all clients cut at once, then reconnect and recover");
+        out.println("                                     100 messages each (against --mode fanout; --help)");
         out.println("  help, --help                       this text");
         out.println("  anything else                      JMH, e.g. 'io.wsmux.perf' -prof gc (JMH's options: -h)");
         out.println();
