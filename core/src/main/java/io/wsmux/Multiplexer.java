@@ -215,8 +215,46 @@ public final class Multiplexer
             throw new IllegalStateException("a Multiplexer joins one cluster");
         }
         cluster = bus;
+        int historyMax = 0;
+        long historyAgeNs = 0;
+        boolean unboundedAge = false;
+        for (final Target target : topicFamilies())
+        {
+            final TopicOptions options = target.topicOptions();
+            if (options.hasHistory() && !options.nodeLocal())
+            {
+                historyMax = Math.max(historyMax, options.historySize());
+                unboundedAge |= 0 == options.historyMaxAgeNs();
+                historyAgeNs = Math.max(historyAgeNs, options.historyMaxAgeNs());
+            }
+        }
+        bus.configureHistory(historyMax, unboundedAge ? 0 : historyAgeNs);
         bus.start(new ClusterBus.Receiver()
         {
+            @Override
+            public void onHistoryPublication(
+                final String name, final long epoch, final long offset, final boolean backfill, final boolean text,
+                final DirectBuffer buffer, final int bufferOffset, final int length)
+            {
+                final Topic topic = topics.get(name);
+                if (null == topic || length > maxPublicationLength())
+                {
+                    remoteDropped.incrementAndGet();
+                    return;
+                }
+                topic.onHistoryPublication(epoch, offset, backfill, text, buffer, bufferOffset, length);
+            }
+
+            @Override
+            public void onHistoryReady(final String name, final long epoch)
+            {
+                final Topic topic = topics.get(name);
+                if (null != topic)
+                {
+                    topic.onHistoryReady(epoch);
+                }
+            }
+
             @Override
             public void onRemotePublication(
                 final String topic, final boolean text, final long id, final DirectBuffer buffer, final int offset,
@@ -243,7 +281,8 @@ public final class Multiplexer
     {
         for (final Topic topic : topics.values())
         {
-            if (!topic.options().nodeLocal() && topic.subscriberCount() > 0)
+            // A topic with a history reads the stream with an ordered consumer, which resumes where it was: no gap.
+            if (!topic.options().nodeLocal() && !topic.options().hasHistory() && topic.subscriberCount() > 0)
             {
                 topic.reportClusterGap();
             }
@@ -510,6 +549,11 @@ public final class Multiplexer
             synchronized (history)
             {
                 history.clear(); // its publications go back to the pool; the name's next topic starts a new epoch
+            }
+            final ClusterBus bus = cluster;
+            if (null != bus && !topic.options().nodeLocal())
+            {
+                bus.historyInterest(topic.name(), false); // stop reading it from the cluster's stream
             }
         }
     }

@@ -408,6 +408,50 @@ final class MuxSession
         final long recoverEpoch,
         final long recoverOffset)
     {
+        synchronized (history)
+        {
+            channel.positions = true;
+            if (!loopTopic.topic.isHistoryReady())
+            {
+                // A cluster's topic whose history this node is still reading from JetStream: the channel joins the
+                // subscribers now (so the topic's traffic comes here) but skips everything until the history is
+                // ready; then its loop resumes it here, with OPENED, at a cut of the complete history.
+                channel.skipThrough = Long.MAX_VALUE;
+                channel.parkedFlags = flags;
+                channel.parkedEpoch = recoverEpoch;
+                channel.parkedOffset = recoverOffset;
+                loopTopic.add(channel);
+                loopTopic.topic.park(channel);
+                topicChannelsChanged(1);
+                return;
+            }
+        }
+        positionAt(channel, loopTopic, history, flags, recoverEpoch, recoverOffset, true);
+    }
+
+    /**
+     * A parked channel's history is ready: position it now (its loop). Nothing if it closed meanwhile.
+     */
+    void resumeParked(final MuxChannel channel)
+    {
+        if (!channel.open || null == channel.topic)
+        {
+            return;
+        }
+        positionAt(channel, channel.topic, channel.topic.topic.history, channel.parkedFlags, channel.parkedEpoch,
+            channel.parkedOffset, false);
+    }
+
+    private void positionAt(
+        final MuxChannel channel,
+        final LoopTopic loopTopic,
+        final TopicHistory history,
+        final int flags,
+        final long recoverEpoch,
+        final long recoverOffset,
+        final boolean join)
+    {
+        catchUpBeforeWrite();
         final boolean recover = 0 != (flags & BinaryMuxDescriptor.OPEN_RECOVER);
         Publication[] replay = null;
         Publication lastValue = null;
@@ -416,30 +460,30 @@ final class MuxSession
         final long position;
         synchronized (history)
         {
-            epoch = history.epoch;
+            epoch = history.epoch();
             position = history.lastOffset();
             recovery = recover ? BinaryMuxDescriptor.RECOVERY_NOT_RECOVERED : BinaryMuxDescriptor.RECOVERY_FRESH;
             if (recover && history.holdsAfter(recoverEpoch, recoverOffset, System.nanoTime()))
             {
-                final int count = (int)(position - recoverOffset);
+                replay = new Publication[history.countAfter(recoverOffset)];
+                history.retainAfter(recoverOffset, replay);
                 long bytes = 0;
-                for (long offset = recoverOffset + 1; offset <= position; offset++)
+                for (final Publication publication : replay)
                 {
                     bytes += BinaryMuxDescriptor.AT_PREFIX_LENGTH + FrameDescriptor.MAX_HEADER_LENGTH +
-                        history.at(offset).payloadLength;
+                        publication.payloadLength;
                 }
                 if (connection.admitStaged((int)Math.min(Integer.MAX_VALUE, bytes)))
                 {
                     recovery = BinaryMuxDescriptor.RECOVERY_RECOVERED;
-                    replay = new Publication[count];
-                    for (int i = 0; i < count; i++)
-                    {
-                        replay[i] = history.at(recoverOffset + 1 + i);
-                        replay[i].retain();
-                    }
                 }
                 else
                 {
+                    for (final Publication publication : replay)
+                    {
+                        publication.release();
+                    }
+                    replay = null;
                     context.recoveriesTooLarge++;
                 }
             }
@@ -451,11 +495,16 @@ final class MuxSession
                     lastValue.retain();
                 }
             }
-            channel.positions = true;
             channel.skipThrough = position;
-            loopTopic.add(channel);
+            if (join)
+            {
+                loopTopic.add(channel);
+            }
         }
-        topicChannelsChanged(1);
+        if (join)
+        {
+            topicChannelsChanged(1);
+        }
         sendOpenedAt(channel.channelId, recovery, epoch, position);
         if (null != replay)
         {

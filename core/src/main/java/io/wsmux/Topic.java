@@ -1,7 +1,9 @@
 package io.wsmux;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLong;
@@ -72,6 +74,16 @@ public final class Topic
     private final Multiplexer.Target target;
     /** The topic's history, or null for a topic without one (docs/protocol.md, positions and recovery). */
     final TopicHistory history;
+    /**
+     * In a cluster, a topic with a history is ordered by JetStream: its publications go to the stream only and come
+     * back to every node, this one included, with the stream's sequence as their offsets.
+     */
+    private final boolean clusterHistory;
+    /** False while a cluster's history is being read from the stream: positioned subscribers wait (park). */
+    private volatile boolean historyReady;
+    private final AtomicBoolean historyRequested = new AtomicBoolean();
+    /** Channels waiting for the history to be ready; changed under the history's monitor. */
+    private final ArrayList<MuxChannel> parked = new ArrayList<>();
     /** Subscribers on all loops, or RECLAIMED. */
     private volatile int state;
     /** 1 while the topic is in the reclaimer's idle queue or candidate list. */
@@ -90,7 +102,10 @@ public final class Topic
         this.multiplexer = multiplexer;
         this.loops = loops;
         this.trackPublications = null != multiplexer.cluster() && !options.nodeLocal() && options.lastValue();
-        this.history = options.hasHistory() ? new TopicHistory(options.historySize(), options.historyMaxAgeNs()) : null;
+        this.clusterHistory = null != multiplexer.cluster() && !options.nodeLocal() && options.hasHistory();
+        this.historyReady = !clusterHistory;
+        this.history = options.hasHistory() ?
+            new TopicHistory(options.historySize(), options.historyMaxAgeNs(), clusterHistory) : null;
         final byte[] escaped = JsEscape.escape(name).getBytes(StandardCharsets.US_ASCII);
         this.escapedName = escaped;
         final UnsafeBuffer prefix = new UnsafeBuffer(new byte[TextMuxEncoder.messagePrefixLength(escaped.length)]);
@@ -129,6 +144,16 @@ public final class Topic
     {
         final int loops = interested ? interestedLoops.incrementAndGet() : interestedLoops.decrementAndGet();
         final ClusterBus cluster = multiplexer.cluster();
+        if (clusterHistory)
+        {
+            if (interested && null != cluster && historyRequested.compareAndSet(false, true))
+            {
+                // Read from the stream from now on, for as long as this topic lives (so that its history stays
+                // complete here for clients that reconnect to this node), the kept publications first.
+                cluster.historyInterest(name, true);
+            }
+            return;
+        }
         if (null != cluster && !options.nodeLocal() && (interested ? 1 == loops : 0 == loops))
         {
             cluster.interestChanged(name, interestedLoops::get);
@@ -174,6 +199,92 @@ public final class Topic
         if (null != cluster && options.lastValue())
         {
             fetchClusterLastValue(cluster);
+        }
+    }
+
+    /**
+     * @return false while a cluster's history is still being read from the stream (positioned subscribers wait).
+     */
+    boolean isHistoryReady()
+    {
+        return historyReady;
+    }
+
+    /**
+     * Keep a positioned channel waiting until the history is ready. The caller holds the history's monitor.
+     */
+    void park(final MuxChannel channel)
+    {
+        parked.add(channel);
+    }
+
+    /**
+     * A publication of this topic from the cluster's stream (the bus's thread), with its offset: kept in the history,
+     * and delivered unless it is one of those kept before this node started reading (a backfill) or seen already.
+     *
+     * @param epoch    the stream's epoch.
+     * @param offset   its sequence in the stream.
+     * @param backfill true for a publication made before this node started reading the stream.
+     */
+    void onHistoryPublication(
+        final long epoch,
+        final long offset,
+        final boolean backfill,
+        final boolean text,
+        final DirectBuffer buffer,
+        final int bufferOffset,
+        final int length)
+    {
+        if (RECLAIMED == state || null == history)
+        {
+            return;
+        }
+        final Publication publication = frame(text, buffer, bufferOffset, length);
+        boolean lost = false;
+        synchronized (history)
+        {
+            if (epoch != history.epoch())
+            {
+                lost = 0 != history.epoch();
+                history.restart(epoch); // the stream is new: its offsets start again
+            }
+            if (history.appendAt(publication, System.nanoTime(), offset) && !backfill)
+            {
+                handToLoops(publication, options.lastValue(), null);
+            }
+        }
+        publication.release();
+        if (lost)
+        {
+            reportClusterGap(); // positioned subscribers re-open, and learn the new epoch (NOT_RECOVERED)
+        }
+    }
+
+    /**
+     * The history has everything the stream kept (the bus's thread): parked channels are positioned on their loops.
+     *
+     * @param epoch the stream's epoch.
+     */
+    void onHistoryReady(final long epoch)
+    {
+        if (null == history)
+        {
+            return;
+        }
+        final MuxChannel[] waiting;
+        synchronized (history)
+        {
+            if (epoch != history.epoch())
+            {
+                history.restart(epoch);
+            }
+            historyReady = true;
+            waiting = parked.toArray(new MuxChannel[0]);
+            parked.clear();
+        }
+        for (final MuxChannel channel : waiting)
+        {
+            loops[channel.topic.loopIndex].execute(() -> channel.session.resumeParked(channel));
         }
     }
 
@@ -238,6 +349,15 @@ public final class Topic
                 length + ", max=" + multiplexer.maxPublicationLength());
         }
         final ClusterBus cluster = multiplexer.cluster();
+        if (clusterHistory && null != cluster)
+        {
+            // Ordered by the stream: delivered here too when it comes back from JetStream, with its offset.
+            if (!used)
+            {
+                used = true;
+            }
+            return cluster.publishHistory(name, text, ThreadLocalRandom.current().nextLong(), buffer, offset, length);
+        }
         if (null != cluster && !options.nodeLocal())
         {
             final long id = ThreadLocalRandom.current().nextLong();
@@ -293,27 +413,7 @@ public final class Topic
             return true;
         }
 
-        final int prefixLength = textPrefix.capacity();
-        final boolean compress = options.compress() && multiplexer.compresses(length) && hasSharedDeflateSubscribers();
-        final int plainEnd = Publication.FRAME_START + prefixLength + length;
-        final Publication publication = multiplexer.publicationPool().acquire(!compress ? plainEnd :
-            plainEnd + Publication.FRAME_START + MessageDeflater.STORED_BLOCK_OVERHEAD + prefixLength +
-            MessageDeflater.maxCompressedLength(length));
-        final UnsafeBuffer frame = publication.buffer;
-        frame.putBytes(Publication.FRAME_START, textPrefix, 0, prefixLength);
-        frame.putBytes(Publication.FRAME_START + prefixLength, buffer, offset, length);
-        final int textLength = prefixLength + length;
-        final int headerLength = FrameDescriptor.headerLength(textLength, false);
-        publication.topic = this;
-        publication.text = text;
-        publication.payloadOffset = Publication.FRAME_START + prefixLength;
-        publication.payloadLength = length;
-        publication.textFrameOffset = Publication.FRAME_START - headerLength;
-        publication.textFrameLength = headerLength + textLength;
-        FrameEncoder.writeHeader(frame, publication.textFrameOffset, true, Opcode.TEXT, textLength);
-        publication.deflated = compress && compress(publication, plainEnd, prefixLength);
-        publication.references(1); // the publisher's own hold, released below once every loop has its own
-        publication.offset = 0;
+        final Publication publication = frame(text, buffer, offset, length);
 
         final boolean delivered;
         if (null == history)
@@ -340,6 +440,36 @@ public final class Topic
         }
         publication.release();
         return delivered;
+    }
+
+    /**
+     * Frame a message once into a pooled publication: the text protocol's whole frame, and the compressed form when
+     * some subscriber takes it. Holds one reference, the caller's.
+     */
+    private Publication frame(final boolean text, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final int prefixLength = textPrefix.capacity();
+        final boolean compress = options.compress() && multiplexer.compresses(length) && hasSharedDeflateSubscribers();
+        final int plainEnd = Publication.FRAME_START + prefixLength + length;
+        final Publication publication = multiplexer.publicationPool().acquire(!compress ? plainEnd :
+            plainEnd + Publication.FRAME_START + MessageDeflater.STORED_BLOCK_OVERHEAD + prefixLength +
+            MessageDeflater.maxCompressedLength(length));
+        final UnsafeBuffer frame = publication.buffer;
+        frame.putBytes(Publication.FRAME_START, textPrefix, 0, prefixLength);
+        frame.putBytes(Publication.FRAME_START + prefixLength, buffer, offset, length);
+        final int textLength = prefixLength + length;
+        final int headerLength = FrameDescriptor.headerLength(textLength, false);
+        publication.topic = this;
+        publication.text = text;
+        publication.payloadOffset = Publication.FRAME_START + prefixLength;
+        publication.payloadLength = length;
+        publication.textFrameOffset = Publication.FRAME_START - headerLength;
+        publication.textFrameLength = headerLength + textLength;
+        FrameEncoder.writeHeader(frame, publication.textFrameOffset, true, Opcode.TEXT, textLength);
+        publication.deflated = compress && compress(publication, plainEnd, prefixLength);
+        publication.references(1); // the publisher's own hold, released below once every loop has its own
+        publication.offset = 0;
+        return publication;
     }
 
     /**

@@ -36,6 +36,69 @@ public interface ClusterBus extends AutoCloseable
         default void onGap()
         {
         }
+
+        /**
+         * A publication of a topic with a history, from the cluster's stream, in the stream's order (the bus's
+         * thread): every node gets it, the publisher's included.
+         *
+         * @param topic    the topic's name.
+         * @param epoch    the stream's epoch (changes only if the stream is made anew).
+         * @param offset   its sequence in the stream.
+         * @param backfill true for one made before this node started reading the topic (kept, not delivered).
+         * @param text     true for a text message.
+         * @param buffer   the message, valid only during the call.
+         * @param offset2  of the message.
+         * @param length   of the message.
+         */
+        default void onHistoryPublication(
+            final String topic, final long epoch, final long offset, final boolean backfill, final boolean text,
+            final DirectBuffer buffer, final int offset2, final int length)
+        {
+        }
+
+        /**
+         * This node has read everything the stream kept of a topic (the bus's thread): its history is complete.
+         *
+         * @param topic the topic's name.
+         * @param epoch the stream's epoch.
+         */
+        default void onHistoryReady(final String topic, final long epoch)
+        {
+        }
+    }
+
+    /**
+     * Topics with a history in this cluster keep at most this many publications each, none older than this: the
+     * stream's limits. Before {@link #start}.
+     *
+     * @param maxPerTopic most publications kept per topic (the largest history of the multiplexer's families).
+     * @param maxAgeNs    how long they are kept, 0 for no bound.
+     */
+    default void configureHistory(final int maxPerTopic, final long maxAgeNs)
+    {
+    }
+
+    /**
+     * Publish to a topic with a history: to the cluster's stream only, which orders it; every node receives it back
+     * ({@link Receiver#onHistoryPublication}). Never blocks.
+     *
+     * @return false when it was dropped.
+     */
+    default boolean publishHistory(
+        final String topic, final boolean text, final long id, final DirectBuffer buffer, final int offset,
+        final int length)
+    {
+        return false;
+    }
+
+    /**
+     * Start (or stop) reading a topic with a history from the stream: what it kept first, then live. Never blocks.
+     *
+     * @param topic  the topic's name.
+     * @param wanted true to read, false to stop (the topic is gone here).
+     */
+    default void historyInterest(final String topic, final boolean wanted)
+    {
     }
 
     /**

@@ -8,8 +8,10 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -24,13 +26,18 @@ import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.PushSubscribeOptions;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.MessageInfo;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
+import io.nats.client.api.StreamInfo;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -67,6 +74,15 @@ public final class NatsClusterBus implements ClusterBus
     private final UnsafeBuffer receiveBuffer = new UnsafeBuffer(new byte[0]); // the dispatcher's thread only
     private volatile Dispatcher dispatcher;
     private final String streamName;
+    /** Topics with a history: their subjects' root, their stream and its limits (docs/architecture.md). */
+    private final String historyRoot;
+    private final String historyStreamName;
+    private int historyMaxPerTopic;
+    private long historyMaxAgeNs;
+    private volatile long historyEpoch;
+    private volatile Dispatcher historyDispatcher;
+    /** Topics read from the history stream: the interest thread's only. */
+    private final Map<String, JetStreamSubscription> historySubscriptions = new HashMap<>();
     private final UnsafeBuffer lastValueBuffer = new UnsafeBuffer(new byte[0]); // the interest thread only
     private volatile boolean streamReady; // written by the interest thread only
     private boolean streamWarned; // the interest thread only
@@ -101,6 +117,8 @@ public final class NatsClusterBus implements ClusterBus
         this.link = link;
         this.prefix = prefix;
         this.streamName = prefix.replace('.', '_') + "_last";
+        this.historyRoot = prefix + "-h";
+        this.historyStreamName = prefix.replace('.', '_') + "_hist";
     }
 
     /**
@@ -199,6 +217,7 @@ public final class NatsClusterBus implements ClusterBus
         }
         this.receiver = receiver;
         dispatcher = connection.createDispatcher(this::onMessage);
+        historyDispatcher = connection.createDispatcher();
         interestThread.execute(() ->
         {
             if (isConnected())
@@ -395,6 +414,203 @@ public final class NatsClusterBus implements ClusterBus
             }
         }
         return streamReady;
+    }
+
+    @Override
+    public void configureHistory(final int maxPerTopic, final long maxAgeNs)
+    {
+        this.historyMaxPerTopic = maxPerTopic;
+        this.historyMaxAgeNs = maxAgeNs;
+    }
+
+    @Override
+    public boolean publishHistory(
+        final String topic, final boolean text, final long id, final DirectBuffer buffer, final int offset,
+        final int length)
+    {
+        final byte[] body = new byte[HEADER_LENGTH + length];
+        body[0] = text ? TEXT : 0;
+        ID.set(body, 1, id);
+        buffer.getBytes(offset, body, HEADER_LENGTH, length);
+        try
+        {
+            connection.publish(subject(historyRoot, topic), body);
+            published.incrementAndGet();
+            return true;
+        }
+        catch (final IllegalStateException ex)
+        {
+            dropped.incrementAndGet();
+            return false;
+        }
+    }
+
+    @Override
+    public void historyInterest(final String topic, final boolean wanted)
+    {
+        try
+        {
+            interestThread.execute(() ->
+            {
+                if (wanted)
+                {
+                    startHistory(topic);
+                }
+                else
+                {
+                    final JetStreamSubscription subscription = historySubscriptions.remove(topic);
+                    if (null != subscription && isConnected())
+                    {
+                        subscription.unsubscribe();
+                    }
+                }
+            });
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            // Closed.
+        }
+    }
+
+    /**
+     * On the interest thread: read a topic from the history stream with an ordered consumer, everything it kept
+     * first (a backfill: kept here, not delivered), then live, each with its stream sequence as its offset. Tried
+     * again every half second while NATS or the stream is not there.
+     */
+    private void startHistory(final String topic)
+    {
+        if (historySubscriptions.containsKey(topic))
+        {
+            return;
+        }
+        if (!isConnected() || !ensureHistoryStream())
+        {
+            retryHistory(topic);
+            return;
+        }
+        final String subject = subject(historyRoot, topic);
+        try
+        {
+            long last = 0;
+            try
+            {
+                last = connection.jetStreamManagement().getLastMessage(historyStreamName, subject).getSeq();
+            }
+            catch (final JetStreamApiException ex)
+            {
+                last = 0; // nothing kept for this topic
+            }
+            final long backfillThrough = last;
+            final AtomicBoolean ready = new AtomicBoolean(0 == last);
+            final UnsafeBuffer historyBuffer = new UnsafeBuffer(new byte[0]); // the history dispatcher's thread only
+            final JetStreamSubscription subscription = connection.jetStream().subscribe(subject, historyDispatcher,
+                (message) -> onHistoryMessage(topic, message, backfillThrough, ready, historyBuffer), false,
+                PushSubscribeOptions.builder().stream(historyStreamName).ordered(true)
+                    .configuration(ConsumerConfiguration.builder().deliverPolicy(DeliverPolicy.All).build()).build());
+            historySubscriptions.put(topic, subscription);
+            if (0 == last)
+            {
+                receiver.onHistoryReady(topic, historyEpoch);
+            }
+        }
+        catch (final IOException | JetStreamApiException | IllegalStateException ex)
+        {
+            retryHistory(topic);
+        }
+    }
+
+    private void retryHistory(final String topic)
+    {
+        final Thread retry = new Thread(() ->
+        {
+            try
+            {
+                Thread.sleep(500);
+                historyInterest(topic, true);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }, "wsmux-cluster-history-retry");
+        retry.setDaemon(true);
+        retry.start();
+    }
+
+    private void onHistoryMessage(
+        final String topic,
+        final Message message,
+        final long backfillThrough,
+        final AtomicBoolean ready,
+        final UnsafeBuffer historyBuffer)
+    {
+        final byte[] data = message.getData();
+        if (null == data || data.length < HEADER_LENGTH || !message.isJetStream())
+        {
+            return;
+        }
+        final long sequence = message.metaData().streamSequence();
+        received.incrementAndGet();
+        historyBuffer.wrap(data);
+        receiver.onHistoryPublication(topic, historyEpoch, sequence, sequence <= backfillThrough,
+            TEXT == (data[0] & TEXT), historyBuffer, HEADER_LENGTH, data.length - HEADER_LENGTH);
+        if (sequence >= backfillThrough && !ready.get() && ready.compareAndSet(false, true))
+        {
+            receiver.onHistoryReady(topic, historyEpoch);
+        }
+    }
+
+    /**
+     * Make sure the stream of the topics with a history exists (JetStream, on file, at most the largest history per
+     * subject and its age), and take its epoch from when it was made: the same on every node, another if the stream
+     * is lost and made anew. Interest thread.
+     *
+     * @return true when the stream is there.
+     */
+    private boolean ensureHistoryStream()
+    {
+        if (0 != historyEpoch)
+        {
+            return true;
+        }
+        try
+        {
+            final JetStreamManagement management = connection.jetStreamManagement();
+            StreamInfo info;
+            try
+            {
+                info = management.getStreamInfo(historyStreamName);
+            }
+            catch (final JetStreamApiException ex)
+            {
+                final StreamConfiguration.Builder configuration = StreamConfiguration.builder()
+                    .name(historyStreamName)
+                    .subjects(historyRoot + ".>")
+                    .maxMessagesPerSubject(Math.max(1, historyMaxPerTopic))
+                    .storageType(StorageType.File)
+                    .maxBytes(STREAM_MAX_BYTES);
+                if (historyMaxAgeNs > 0)
+                {
+                    configuration.maxAge(Duration.ofNanos(historyMaxAgeNs));
+                }
+                info = management.addStream(configuration.build());
+            }
+            final long created = info.getCreateTime().toInstant().getEpochSecond() * 1_000_000_000L +
+                info.getCreateTime().toInstant().getNano();
+            final long epoch = created ^ ((long)historyStreamName.hashCode() << 32);
+            historyEpoch = 0 == epoch ? 1 : epoch;
+            return true;
+        }
+        catch (final IOException | JetStreamApiException ex)
+        {
+            if (!streamWarned)
+            {
+                streamWarned = true;
+                System.err.println("wsmux: cluster: no JetStream stream " + historyStreamName + " (" +
+                    ex.getMessage() + "); topics with a history wait for it (start nats-server with -js)");
+            }
+            return false;
+        }
     }
 
     @Override

@@ -55,6 +55,10 @@ public final class NatsClusterLink implements ClusterBus
     /** Gaps between two buses: the node was cut off from NATS until a new connection was made. */
     private final AtomicLong replacementGaps = new AtomicLong();
     private int busesStarted; // guarded by this
+    private volatile int historyMaxPerTopic;
+    private volatile long historyMaxAgeNs;
+    /** Topics read from the history stream, told to every new bus. */
+    private final Map<String, Boolean> historyTopics = new ConcurrentHashMap<>();
     private final CountDownLatch firstOutcome = new CountDownLatch(1);
     private volatile NatsClusterBus bus;
     private volatile Attempt attempt;
@@ -163,7 +167,12 @@ public final class NatsClusterLink implements ClusterBus
      */
     private void startBus(final NatsClusterBus connected)
     {
+        connected.configureHistory(historyMaxPerTopic, historyMaxAgeNs);
         connected.start(receiver);
+        for (final String topic : historyTopics.keySet())
+        {
+            connected.historyInterest(topic, true);
+        }
         if (busesStarted++ > 0)
         {
             replacementGaps.incrementAndGet();
@@ -338,6 +347,45 @@ public final class NatsClusterLink implements ClusterBus
     {
         final NatsClusterBus current = bus;
         return dropped.get() + (null == current ? 0 : current.dropped());
+    }
+
+    @Override
+    public void configureHistory(final int maxPerTopic, final long maxAgeNs)
+    {
+        historyMaxPerTopic = maxPerTopic;
+        historyMaxAgeNs = maxAgeNs;
+    }
+
+    @Override
+    public boolean publishHistory(
+        final String topic, final boolean text, final long id, final DirectBuffer buffer, final int offset,
+        final int length)
+    {
+        final NatsClusterBus current = bus;
+        if (null == current)
+        {
+            dropped.incrementAndGet();
+            return false;
+        }
+        return current.publishHistory(topic, text, id, buffer, offset, length);
+    }
+
+    @Override
+    public void historyInterest(final String topic, final boolean wanted)
+    {
+        if (wanted)
+        {
+            historyTopics.put(topic, Boolean.TRUE);
+        }
+        else
+        {
+            historyTopics.remove(topic);
+        }
+        final NatsClusterBus current = bus;
+        if (null != current)
+        {
+            current.historyInterest(topic, wanted);
+        }
     }
 
     @Override

@@ -1,0 +1,193 @@
+package io.wsmux.cluster;
+
+import static io.wsmux.codec.mux.BinaryMuxDescriptor.RECOVERY_FRESH;
+import static io.wsmux.codec.mux.BinaryMuxDescriptor.RECOVERY_RECOVERED;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import io.wsmux.Multiplexer;
+import io.wsmux.TopicOptions;
+import io.wsmux.WsmuxServer;
+import io.wsmux.WsmuxSettings;
+import io.wsmux.client.ChannelListener;
+import io.wsmux.client.MuxClient;
+import io.wsmux.client.MuxClientChannel;
+import io.wsmux.client.WsmuxClient;
+import org.agrona.DirectBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Recovery across nodes: a topic with a history is ordered and kept by JetStream, so its positions are the same on
+ * every node, and a client whose node goes away recovers exactly on another one, which reads the topic's history from
+ * the stream first if it had no subscriber to it.
+ */
+@Timeout(90)
+class ClusterRecoveryIntegrationTest
+{
+    private static final long WAIT_MS = 15_000;
+
+    @TempDir
+    Path directory;
+
+    private NatsServerProcess nats;
+    private final List<WsmuxServer> nodes = new ArrayList<>();
+    private final List<Multiplexer> multiplexers = new ArrayList<>();
+    private WsmuxClient client;
+
+    @BeforeEach
+    void start() throws Exception
+    {
+        nats = NatsServerProcess.start(directory);
+        for (int i = 0; i < 2; i++)
+        {
+            final Multiplexer mux = Multiplexer.builder()
+                .topicPrefix("h.", TopicOptions.RELIABLE.withHistory(1000, Duration.ZERO))
+                .build();
+            nodes.add(WsmuxServer.builder(new WsmuxSettings().port(0).ioThreads(2).clusterNatsUrl(nats.url())
+                .clusterNode("node-" + i)).mux("/mux", mux).build().start());
+            multiplexers.add(mux);
+        }
+        client = WsmuxClient.start();
+        for (final Multiplexer mux : multiplexers)
+        {
+            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+            while (!mux.isClusterConnected())
+            {
+                assertTrue(System.nanoTime() < deadline, "a node did not connect to NATS");
+                Thread.sleep(5);
+            }
+        }
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException
+    {
+        if (null != client)
+        {
+            client.close();
+        }
+        nodes.forEach(WsmuxServer::close);
+        nats.close();
+    }
+
+    @Test
+    void shouldRecoverExactlyOnAnotherNodeWhenTheClientsNodeGoesAway() throws Exception
+    {
+        // A subscriber with positions on node 0; publications made on node 0 reach it through the stream, with the
+        // stream's sequence as offsets.
+        final MuxClient first = MuxClient.connect(client, uri(0)).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        final Events before = new Events();
+        final MuxClientChannel channel = first.openWithPositions("h.A", 0, before);
+        assertEquals("opened", before.next());
+        assertTrue(before.next().startsWith("recovery " + RECOVERY_FRESH + " "));
+        final long epoch = channel.epoch();
+        assertTrue(0 != epoch);
+        for (int i = 1; i <= 30; i++)
+        {
+            multiplexers.get(0).topic("h.A").publish("m" + i);
+        }
+        long lastOffset = 0;
+        for (int i = 1; i <= 30; i++)
+        {
+            final String[] event = before.next().split(" ");
+            assertEquals("m" + i, event[1]);
+            final long offset = Long.parseLong(event[2].substring(1));
+            assertTrue(offset > lastOffset, "offsets grow: " + offset + " after " + lastOffset);
+            lastOffset = offset;
+        }
+
+        // Node 0 goes away; more is published on node 1 meanwhile.
+        nodes.get(0).close();
+        for (int i = 31; i <= 60; i++)
+        {
+            multiplexers.get(1).topic("h.A").publish("m" + i);
+        }
+
+        // The client comes back on node 1, which had no subscriber to h.A: it reads the history from the stream,
+        // then answers with the same epoch, replays m31..m60, and goes on live.
+        final MuxClient second = MuxClient.connect(client, uri(1)).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        final Events after = new Events();
+        second.recover("h.A", 0, epoch, lastOffset, after);
+        assertEquals("opened", after.next());
+        final String[] recovery = after.next().split(" ");
+        assertEquals(String.valueOf(RECOVERY_RECOVERED), recovery[1], String.join(" ", recovery));
+        assertEquals(String.valueOf(epoch), recovery[2], "the same epoch on every node");
+        for (int i = 31; i <= 60; i++)
+        {
+            final String[] event = after.next().split(" ");
+            assertEquals("m" + i, event[1], "replayed in order, each once");
+            final long offset = Long.parseLong(event[2].substring(1));
+            assertTrue(offset > lastOffset);
+            lastOffset = offset;
+        }
+        multiplexers.get(1).topic("h.A").publish("m61");
+        final String[] live = after.next().split(" ");
+        assertEquals("m61", live[1]);
+        assertTrue(Long.parseLong(live[2].substring(1)) > lastOffset);
+        assertNull(after.poll(300), "nothing twice");
+        second.close();
+    }
+
+    private URI uri(final int node)
+    {
+        return URI.create("ws://127.0.0.1:" + nodes.get(node).port() + "/mux");
+    }
+
+    /** A channel's events as lines: opened, recovery R E O, text T @offset. */
+    private static final class Events implements ChannelListener
+    {
+        private final BlockingQueue<String> events = new LinkedBlockingQueue<>();
+
+        @Override
+        public void onOpened(final MuxClientChannel channel)
+        {
+            events.add("opened");
+        }
+
+        @Override
+        public void onRecovery(
+            final MuxClientChannel channel, final int recovery, final long epoch, final long offset)
+        {
+            events.add("recovery " + recovery + " " + epoch + " " + offset);
+        }
+
+        @Override
+        public void onText(
+            final MuxClientChannel channel, final DirectBuffer buffer, final int offset, final int length)
+        {
+            events.add("text " + buffer.getStringWithoutLengthUtf8(offset, length) + " @" + channel.position());
+        }
+
+        @Override
+        public void onGap(final MuxClientChannel channel, final int code, final String reason)
+        {
+            events.add("gap " + code);
+        }
+
+        String next() throws InterruptedException
+        {
+            final String event = events.poll(WAIT_MS, TimeUnit.MILLISECONDS);
+            assertTrue(null != event, "nothing within " + WAIT_MS + " ms");
+            return event;
+        }
+
+        String poll(final long ms) throws InterruptedException
+        {
+            return events.poll(ms, TimeUnit.MILLISECONDS);
+        }
+    }
+}
