@@ -457,7 +457,7 @@ final class MuxSession
         Publication lastValue = null;
         int recovery;
         final long epoch;
-        final long position;
+        long position;
         synchronized (history)
         {
             epoch = history.epoch();
@@ -465,6 +465,7 @@ final class MuxSession
             recovery = recover ? BinaryMuxDescriptor.RECOVERY_NOT_RECOVERED : BinaryMuxDescriptor.RECOVERY_FRESH;
             if (recover && history.holdsAfter(recoverEpoch, recoverOffset, System.nanoTime()))
             {
+                position = Math.max(position, recoverOffset); // a client ahead of this node (a cluster): cut there
                 replay = new Publication[history.countAfter(recoverOffset)];
                 history.retainAfter(recoverOffset, replay);
                 long bytes = 0;

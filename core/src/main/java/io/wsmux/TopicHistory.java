@@ -31,6 +31,7 @@ final class TopicHistory
     private final int mask;
     private final int maxCount;
     private final long maxAgeNs;
+    private final boolean fromStream;
     private long epoch;
     /** Ring positions of the oldest kept and one past the newest. */
     private long head;
@@ -54,6 +55,7 @@ final class TopicHistory
         this.offsets = new long[capacity];
         this.publishedNs = new long[capacity];
         this.mask = capacity - 1;
+        this.fromStream = fromStream;
         this.floor = fromStream ? -1 : 0;
         long random = 0;
         while (!fromStream && 0 == random)
@@ -152,7 +154,10 @@ final class TopicHistory
     boolean holdsAfter(final long epoch, final long offset, final long nowNs)
     {
         expire(nowNs);
-        return 0 != this.epoch && epoch == this.epoch && floor >= 0 && offset >= floor && offset <= lastOffset;
+        // From a stream, a client may be ahead of this node (its last node read the stream faster): what it lacks
+        // will come live, and what it has is skipped (the caller cuts at its offset).
+        return 0 != this.epoch && epoch == this.epoch && floor >= 0 && offset >= floor &&
+            (offset <= lastOffset || fromStream);
     }
 
     /**
