@@ -11,7 +11,10 @@ import org.agrona.ExpandableArrayBuffer;
 /**
  * Simulated prices for a desk of FX and metals instruments: a random walk per instrument, published to the topic
  * {@code prices.<SYMBOL>} as {@code SYMBOL,bid,ask,sequence,epochMicros}, thousands of updates per second in total.
- * Builds each message in a reused buffer: the feed allocates nothing per update. Runs on its own thread.
+ * The sequence is the instrument's own, from 1, one more per update of that instrument, so a subscriber that gets
+ * every update of a topic (a recovery's replay) sees it grow by exactly one each time, and one that gets only some
+ * (conflation, a rate limit) sees how many it skipped. Builds each message in a reused buffer: the feed allocates
+ * nothing per update. Runs on its own thread.
  */
 public final class PriceFeed implements Runnable
 {
@@ -29,11 +32,11 @@ public final class PriceFeed implements Runnable
     private final long[] mids;
     private final long[] pipScale;
     private final int[] decimals;
+    private final long[] sequences;
     private final long intervalNs;
     private final ExpandableArrayBuffer message = new ExpandableArrayBuffer(128);
     private final SplittableRandom random = new SplittableRandom(42);
     private volatile boolean running = true;
-    private long sequence;
 
     /**
      * @param multiplexer     where the {@code prices.} topics are registered.
@@ -45,6 +48,7 @@ public final class PriceFeed implements Runnable
         mids = new long[SYMBOLS.length];
         pipScale = new long[SYMBOLS.length];
         decimals = new int[SYMBOLS.length];
+        sequences = new long[SYMBOLS.length];
         for (int i = 0; i < SYMBOLS.length; i++)
         {
             topics[i] = multiplexer.topic("prices." + SYMBOLS[i]);
@@ -101,7 +105,7 @@ public final class PriceFeed implements Runnable
         message.putByte(position++, (byte)',');
         position += putDecimal(position, ask, decimals[instrument]);
         message.putByte(position++, (byte)',');
-        position += message.putLongAscii(position, ++sequence);
+        position += message.putLongAscii(position, ++sequences[instrument]);
         message.putByte(position++, (byte)',');
         position += message.putLongAscii(position, epochMicros);
         topics[instrument].publish(message, 0, position);

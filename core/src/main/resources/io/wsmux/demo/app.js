@@ -4,6 +4,17 @@
  * default). With ?transport=T (a sockjs-client transport name, or 'sockjs' to let sockjs-client choose): one SockJS
  * session to /sockjs forced to that transport, carrying websocket-multiplex's text protocol. The panels see the same
  * channel interface either way (SockJsMux adapts WebSocketMultiplex to it).
+ *
+ * Recovery (wsmux.js over the binary protocol only): the price channels ask for positions, so after a reconnect each
+ * re-opens from the last update it had and the server replays every update it missed (the prices. topics keep a
+ * history, DemoServer.PRICE_TOPIC_OPTIONS). The header's recovery notice says "reconnecting…" while wsmux.js
+ * reconnects, then "recovered N updates" (N: the sum of the replays announced), and which instruments were not
+ * recovered (their latest price is shown). Each price carries its instrument's own sequence number (PriceFeed): live
+ * updates may skip some (the page asks for at most 20 a second, and the topics conflate), but a replay must continue
+ * exactly from the last sequence the page saw, one by one up to the position the server announced, and no update may
+ * repeat or go back. Violations are counted, for the eye (the notice) and for tests: window.demo.sequenceSkips,
+ * window.demo.sequenceRepeats, window.demo.recovery (the last recovery's figures). Over the text protocol the notice
+ * only says "reconnected"; over SockJS (no reconnect) it stays empty.
  */
 (function ()
 {
@@ -23,7 +34,13 @@
 
     const params = new URLSearchParams(location.search);
     const transport = params.get('transport');
+    const protocol = 'text' === params.get('protocol') ? 'text' : 'binary';
+    // Positions, and so recovery, exist in wsmux.v1 only (docs/protocol.md): the text protocol has no field for them.
+    const positions = !transport && 'binary' === protocol;
     const $ = (id) => document.getElementById(id);
+
+    // What the client's reconnect callbacks do besides the status line; run() fills them in once the panels exist.
+    const reconnectHooks = { reconnecting: () => {}, reconnected: () => {} };
 
     // Count the connections this page opens (WebSockets, or SockJS sessions), to show (and let tests check) that
     // there is only one.
@@ -57,7 +74,6 @@
 
     function wsmuxClient()
     {
-        const protocol = 'text' === params.get('protocol') ? 'text' : 'binary';
         const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/mux';
         const mux = new Wsmux.Client(url, {
             protocol: protocol,
@@ -69,8 +85,13 @@
             {
                 $('socket-state').textContent = 'reconnecting (closed ' + r.code + ', attempt ' + r.attempt + ' in ' +
                     r.delayMs + ' ms)';
+                reconnectHooks.reconnecting(r);
             },
-            onreconnected: () => onConnected(mux)
+            onreconnected: () =>
+            {
+                onConnected(mux);
+                reconnectHooks.reconnected();
+            }
         });
         mux.transport = 'websocket';
         $('transport-via').textContent = 'raw, /mux';
@@ -219,7 +240,9 @@
     // The four panels, each on channels of mux: a Wsmux.Client or a SockJsMux.
     function run(mux)
     {
-        window.demo = { mux: mux, socketCount: () => socketCount, transport: () => mux.transport, channels: {} };
+        window.demo = { mux: mux, socketCount: () => socketCount, transport: () => mux.transport, channels: {},
+            positions: positions, recovery: null, sequenceSkips: 0, sequenceRepeats: 0, sequenceErrors: [],
+            lastSequence: (symbol) => (sequences[symbol] ? sequences[symbol].last : null) };
 
         function refreshChannelCount()
         {
@@ -244,6 +267,217 @@
         const priceChannels = {};
         const latest = {};
         const rows = {};
+        // Per instrument: the last sequence number seen, and while a recovery's replay runs, the offset it ends at.
+        const sequences = {};
+        window.demo.priceChannels = priceChannels;
+
+        // ---- sequence numbers: a replay continues exactly where the page left off ----
+        function sequenceError(counter, text)
+        {
+            window.demo[counter]++;
+            if (window.demo.sequenceErrors.length < 20)
+            {
+                window.demo.sequenceErrors.push(text);
+            }
+            showRecovery();
+        }
+
+        function trackSequence(symbol, data, offset)
+        {
+            const track = sequences[symbol];
+            const seq = Number(data.split(',')[3]);
+            if (!track || !Number.isSafeInteger(seq))
+            {
+                return;
+            }
+            if (undefined === offset)
+            {
+                track.last = seq; // no positions (text protocol, SockJS): a reconnect may skip or repeat, by design
+                return;
+            }
+            if (null !== track.replayThrough)
+            {
+                if (offset > track.replayThrough)
+                {
+                    // Live already, but the replay announced stopped short of its end: updates were lost.
+                    sequenceError('sequenceSkips', symbol + ': replay ended at ' + track.last + ', live ' + seq);
+                    track.replayThrough = null;
+                }
+                else
+                {
+                    if (null !== track.last && seq !== track.last + 1)
+                    {
+                        sequenceError('sequenceSkips', symbol + ': replayed ' + seq + ' after ' + track.last);
+                    }
+                    if (track.recovery === window.demo.recovery && null !== track.recovery)
+                    {
+                        track.recovery.replayed++;
+                    }
+                    if (offset === track.replayThrough)
+                    {
+                        track.replayThrough = null; // replayed up to the seam: live from here
+                        if (track.recovery === window.demo.recovery)
+                        {
+                            showRecovery();
+                        }
+                    }
+                    track.last = seq;
+                    return;
+                }
+            }
+            if (null !== track.last && seq <= track.last)
+            {
+                // Live updates may skip (at most 20 a second, conflation), never repeat or go back.
+                sequenceError('sequenceRepeats', symbol + ': ' + seq + ' after ' + track.last);
+            }
+            track.last = seq;
+        }
+
+        // ---- the recovery notice ----
+        function newRecovery(cause, state)
+        {
+            window.demo.recovery = { cause: cause, state: state, updates: 0, replayed: 0, recovered: 0,
+                notRecovered: [], noHistory: 0, pending: [], atMs: Date.now() };
+            return window.demo.recovery;
+        }
+
+        reconnectHooks.reconnecting = () =>
+        {
+            const recovery = window.demo.recovery;
+            if (null === recovery || 'reconnecting' !== recovery.state)
+            {
+                newRecovery('reconnect', 'reconnecting'); // a cut during a recovery starts another
+            }
+            showRecovery();
+        };
+
+        reconnectHooks.reconnected = () =>
+        {
+            const recovery = null === window.demo.recovery ? newRecovery('reconnect', 'reconnecting') :
+                window.demo.recovery;
+            // Every price channel that asked for positions reports at its OPENED (onrecovery); without positions
+            // there is nothing to wait for.
+            recovery.pending = positions ?
+                Object.keys(priceChannels).filter((symbol) => CLOSED !== priceChannels[symbol].readyState) : [];
+            recovery.state = 0 === recovery.pending.length ? 'done' : 'recovering';
+            showRecovery();
+        };
+
+        function onPriceRecovery(symbol, r)
+        {
+            const track = sequences[symbol];
+            // A replay of r.missed updates follows, up to r.offset (wsmux.js counts offsets on from the channel's).
+            track.replayThrough = 'recovered' === r.status && r.missed > 0 ? r.offset : null;
+            track.recovery = null;
+            if ('recovered' !== r.status)
+            {
+                track.last = null; // fresh, another epoch, or no history: the next update starts a new run
+            }
+            if ('open' === r.cause)
+            {
+                return; // the first open: nothing was missed
+            }
+            let recovery = window.demo.recovery;
+            if ('gap' === r.cause && (null === recovery || 'done' === recovery.state))
+            {
+                // The server dropped updates for this page (over its outbound budget) and said so: GAP, recovery.
+                recovery = newRecovery('gap', 'recovering');
+                recovery.pending = [symbol];
+            }
+            if (null === recovery || !recovery.pending.includes(symbol))
+            {
+                return;
+            }
+            recovery.pending = recovery.pending.filter((s) => s !== symbol);
+            if ('recovered' === r.status)
+            {
+                recovery.recovered++;
+                recovery.updates += r.missed;
+                track.recovery = recovery; // its replay counts toward this recovery's figures
+            }
+            else if ('not-recovered' === r.status)
+            {
+                recovery.notRecovered.push(symbol);
+            }
+            else
+            {
+                recovery.noHistory++;
+            }
+            if (0 === recovery.pending.length)
+            {
+                recovery.state = 'done';
+            }
+            showRecovery();
+        }
+
+        function forgetPending(symbol)
+        {
+            const recovery = window.demo.recovery;
+            if (null !== recovery && recovery.pending.includes(symbol))
+            {
+                recovery.pending = recovery.pending.filter((s) => s !== symbol);
+                if (0 === recovery.pending.length && 'recovering' === recovery.state)
+                {
+                    recovery.state = 'done';
+                }
+                showRecovery();
+            }
+        }
+
+        function showRecovery()
+        {
+            const element = $('recovery');
+            const recovery = window.demo.recovery;
+            if (null === recovery)
+            {
+                return;
+            }
+            let text;
+            let mood = 'ok';
+            if ('reconnecting' === recovery.state)
+            {
+                text = 'reconnecting…';
+                mood = 'waiting';
+            }
+            else if ('recovering' === recovery.state)
+            {
+                text = 'recovering…';
+                mood = 'waiting';
+            }
+            else
+            {
+                const parts = [];
+                if (recovery.recovered > 0)
+                {
+                    parts.push('recovered ' + recovery.updates + ' update' + (1 === recovery.updates ? '' : 's'));
+                }
+                else if ('reconnect' === recovery.cause)
+                {
+                    parts.push('reconnected');
+                }
+                const lost = recovery.notRecovered.length;
+                if (lost > 0)
+                {
+                    parts.push(lost + ' symbol' + (1 === lost ? '' : 's') + ' not recovered: latest price shown');
+                    mood = 'partial';
+                }
+                text = ('gap' === recovery.cause ? 'gap: ' : '') + parts.join('; ');
+            }
+            const violations = window.demo.sequenceSkips + window.demo.sequenceRepeats;
+            if (violations > 0)
+            {
+                text += ' (' + violations + ' sequence error' + (1 === violations ? '' : 's') + ')';
+                mood = 'partial';
+            }
+            element.textContent = text;
+            element.dataset.mood = mood;
+            element.title = 'last ' + ('gap' === recovery.cause ? 'gap' : 'reconnect') + ' at ' +
+                new Date(recovery.atMs).toLocaleTimeString() + ': ' + recovery.recovered + ' symbols recovered (' +
+                recovery.replayed + ' of ' + recovery.updates + ' updates replayed), ' +
+                recovery.notRecovered.length + ' not recovered' +
+                (recovery.notRecovered.length > 0 ? ' (' + recovery.notRecovered.join(', ') + ')' : '') +
+                (recovery.noHistory > 0 ? ', ' + recovery.noHistory + ' without history' : '');
+        }
 
         function addSymbol(symbol)
         {
@@ -258,11 +492,22 @@
             row.querySelector('button').addEventListener('click', () => removeSymbol(symbol));
             $('price-rows').appendChild(row);
             rows[symbol] = row;
+            sequences[symbol] = { last: null, replayThrough: null, recovery: null };
             priceChannels[symbol] = mux.channel('prices.' + symbol, {
                 maxRate: MAX_RATE,
+                positions: positions,
                 onopen: refreshChannelCount,
-                onmessage: (data) => { latest[symbol] = data; },
-                onclose: refreshChannelCount
+                onrecovery: (r) => onPriceRecovery(symbol, r),
+                onmessage: (data, offset) =>
+                {
+                    latest[symbol] = data;
+                    trackSequence(symbol, data, offset);
+                },
+                onclose: () =>
+                {
+                    forgetPending(symbol);
+                    refreshChannelCount();
+                }
             });
             refreshSelect();
             refreshChannelCount();
@@ -282,6 +527,8 @@
                 delete rows[symbol];
             }
             delete latest[symbol];
+            delete sequences[symbol];
+            forgetPending(symbol);
             refreshSelect();
             refreshChannelCount();
         }
