@@ -8,7 +8,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -81,8 +80,8 @@ public final class NatsClusterBus implements ClusterBus
     private long historyMaxAgeNs;
     private volatile long historyEpoch;
     private volatile Dispatcher historyDispatcher;
-    /** Topics read from the history stream: the interest thread's only. */
-    private final Map<String, JetStreamSubscription> historySubscriptions = new HashMap<>();
+    /** Topics read from the history stream: changed by the interest thread only. */
+    private final Map<String, JetStreamSubscription> historySubscriptions = new ConcurrentHashMap<>();
     private final UnsafeBuffer lastValueBuffer = new UnsafeBuffer(new byte[0]); // the interest thread only
     private volatile boolean streamReady; // written by the interest thread only
     private boolean streamWarned; // the interest thread only
@@ -616,7 +615,7 @@ public final class NatsClusterBus implements ClusterBus
     @Override
     public int interests()
     {
-        return interests.size();
+        return interests.size() + historySubscriptions.size();
     }
 
     @Override
