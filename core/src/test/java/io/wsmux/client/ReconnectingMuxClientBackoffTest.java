@@ -144,7 +144,7 @@ class ReconnectingMuxClientBackoffTest
     }
 
     @Test
-    void shouldAgreeWithWsmuxJsOnDefaultsAndTheCodesThatDoNotReconnect() throws IOException
+    void shouldAgreeWithWsmuxJsOnDefaultsQueueLimitAndTheCodesThatDoNotReconnect() throws IOException
     {
         final String script;
         try (InputStream in = getClass().getResourceAsStream("/io/wsmux/wsmux.js"))
@@ -160,6 +160,10 @@ class ReconnectingMuxClientBackoffTest
         assertEquals(Double.parseDouble(defaults.group(3)), policy.factor());
         assertEquals(Double.parseDouble(defaults.group(4)), policy.jitter());
         assertEquals(Long.parseLong(defaults.group(5)), policy.minUptime().toMillis());
+
+        final Matcher queueLimit = Pattern.compile("QUEUE_LIMIT_DEFAULT = (\\d+);").matcher(script);
+        assertTrue(queueLimit.find(), "QUEUE_LIMIT_DEFAULT not found in wsmux.js");
+        assertEquals(Integer.parseInt(queueLimit.group(1)), ReconnectingMuxClient.QUEUE_LIMIT_DEFAULT);
 
         final Matcher set = Pattern.compile("NO_RECONNECT = new Set\\(\\[(.*?)\\]\\);", Pattern.DOTALL).matcher(script);
         assertTrue(set.find(), "NO_RECONNECT not found in wsmux.js");
