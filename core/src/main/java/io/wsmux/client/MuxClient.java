@@ -706,6 +706,7 @@ public final class MuxClient
         {
             MuxClient.this.connection = connection;
             connection.commandListener(this);
+            listener.onOpen(MuxClient.this);
         }
 
         @Override

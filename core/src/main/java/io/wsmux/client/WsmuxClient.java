@@ -5,7 +5,12 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLContext;
@@ -37,7 +42,9 @@ import org.agrona.concurrent.SystemNanoClock;
  * }
  * </pre>
  * One loop drives thousands of connections; for more CPU, start several clients. Thread safe: {@link #connect} and
- * {@link #close()} may be called from any thread but the client's own (its handler callbacks).
+ * {@link #close()} may be called from any thread but the client's own (its handler callbacks). A
+ * {@link ReconnectingMuxClient} adds a second daemon thread, "wsmux-client-0-reconnect", on first use: its waits
+ * between attempts and its connects (which may block on DNS) run there, off the I/O thread.
  */
 public final class WsmuxClient implements AutoCloseable
 {
@@ -58,7 +65,11 @@ public final class WsmuxClient implements AutoCloseable
     private final IoLoop loop;
     private final TransportCounters counters = TransportCounters.unattached();
     private final AgentRunner runner;
+    /** Run by {@link #close()} once the loop has stopped: {@link ReconnectingMuxClient}s finish. */
+    private final Set<Runnable> closeListeners = ConcurrentHashMap.newKeySet();
     private TlsEngineFactory tls;
+    /** Waits and connects of {@link ReconnectingMuxClient}s: made on first use, stopped by {@link #close()}. */
+    private ScheduledExecutorService reconnectScheduler;
     private boolean closed;
 
     private WsmuxClient(final ClientSettings settings)
@@ -300,10 +311,101 @@ public final class WsmuxClient implements AutoCloseable
 
         loop.prepareClose();
         runner.close();
+        final ScheduledExecutorService scheduler;
+        synchronized (this)
+        {
+            scheduler = reconnectScheduler;
+        }
+        if (null != scheduler)
+        {
+            scheduler.shutdownNow(); // waits not yet over never end: the close listeners below are told instead
+        }
         for (final ConnectRequest request : new ArrayList<>(context.pending))
         {
             failPending(request, "client closed");
         }
+        for (final Runnable listener : closeListeners)
+        {
+            try
+            {
+                listener.run();
+            }
+            catch (final Throwable ex)
+            {
+                settings.errorHandler().onError(ex);
+            }
+        }
+        closeListeners.clear();
+    }
+
+    /**
+     * @param listener run by {@link #close()} on its thread once the I/O thread has stopped: a
+     *                 {@link ReconnectingMuxClient} waiting for its next attempt finishes then.
+     */
+    void addCloseListener(final Runnable listener)
+    {
+        closeListeners.add(listener);
+    }
+
+    /**
+     * @param listener no longer to be run by {@link #close()}.
+     */
+    void removeCloseListener(final Runnable listener)
+    {
+        closeListeners.remove(listener);
+    }
+
+    /**
+     * @return true when called on the client's I/O thread.
+     */
+    boolean isLoopThread()
+    {
+        return loop.isLoopThread();
+    }
+
+    /**
+     * Run a task on the client's I/O thread (cold paths). Any thread; allocates.
+     *
+     * @param task to run.
+     * @return false if the task queue is full.
+     */
+    boolean execute(final Runnable task)
+    {
+        return loop.execute(task);
+    }
+
+    /**
+     * @return true once {@link #close()} has begun.
+     */
+    boolean isClosed()
+    {
+        return context.closed;
+    }
+
+    /**
+     * The thread {@link ReconnectingMuxClient}s wait for their next attempt on and start it from, off the I/O
+     * thread: a connect resolves the host name on the caller's thread, which may block on DNS. One daemon thread,
+     * "wsmux-client-0-reconnect", made on first use and stopped by {@link #close()}.
+     *
+     * @return the scheduler.
+     * @throws RejectedExecutionException when the client is closed.
+     */
+    synchronized ScheduledExecutorService reconnectScheduler()
+    {
+        if (closed)
+        {
+            throw new RejectedExecutionException("client closed");
+        }
+        if (null == reconnectScheduler)
+        {
+            reconnectScheduler = Executors.newSingleThreadScheduledExecutor((task) ->
+            {
+                final Thread thread = new Thread(task, ROLE_NAME + "-reconnect");
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+        return reconnectScheduler;
     }
 
     private void failPending(final ConnectRequest request, final String why)
