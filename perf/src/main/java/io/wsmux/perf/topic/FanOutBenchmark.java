@@ -36,7 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The publish → fan-out path end to end: one operation publishes a 64-byte text message to a topic with N
  * subscribers (text protocol, real loopback sockets, one I/O thread) and waits until every subscriber's socket
- * has received it; with {@code history=true} the topic also keeps its last 1,000 publications (docs/protocol.md,
+ * has received it; with {@code history=true} the topic also keeps its last 64 publications (docs/protocol.md,
  * positions and recovery), so the two rows of a size give what a history costs per publication.
  * <p>
  * Allocation: {@code -prof gc} counts every thread, and the drain thread standing in for the N clients reads
@@ -57,7 +57,11 @@ public class FanOutBenchmark
     @Param({ "100", "1000" })
     int subscribers;
 
-    /** With a history (1,000 publications): what positions and recovery cost each publication (issue 17). */
+    /**
+     * With a history: what positions and recovery cost each publication (issue 17). 64 publications, so that the
+     * warm-up fills it and the measured operations show the steady state, each publication pushing the oldest out
+     * (back to the pool); while a history fills, each publication takes a new pooled buffer.
+     */
     @Param({ "false", "true" })
     boolean history;
 
@@ -88,7 +92,7 @@ public class FanOutBenchmark
     public void setup() throws IOException
     {
         final Multiplexer mux = Multiplexer.builder().topic("bench", history ?
-            TopicOptions.RELIABLE.withHistory(1000, java.time.Duration.ZERO) : TopicOptions.RELIABLE).build();
+            TopicOptions.RELIABLE.withHistory(64, java.time.Duration.ZERO) : TopicOptions.RELIABLE).build();
         server = WsmuxServer.builder(new WsmuxSettings().port(0).ioThreads(1).outboundBudget(16 << 20))
             .mux("/mux", mux).build().start();
         topic = mux.topic("bench");
