@@ -196,7 +196,7 @@ public final class Topic
             }
         }
         final ClusterBus cluster = multiplexer.cluster();
-        if (null != cluster && options.lastValue())
+        if (null != cluster && options.lastValue() && !clusterHistory)
         {
             fetchClusterLastValue(cluster);
         }
@@ -272,15 +272,21 @@ public final class Topic
             return;
         }
         final MuxChannel[] waiting;
+        boolean lost = false;
         synchronized (history)
         {
             if (epoch != history.epoch())
             {
+                lost = 0 != history.epoch();
                 history.restart(epoch);
             }
             historyReady = true;
             waiting = parked.toArray(new MuxChannel[0]);
             parked.clear();
+        }
+        if (lost)
+        {
+            reportClusterGap(); // the stream was made anew: positioned subscribers re-open and learn the new epoch
         }
         for (final MuxChannel channel : waiting)
         {

@@ -13,9 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -62,6 +63,8 @@ public final class NatsClusterBus implements ClusterBus
     /** A message: a flags byte, the publication's 8-byte identity (little endian), then its bytes. */
     private static final int HEADER_LENGTH = 1 + Long.BYTES;
     private static final VarHandle ID = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    /** How often the history stream is checked for having been lost (made anew). */
+    private static final long HISTORY_CHECK_SECONDS = 2;
     /** The last-value stream keeps one message per topic; this bounds it all (NATS drops the oldest past it). */
     private static final long STREAM_MAX_BYTES = 1L << 30;
 
@@ -103,7 +106,7 @@ public final class NatsClusterBus implements ClusterBus
     private final ConcurrentHashMap<String, IntSupplier> pendingInterest = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Receiver> pendingFetches = new ConcurrentHashMap<>();
     /** Subscribes and unsubscribes, in order, off the I/O loops (jnats takes locks). */
-    private final ExecutorService interestThread = Executors.newSingleThreadExecutor((task) ->
+    private final ScheduledExecutorService interestThread = Executors.newSingleThreadScheduledExecutor((task) ->
     {
         final Thread thread = new Thread(task, "wsmux-cluster-interest");
         thread.setDaemon(true);
@@ -224,6 +227,11 @@ public final class NatsClusterBus implements ClusterBus
                 ensureStream(); // before publications, so that the stream keeps the first ones too
             }
         });
+        if (historyMaxPerTopic > 0)
+        {
+            interestThread.scheduleWithFixedDelay(this::checkHistoryStream, HISTORY_CHECK_SECONDS,
+                HISTORY_CHECK_SECONDS, TimeUnit.SECONDS);
+        }
     }
 
     @Override
@@ -518,6 +526,66 @@ public final class NatsClusterBus implements ClusterBus
         }
     }
 
+    /**
+     * On the interest thread, every few seconds: is the history stream still the one whose epoch the topics carry?
+     * If JetStream lost it (deleted, or a NATS cluster that lost its data), make it anew and read every topic again
+     * from it: their histories start a new epoch, and their positioned subscribers are told of the gap, so that a
+     * client asking to recover learns it cannot (never a silent stall or a history passed off as the old one).
+     */
+    private void checkHistoryStream()
+    {
+        final long epoch = historyEpoch;
+        if (0 == epoch || !isConnected())
+        {
+            return;
+        }
+        long current;
+        try
+        {
+            current = epochOf(connection.jetStreamManagement().getStreamInfo(historyStreamName));
+        }
+        catch (final JetStreamApiException ex)
+        {
+            current = 0; // gone
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return; // NATS went away meanwhile: checked again later
+        }
+        if (current == epoch)
+        {
+            return;
+        }
+        System.err.println("wsmux: cluster: the history stream " + historyStreamName + " was lost; topics with a " +
+            "history start a new epoch (their subscribers cannot recover from before)");
+        historyEpoch = 0;
+        final List<String> topics = new ArrayList<>(historySubscriptions.keySet());
+        for (final String topic : topics)
+        {
+            final JetStreamSubscription subscription = historySubscriptions.remove(topic);
+            try
+            {
+                subscription.unsubscribe();
+            }
+            catch (final RuntimeException ex)
+            {
+                // Its consumer went with the stream.
+            }
+        }
+        for (final String topic : topics)
+        {
+            startHistory(topic);
+        }
+    }
+
+    private long epochOf(final StreamInfo info)
+    {
+        final long created = info.getCreateTime().toInstant().getEpochSecond() * 1_000_000_000L +
+            info.getCreateTime().toInstant().getNano();
+        final long epoch = created ^ ((long)historyStreamName.hashCode() << 32);
+        return 0 == epoch ? 1 : epoch;
+    }
+
     private void retryHistory(final String topic)
     {
         final Thread retry = new Thread(() ->
@@ -594,10 +662,7 @@ public final class NatsClusterBus implements ClusterBus
                 }
                 info = management.addStream(configuration.build());
             }
-            final long created = info.getCreateTime().toInstant().getEpochSecond() * 1_000_000_000L +
-                info.getCreateTime().toInstant().getNano();
-            final long epoch = created ^ ((long)historyStreamName.hashCode() << 32);
-            historyEpoch = 0 == epoch ? 1 : epoch;
+            historyEpoch = epochOf(info);
             return true;
         }
         catch (final IOException | JetStreamApiException ex)

@@ -142,6 +142,45 @@ class ClusterRecoveryIntegrationTest
         second.close();
     }
 
+    @Test
+    void shouldStartANewEpochAndSaySoWhenJetStreamLosesTheStream() throws Exception
+    {
+        final MuxClient mux = MuxClient.connect(client, uri(0)).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        final Events events = new Events();
+        final MuxClientChannel channel = mux.openWithPositions("h.B", 0, events);
+        assertEquals("opened", events.next());
+        events.next();
+        final long epoch = channel.epoch();
+        multiplexers.get(1).topic("h.B").publish("before");
+        assertTrue(events.next().startsWith("text before @"));
+        final long offset = channel.position();
+
+        try (io.nats.client.Connection admin = io.nats.client.Nats.connect(nats.url()))
+        {
+            admin.jetStreamManagement().deleteStream("wsmux_hist");
+        }
+
+        // The node notices (within its check period), makes the stream anew and tells the subscriber of the gap.
+        String event = events.next();
+        while (!event.startsWith("gap "))
+        {
+            event = events.next();
+        }
+        assertEquals("gap 503", event);
+
+        // Re-opening with RECOVER: another epoch, so NOT_RECOVERED, never the new stream's offsets taken as the old.
+        channel.close();
+        final Events again = new Events();
+        mux.recover("h.B", 0, epoch, offset, again);
+        assertEquals("opened", again.next());
+        final String[] recovery = again.next().split(" ");
+        assertEquals(String.valueOf(io.wsmux.codec.mux.BinaryMuxDescriptor.RECOVERY_NOT_RECOVERED), recovery[1]);
+        assertTrue(!String.valueOf(epoch).equals(recovery[2]), "a new epoch");
+        multiplexers.get(1).topic("h.B").publish("after");
+        assertTrue(again.next().startsWith("text after @"));
+        mux.close();
+    }
+
     private URI uri(final int node)
     {
         return URI.create("ws://127.0.0.1:" + nodes.get(node).port() + "/mux");
