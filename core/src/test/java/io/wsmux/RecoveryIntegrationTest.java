@@ -20,13 +20,12 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import io.wsmux.client.ChannelListener;
+import io.wsmux.client.ChannelEvents;
 import io.wsmux.client.MuxClient;
 import io.wsmux.client.MuxClientChannel;
 import io.wsmux.client.WsmuxClient;
 import io.wsmux.codec.mux.BinaryMuxDescriptor;
 import io.wsmux.status.SystemCounter;
-import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -81,7 +80,7 @@ class RecoveryIntegrationTest
     {
         start(new WsmuxSettings());
         publish("h.A", 1, 10);
-        final Events events = new Events();
+        final ChannelEvents events = new ChannelEvents(WAIT_MS);
         final MuxClientChannel channel = connection.openWithPositions("h.A", 0, events);
         assertEquals("opened", events.next());
         final String recovery = events.next();
@@ -102,7 +101,7 @@ class RecoveryIntegrationTest
         final long epoch = epochOf("h.B");
         publish("h.B", 1, 10);
 
-        final Events events = new Events();
+        final ChannelEvents events = new ChannelEvents(WAIT_MS);
         final MuxClientChannel channel = connection.recover("h.B", 0, epoch, 4, events);
         assertEquals("opened", events.next());
         assertEquals("recovery " + RECOVERY_RECOVERED + " " + epoch + " 10", events.next());
@@ -124,7 +123,7 @@ class RecoveryIntegrationTest
         start(new WsmuxSettings());
         final long epoch = epochOf("h.C");
         publish("h.C", 1, 3);
-        final Events events = new Events();
+        final ChannelEvents events = new ChannelEvents(WAIT_MS);
         connection.recover("h.C", 0, epoch, 3, events);
         assertEquals("opened", events.next());
         assertEquals("recovery " + RECOVERY_RECOVERED + " " + epoch + " 3", events.next());
@@ -139,14 +138,14 @@ class RecoveryIntegrationTest
         final long epoch = epochOf("short.A");
         publish("short.A", 1, 20); // keeps 16..20, then 17..21 below
 
-        final Events events = new Events();
+        final ChannelEvents events = new ChannelEvents(WAIT_MS);
         connection.recover("short.A", 0, epoch, 14, events);
         assertEquals("opened", events.next());
         assertEquals("recovery " + RECOVERY_NOT_RECOVERED + " " + epoch + " 20", events.next());
         publish("short.A", 21, 21);
         assertEquals("text m21 @21", events.next(), "nothing replayed: live goes on");
 
-        final Events exact = new Events();
+        final ChannelEvents exact = new ChannelEvents(WAIT_MS);
         connection.recover("short.A", 0, epoch, 16, exact); // the oldest kept is 17: everything after 16 is there
         assertEquals("opened", exact.next());
         assertEquals("recovery " + RECOVERY_RECOVERED + " " + epoch + " 21", exact.next());
@@ -164,12 +163,12 @@ class RecoveryIntegrationTest
         final long epoch = epochOf("h.D");
         publish("h.D", 1, 3);
 
-        final Events other = new Events();
+        final ChannelEvents other = new ChannelEvents(WAIT_MS);
         connection.recover("h.D", 0, epoch + 1, 1, other);
         assertEquals("opened", other.next());
         assertEquals("recovery " + RECOVERY_NOT_RECOVERED + " " + epoch + " 3", other.next());
 
-        final Events future = new Events();
+        final ChannelEvents future = new ChannelEvents(WAIT_MS);
         connection.recover("h.D", 0, epoch, 99, future);
         assertEquals("opened", future.next());
         assertEquals("recovery " + RECOVERY_NOT_RECOVERED + " " + epoch + " 3", future.next());
@@ -183,7 +182,7 @@ class RecoveryIntegrationTest
         final long epoch = epochOf("aged.A");
         publish("aged.A", 1, 5);
         Thread.sleep(400);
-        final Events events = new Events();
+        final ChannelEvents events = new ChannelEvents(WAIT_MS);
         connection.recover("aged.A", 0, epoch, 2, events);
         assertEquals("opened", events.next());
         assertEquals("recovery " + RECOVERY_NOT_RECOVERED + " " + epoch + " 5", events.next());
@@ -196,7 +195,7 @@ class RecoveryIntegrationTest
         start(new WsmuxSettings());
         final long epoch = epochOf("lv.A");
         publish("lv.A", 1, 10);
-        final Events events = new Events();
+        final ChannelEvents events = new ChannelEvents(WAIT_MS);
         connection.recover("lv.A", 0, epoch, 1, events);
         assertEquals("opened", events.next());
         assertEquals("recovery " + RECOVERY_NOT_RECOVERED + " " + epoch + " 10", events.next());
@@ -204,7 +203,7 @@ class RecoveryIntegrationTest
         publish("lv.A", 11, 11);
         assertEquals("text m11 @11", events.next());
 
-        final Events fresh = new Events();
+        final ChannelEvents fresh = new ChannelEvents(WAIT_MS);
         connection.openWithPositions("lv.A", 0, fresh);
         assertEquals("opened", fresh.next());
         assertEquals("recovery " + RECOVERY_FRESH + " " + epoch + " 11", fresh.next());
@@ -215,7 +214,7 @@ class RecoveryIntegrationTest
     void shouldSayATopicWithoutHistoryHasNoPositions() throws Exception
     {
         start(new WsmuxSettings());
-        final Events events = new Events();
+        final ChannelEvents events = new ChannelEvents(WAIT_MS);
         connection.recover("plain.A", 0, 1, 1, events);
         assertEquals("opened", events.next());
         assertEquals("recovery " + RECOVERY_NO_HISTORY + " 0 0", events.next());
@@ -233,7 +232,7 @@ class RecoveryIntegrationTest
         {
             mux.topic("h.E").publish(large);
         }
-        final Events events = new Events();
+        final ChannelEvents events = new ChannelEvents(WAIT_MS);
         connection.recover("h.E", 0, epoch, 0, events);
         assertEquals("opened", events.next());
         assertEquals("recovery " + RECOVERY_NOT_RECOVERED + " " + epoch + " 10", events.next());
@@ -251,7 +250,7 @@ class RecoveryIntegrationTest
         start(new WsmuxSettings());
         publish("h.F", 1, 3);
 
-        final Events events = new Events();
+        final ChannelEvents events = new ChannelEvents(WAIT_MS);
         connection.recover("h.F", 0, epoch, 2, events);
         assertEquals("opened", events.next());
         final String recovery = events.next();
@@ -286,7 +285,7 @@ class RecoveryIntegrationTest
             int recovered = 0;
             for (int round = 0; round < 30; round++)
             {
-                final Events events = new Events();
+                final ChannelEvents events = new ChannelEvents(WAIT_MS);
                 final MuxClientChannel channel = connection.recover("h.G", 0, epoch, from, events);
                 assertEquals("opened", events.next());
                 final String[] recovery = events.next().split(" ");
@@ -439,7 +438,7 @@ class RecoveryIntegrationTest
         // Recovering from the last offset it had: exactly the rest if the history (100) and the budget (about 64 of
         // these) hold it, else NOT_RECOVERED and nothing, never a part.
         final long epoch = epochOf("h.drop");
-        final Events events = new Events();
+        final ChannelEvents events = new ChannelEvents(WAIT_MS);
         connection.recover("h.drop", 0, epoch, last, events);
         assertEquals("opened", events.next());
         final String[] recovery = events.next().split(" ");
@@ -462,7 +461,7 @@ class RecoveryIntegrationTest
 
     private long epochOf(final String topic) throws Exception
     {
-        final Events events = new Events();
+        final ChannelEvents events = new ChannelEvents(WAIT_MS);
         final MuxClientChannel channel = connection.openWithPositions(topic, 0, events);
         assertEquals("opened", events.next());
         events.next();
@@ -492,50 +491,6 @@ class RecoveryIntegrationTest
         {
             assertTrue(System.nanoTime() < deadline, "value " + value.getAsLong() + ", expected " + expected);
             Thread.sleep(2);
-        }
-    }
-
-    /** A channel's events as lines: opened, recovery R E O, text T @offset. */
-    private static final class Events implements ChannelListener
-    {
-        private final BlockingQueue<String> events = new LinkedBlockingQueue<>();
-
-        @Override
-        public void onOpened(final MuxClientChannel channel)
-        {
-            events.add("opened");
-        }
-
-        @Override
-        public void onRecovery(
-            final MuxClientChannel channel, final int recovery, final long epoch, final long offset)
-        {
-            events.add("recovery " + recovery + " " + epoch + " " + offset);
-        }
-
-        @Override
-        public void onText(
-            final MuxClientChannel channel, final DirectBuffer buffer, final int offset, final int length)
-        {
-            events.add("text " + buffer.getStringWithoutLengthUtf8(offset, length) + " @" + channel.position());
-        }
-
-        @Override
-        public void onRefused(final MuxClientChannel channel, final int code, final String reason)
-        {
-            events.add("refused " + code + " " + reason);
-        }
-
-        String next() throws InterruptedException
-        {
-            final String event = events.poll(WAIT_MS, TimeUnit.MILLISECONDS);
-            assertTrue(null != event, "nothing within " + WAIT_MS + " ms");
-            return event;
-        }
-
-        String poll(final long ms) throws InterruptedException
-        {
-            return events.poll(ms, TimeUnit.MILLISECONDS);
         }
     }
 }

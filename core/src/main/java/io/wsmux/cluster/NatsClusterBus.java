@@ -435,21 +435,7 @@ public final class NatsClusterBus implements ClusterBus
         final String topic, final boolean text, final long id, final DirectBuffer buffer, final int offset,
         final int length)
     {
-        final byte[] body = new byte[HEADER_LENGTH + length];
-        body[0] = text ? TEXT : 0;
-        ID.set(body, 1, id);
-        buffer.getBytes(offset, body, HEADER_LENGTH, length);
-        try
-        {
-            connection.publish(subject(historyRoot, topic), body);
-            published.incrementAndGet();
-            return true;
-        }
-        catch (final IllegalStateException ex)
-        {
-            dropped.incrementAndGet();
-            return false;
-        }
+        return send(subject(historyRoot, topic), text, id, buffer, offset, length);
     }
 
     @Override
@@ -688,13 +674,23 @@ public final class NatsClusterBus implements ClusterBus
         final String topic, final boolean text, final long id, final DirectBuffer buffer, final int offset,
         final int length)
     {
+        return send(subject(prefix, topic), text, id, buffer, offset, length);
+    }
+
+    /**
+     * One NATS message: a flags byte, the publication's identity, its bytes. Never blocks: a full buffer drops it.
+     */
+    private boolean send(
+        final String subject, final boolean text, final long id, final DirectBuffer buffer, final int offset,
+        final int length)
+    {
         final byte[] body = new byte[HEADER_LENGTH + length];
         body[0] = text ? TEXT : 0;
         ID.set(body, 1, id);
         buffer.getBytes(offset, body, HEADER_LENGTH, length);
         try
         {
-            connection.publish(subject(prefix, topic), body);
+            connection.publish(subject, body);
             published.incrementAndGet();
             return true;
         }

@@ -10,8 +10,6 @@ import java.net.http.WebSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -19,12 +17,10 @@ import io.wsmux.Multiplexer;
 import io.wsmux.TopicOptions;
 import io.wsmux.WsmuxServer;
 import io.wsmux.WsmuxSettings;
-import io.wsmux.client.ChannelListener;
+import io.wsmux.client.ChannelEvents;
 import io.wsmux.client.MuxClient;
-import io.wsmux.client.MuxClientChannel;
 import io.wsmux.client.WsmuxClient;
 import io.wsmux.status.SystemCounter;
-import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -86,8 +82,8 @@ class ClusterGapIntegrationTest
     void shouldTellBinarySubscribersOfSharedTopicsOfTheGapBeforeWhatFollowsIt() throws Exception
     {
         final MuxClient mux = MuxClient.connect(client, uri(1)).get(WAIT_MS, TimeUnit.MILLISECONDS);
-        final Events prices = new Events();
-        final Events local = new Events();
+        final ChannelEvents prices = new ChannelEvents(WAIT_MS);
+        final ChannelEvents local = new ChannelEvents(WAIT_MS);
         mux.open("prices.EURUSD", prices);
         mux.open("local", local);
         assertEquals("opened", prices.next());
@@ -96,13 +92,13 @@ class ClusterGapIntegrationTest
         await(() -> multiplexers.get(1).clusterInterests(), 1);
 
         multiplexers.get(0).topic("prices.EURUSD").publish("before");
-        assertEquals("text before", prices.next());
+        assertEquals("text before @0", prices.next());
         assertEquals("msg,prices.EURUSD,before", text.next());
 
         nats.kill();
         awaitConnected(false);
         multiplexers.get(1).topic("local").publish("local while down");
-        assertEquals("text local while down", local.next(), "local delivery goes on");
+        assertEquals("text local while down @0", local.next(), "local delivery goes on");
         nats.restart();
         awaitConnected(true);
         await(() -> multiplexers.get(1).clusterGaps(), 1);
@@ -119,7 +115,7 @@ class ClusterGapIntegrationTest
         assertTrue(first.startsWith("msg,prices.EURUSD,after "), first);
         assertEquals("gap 503 publications of other nodes may be missing", prices.next());
         final String afterGap = prices.next();
-        assertEquals(first.substring("msg,prices.EURUSD,".length()), afterGap.substring("text ".length()),
+        assertEquals("text " + first.substring("msg,prices.EURUSD,".length()) + " @0", afterGap,
             "the binary and the text subscriber resume at the same publication");
         assertNull(local.poll(200), "a node-local topic has no gap");
         assertEquals(1, multiplexers.get(1).clusterGapMessages(), "one GAP: to the one binary subscriber");
@@ -141,12 +137,12 @@ class ClusterGapIntegrationTest
     {
         awaitKeepsLastValues();
         final MuxClient mux = MuxClient.connect(client, uri(1)).get(WAIT_MS, TimeUnit.MILLISECONDS);
-        final Events quotes = new Events();
+        final ChannelEvents quotes = new ChannelEvents(WAIT_MS);
         mux.open("quotes.EURUSD", quotes);
         assertEquals("opened", quotes.next());
         await(() -> multiplexers.get(1).clusterInterests(), 1);
         multiplexers.get(0).topic("quotes.EURUSD").publish("v0");
-        assertEquals("text v0", quotes.next());
+        assertEquals("text v0 @0", quotes.next());
 
         nats.kill();
         awaitConnected(false);
@@ -160,7 +156,7 @@ class ClusterGapIntegrationTest
         // Whether node 1 got the buffered publications live or missed them, it ends with the latest value, once.
         assertEquals("gap 503 publications of other nodes may be missing", quotes.next());
         String last = quotes.next();
-        while (!"text during 10".equals(last))
+        while (!"text during 10 @0".equals(last))
         {
             assertTrue(last.startsWith("text during "), last);
             last = quotes.next();
@@ -262,49 +258,6 @@ class ClusterGapIntegrationTest
         {
             assertTrue(System.nanoTime() < deadline, "value " + value.getAsLong() + ", expected " + expected);
             Thread.sleep(2);
-        }
-    }
-
-    /** A channel's events, as text lines. */
-    private static final class Events implements ChannelListener
-    {
-        private final BlockingQueue<String> events = new LinkedBlockingQueue<>();
-
-        @Override
-        public void onOpened(final MuxClientChannel channel)
-        {
-            events.add("opened");
-        }
-
-        @Override
-        public void onText(
-            final MuxClientChannel channel, final DirectBuffer buffer, final int offset, final int length)
-        {
-            events.add("text " + buffer.getStringWithoutLengthUtf8(offset, length));
-        }
-
-        @Override
-        public void onGap(final MuxClientChannel channel, final int code, final String reason)
-        {
-            events.add("gap " + code + " " + reason);
-        }
-
-        @Override
-        public void onClosed(final MuxClientChannel channel, final int code, final String reason)
-        {
-            events.add("closed " + code + " " + reason);
-        }
-
-        String next() throws InterruptedException
-        {
-            final String event = events.poll(WAIT_MS, TimeUnit.MILLISECONDS);
-            assertTrue(null != event, "nothing within " + WAIT_MS + " ms");
-            return event;
-        }
-
-        String poll(final long ms) throws InterruptedException
-        {
-            return events.poll(ms, TimeUnit.MILLISECONDS);
         }
     }
 }
