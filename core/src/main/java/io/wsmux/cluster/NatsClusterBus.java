@@ -63,6 +63,8 @@ public final class NatsClusterBus implements ClusterBus
     /** A message: a flags byte, the publication's 8-byte identity (little endian), then its bytes. */
     private static final int HEADER_LENGTH = 1 + Long.BYTES;
     private static final VarHandle ID = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    /** How long a topic waits to be read from the history stream again while NATS or the stream is not there. */
+    private static final long HISTORY_RETRY_MS = 500;
     /** How often the history stream is checked for having been lost (made anew). */
     private static final long HISTORY_CHECK_SECONDS = 2;
     /** The last-value stream keeps one message per topic; this bounds it all (NATS drops the oldest past it). */
@@ -574,20 +576,14 @@ public final class NatsClusterBus implements ClusterBus
 
     private void retryHistory(final String topic)
     {
-        final Thread retry = new Thread(() ->
+        try
         {
-            try
-            {
-                Thread.sleep(500);
-                historyInterest(topic, true);
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-            }
-        }, "wsmux-cluster-history-retry");
-        retry.setDaemon(true);
-        retry.start();
+            interestThread.schedule(() -> startHistory(topic), HISTORY_RETRY_MS, TimeUnit.MILLISECONDS);
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            // Closed.
+        }
     }
 
     private void onHistoryMessage(
