@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.wsmux.Multiplexer;
 import io.wsmux.TopicOptions;
-import io.wsmux.WsmuxServer;
 import io.wsmux.WsmuxSettings;
 import io.wsmux.client.ChannelListener;
 import io.wsmux.client.ClientSettings;
@@ -48,7 +47,7 @@ class ClusterDrainIntegrationTest
     Path directory;
 
     private NatsServerProcess nats;
-    private final List<WsmuxServer> nodes = new ArrayList<>();
+    private ClusterNodes nodes;
     private final List<Multiplexer> multiplexers = new ArrayList<>();
     private WsmuxClient client;
 
@@ -56,26 +55,17 @@ class ClusterDrainIntegrationTest
     void start() throws Exception
     {
         nats = NatsServerProcess.start(directory);
+        nodes = new ClusterNodes(WAIT_MS);
         for (int i = 0; i < 2; i++)
         {
-            final Multiplexer mux = Multiplexer.builder()
-                .topicPrefix("h.", TopicOptions.RELIABLE.withHistory(HISTORY, Duration.ZERO))
-                .build();
-            nodes.add(WsmuxServer.builder(new WsmuxSettings().port(0).ioThreads(2).clusterNatsUrl(nats.url())
-                .clusterNode("node-" + i).drainPeriodNs(TimeUnit.SECONDS.toNanos(2))).mux("/mux", mux).build()
-                .start());
-            multiplexers.add(mux);
+            nodes.start(new WsmuxSettings().ioThreads(2).clusterNatsUrl(nats.url()).clusterNode("node-" + i)
+                .drainPeriodNs(TimeUnit.SECONDS.toNanos(2)),
+                Multiplexer.builder().topicPrefix("h.", TopicOptions.RELIABLE.withHistory(HISTORY, Duration.ZERO))
+                .build());
+            multiplexers.add(nodes.mux(i));
         }
         client = WsmuxClient.start(new ClientSettings().maxConnections(3 * CLIENTS));
-        for (final Multiplexer mux : multiplexers)
-        {
-            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
-            while (!mux.isClusterConnected())
-            {
-                assertTrue(System.nanoTime() < deadline, "a node did not connect to NATS");
-                Thread.sleep(5);
-            }
-        }
+        nodes.awaitConnected(true);
     }
 
     @AfterEach
@@ -85,7 +75,7 @@ class ClusterDrainIntegrationTest
         {
             client.close();
         }
-        nodes.forEach(WsmuxServer::close);
+        nodes.close();
         nats.close();
     }
 
@@ -127,7 +117,7 @@ class ClusterDrainIntegrationTest
         try
         {
             Thread.sleep(300);
-            assertTrue(nodes.get(0).drain(), "node a still had connections after the drain");
+            assertTrue(nodes.server(0).drain(), "node a still had connections after the drain");
             for (final Subscriber subscriber : subscribers)
             {
                 await(() -> subscriber.moved, "a client was not moved to node b");
@@ -157,7 +147,7 @@ class ClusterDrainIntegrationTest
 
     private URI uri(final int node)
     {
-        return URI.create("ws://127.0.0.1:" + nodes.get(node).port() + "/mux");
+        return nodes.uri(node);
     }
 
     private static void await(final java.util.function.BooleanSupplier condition, final String what)

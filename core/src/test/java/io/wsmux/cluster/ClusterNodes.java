@@ -41,10 +41,54 @@ final class ClusterNodes implements AutoCloseable
      */
     int start(final WsmuxSettings settings) throws Exception
     {
-        final Multiplexer mux = Multiplexer.builder().topicPrefix("prices.", TopicOptions.RELIABLE).build();
-        nodes.add(WsmuxServer.builder(settings.port(0).ioThreads(1)).mux("/mux", mux).build().start());
+        return start(settings.ioThreads(1),
+            Multiplexer.builder().topicPrefix("prices.", TopicOptions.RELIABLE).build());
+    }
+
+    /**
+     * @param settings the node's settings (a cluster URL among them); the port is set here.
+     * @param mux      its multiplexer, served at {@code /mux}.
+     * @return the node's index.
+     * @throws Exception if it does not start.
+     */
+    int start(final WsmuxSettings settings, final Multiplexer mux) throws Exception
+    {
+        nodes.add(WsmuxServer.builder(settings.port(0)).mux("/mux", mux).build().start());
         multiplexers.add(mux);
         return nodes.size() - 1;
+    }
+
+    /**
+     * @param node a node's index.
+     * @return its server.
+     */
+    WsmuxServer server(final int node)
+    {
+        return nodes.get(node);
+    }
+
+    /**
+     * @param node a node's index.
+     * @return its multiplexed endpoint's URI.
+     */
+    URI uri(final int node)
+    {
+        return URI.create("ws://127.0.0.1:" + nodes.get(node).port() + "/mux");
+    }
+
+    /**
+     * Wait until every node is connected to NATS, or is not.
+     *
+     * @param connected which.
+     * @throws InterruptedException if interrupted.
+     */
+    void awaitConnected(final boolean connected) throws InterruptedException
+    {
+        for (final Multiplexer mux : multiplexers)
+        {
+            await(() -> mux.isClusterConnected() == connected, "a node's NATS connection is not " +
+                (connected ? "up" : "down"));
+        }
     }
 
     /**

@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 
 import io.wsmux.Multiplexer;
 import io.wsmux.TopicOptions;
-import io.wsmux.WsmuxServer;
 import io.wsmux.WsmuxSettings;
 import io.wsmux.client.ChannelEvents;
 import io.wsmux.client.MuxClient;
@@ -41,7 +40,7 @@ class ClusterRecoveryIntegrationTest
     Path directory;
 
     private NatsServerProcess nats;
-    private final List<WsmuxServer> nodes = new ArrayList<>();
+    private ClusterNodes nodes;
     private final List<Multiplexer> multiplexers = new ArrayList<>();
     private WsmuxClient client;
 
@@ -49,25 +48,16 @@ class ClusterRecoveryIntegrationTest
     void start() throws Exception
     {
         nats = NatsServerProcess.start(directory);
+        nodes = new ClusterNodes(WAIT_MS);
         for (int i = 0; i < 2; i++)
         {
-            final Multiplexer mux = Multiplexer.builder()
-                .topicPrefix("h.", TopicOptions.RELIABLE.withHistory(1000, Duration.ZERO))
-                .build();
-            nodes.add(WsmuxServer.builder(new WsmuxSettings().port(0).ioThreads(2).clusterNatsUrl(nats.url())
-                .clusterNode("node-" + i)).mux("/mux", mux).build().start());
-            multiplexers.add(mux);
+            nodes.start(new WsmuxSettings().ioThreads(2).clusterNatsUrl(nats.url()).clusterNode("node-" + i),
+                Multiplexer.builder().topicPrefix("h.", TopicOptions.RELIABLE.withHistory(1000, Duration.ZERO))
+                .build());
+            multiplexers.add(nodes.mux(i));
         }
         client = WsmuxClient.start();
-        for (final Multiplexer mux : multiplexers)
-        {
-            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
-            while (!mux.isClusterConnected())
-            {
-                assertTrue(System.nanoTime() < deadline, "a node did not connect to NATS");
-                Thread.sleep(5);
-            }
-        }
+        nodes.awaitConnected(true);
     }
 
     @AfterEach
@@ -77,7 +67,7 @@ class ClusterRecoveryIntegrationTest
         {
             client.close();
         }
-        nodes.forEach(WsmuxServer::close);
+        nodes.close();
         nats.close();
     }
 
@@ -108,7 +98,7 @@ class ClusterRecoveryIntegrationTest
         }
 
         // Node 0 goes away; more is published on node 1 meanwhile.
-        nodes.get(0).close();
+        nodes.server(0).close();
         for (int i = 31; i <= 60; i++)
         {
             multiplexers.get(1).topic("h.A").publish("m" + i);
@@ -180,6 +170,6 @@ class ClusterRecoveryIntegrationTest
 
     private URI uri(final int node)
     {
-        return URI.create("ws://127.0.0.1:" + nodes.get(node).port() + "/mux");
+        return nodes.uri(node);
     }
 }
