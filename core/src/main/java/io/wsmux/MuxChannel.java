@@ -38,10 +38,6 @@ final class MuxChannel implements Connection
     boolean positions;
     /** Publications up to this offset were replayed or are before the channel's cut: skipped when they arrive. */
     long skipThrough = -1;
-    /** What a channel parked until its topic's history is ready asked for (docs/protocol.md, positions). */
-    int parkedFlags;
-    long parkedEpoch;
-    long parkedOffset;
     boolean open = true;
     private Object attachment;
 

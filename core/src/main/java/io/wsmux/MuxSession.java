@@ -30,6 +30,8 @@ final class MuxSession
     private static final String MAX_RATE_PARAMETER = "?maxRate=";
     private static final int MAX_REASON_LENGTH = 1024;
 
+    /** A positioned channel's skipThrough while it waits for its topic's history: it skips everything. */
+    private static final long PARKED = Long.MAX_VALUE;
     private static final UnsafeBuffer DROPPED_REASON = new UnsafeBuffer(
         "publications dropped: the connection was over its outbound budget".getBytes(StandardCharsets.UTF_8));
 
@@ -416,12 +418,9 @@ final class MuxSession
                 // A cluster's topic whose history this node is still reading from JetStream: the channel joins the
                 // subscribers now (so the topic's traffic comes here) but skips everything until the history is
                 // ready; then its loop resumes it here, with OPENED, at a cut of the complete history.
-                channel.skipThrough = Long.MAX_VALUE;
-                channel.parkedFlags = flags;
-                channel.parkedEpoch = recoverEpoch;
-                channel.parkedOffset = recoverOffset;
+                channel.skipThrough = PARKED;
                 loopTopic.add(channel);
-                loopTopic.topic.park(channel);
+                loopTopic.topic.park(new Topic.ParkedOpen(channel, flags, recoverEpoch, recoverOffset));
                 topicChannelsChanged(1);
                 return;
             }
@@ -432,14 +431,15 @@ final class MuxSession
     /**
      * A parked channel's history is ready: position it now (its loop). Nothing if it closed meanwhile.
      */
-    void resumeParked(final MuxChannel channel)
+    void resumeParked(final Topic.ParkedOpen open)
     {
+        final MuxChannel channel = open.channel();
         if (!channel.open || null == channel.topic)
         {
             return;
         }
-        positionAt(channel, channel.topic, channel.topic.topic.history, channel.parkedFlags, channel.parkedEpoch,
-            channel.parkedOffset, false);
+        positionAt(channel, channel.topic, channel.topic.topic.history, open.flags(), open.epoch(), open.offset(),
+            false);
     }
 
     private void positionAt(
@@ -693,6 +693,10 @@ final class MuxSession
         }
         if (null != channel.topic)
         {
+            if (PARKED == channel.skipThrough)
+            {
+                channel.topic.topic.unpark(channel);
+            }
             channel.topic.remove(channel);
             topicChannelsChanged(-1);
             channel.releasePending();

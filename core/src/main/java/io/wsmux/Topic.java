@@ -82,8 +82,20 @@ public final class Topic
     /** False while a cluster's history is being read from the stream: positioned subscribers wait (park). */
     private volatile boolean historyReady;
     private final AtomicBoolean historyRequested = new AtomicBoolean();
-    /** Channels waiting for the history to be ready; changed under the history's monitor. */
-    private final ArrayList<MuxChannel> parked = new ArrayList<>();
+    /** Channels waiting for the history to be ready, with what they asked for; changed under the history's monitor. */
+    private final ArrayList<ParkedOpen> parked = new ArrayList<>();
+
+    /**
+     * A positioned OPEN waiting for the history (only while it waits, so that a channel carries none of it).
+     *
+     * @param channel the channel, among its loop's subscribers, skipping everything meanwhile.
+     * @param flags   OPEN's position flags.
+     * @param epoch   the epoch to recover from.
+     * @param offset  the offset to resume after.
+     */
+    record ParkedOpen(MuxChannel channel, int flags, long epoch, long offset)
+    {
+    }
     /** Subscribers on all loops, or RECLAIMED. */
     private volatile int state;
     /** 1 while the topic is in the reclaimer's idle queue or candidate list. */
@@ -211,11 +223,34 @@ public final class Topic
     }
 
     /**
-     * Keep a positioned channel waiting until the history is ready. The caller holds the history's monitor.
+     * Keep a positioned OPEN waiting until the history is ready. The caller holds the history's monitor.
      */
-    void park(final MuxChannel channel)
+    void park(final ParkedOpen open)
     {
-        parked.add(channel);
+        parked.add(open);
+    }
+
+    /**
+     * @return positioned OPENs waiting for the history (tests).
+     */
+    int parkedCount()
+    {
+        synchronized (history)
+        {
+            return parked.size();
+        }
+    }
+
+    /**
+     * A parked channel closed before the history was ready: forget it, so that clients opening and closing while a
+     * history cannot be read (NATS down) hold nothing here. The channel's loop; cold path.
+     */
+    void unpark(final MuxChannel channel)
+    {
+        synchronized (history)
+        {
+            parked.removeIf((open) -> open.channel() == channel);
+        }
     }
 
     /**
@@ -271,7 +306,7 @@ public final class Topic
         {
             return;
         }
-        final MuxChannel[] waiting;
+        final ParkedOpen[] waiting;
         boolean lost = false;
         synchronized (history)
         {
@@ -281,16 +316,16 @@ public final class Topic
                 history.restart(epoch);
             }
             historyReady = true;
-            waiting = parked.toArray(new MuxChannel[0]);
+            waiting = parked.toArray(new ParkedOpen[0]);
             parked.clear();
         }
         if (lost)
         {
             reportClusterGap(); // the stream was made anew: positioned subscribers re-open and learn the new epoch
         }
-        for (final MuxChannel channel : waiting)
+        for (final ParkedOpen open : waiting)
         {
-            loops[channel.topic.loopIndex].execute(() -> channel.session.resumeParked(channel));
+            loops[open.channel().topic.loopIndex].execute(() -> open.channel().session.resumeParked(open));
         }
     }
 
